@@ -1,0 +1,201 @@
+#include "config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace coproc {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const char* ws = " \t\r";
+  const auto b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(ws);
+  return s.substr(b, e - b + 1);
+}
+
+bool parse_int(std::string_view text, std::int64_t* out) {
+  std::string s(text);
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 0);  // accepts 0666-style octal and 0x
+  if (errno != 0 || end == s.c_str()) return false;
+  std::string_view suffix = trim(std::string_view(end));
+  std::int64_t mult = 1;
+  if (suffix == "K" || suffix == "KiB") mult = 1024;
+  else if (suffix == "M" || suffix == "MiB") mult = 1024 * 1024;
+  else if (suffix == "G" || suffix == "GiB") mult = 1024LL * 1024 * 1024;
+  else if (!suffix.empty()) return false;
+  *out = v * mult;
+  return true;
+}
+
+bool parse_bool(std::string_view text, bool* out) {
+  if (text == "true" || text == "yes" || text == "on" || text == "1") return *out = true, true;
+  if (text == "false" || text == "no" || text == "off" || text == "0") return *out = false, true;
+  return false;
+}
+
+const OptionSpec* find_spec(std::string_view name) {
+  for (const auto& s : option_specs()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const OptionSpec& Config::spec(std::string_view name) const {
+  const OptionSpec* s = find_spec(name);
+  if (!s) throw ConfigError("internal: unknown option '" + std::string(name) + "'");
+  return *s;
+}
+
+void Config::assign(std::string_view name, std::string_view value, const std::string& where) {
+  const OptionSpec* s = find_spec(name);
+  if (!s) throw ConfigError(where + "unknown option '" + std::string(name) + "'");
+  if (s->type == OptionType::integer) {
+    std::int64_t v = 0;
+    if (!parse_int(value, &v)) {
+      throw ConfigError(where + "option '" + std::string(name) + "' needs an integer, got '" +
+                        std::string(value) + "'");
+    }
+    if (v < s->min || v > s->max) {
+      throw ConfigError(where + "option '" + std::string(name) + "' must be between " +
+                        std::to_string(s->min) + " and " + std::to_string(s->max));
+    }
+  } else if (s->type == OptionType::boolean) {
+    bool b = false;
+    if (!parse_bool(value, &b)) {
+      throw ConfigError(where + "option '" + std::string(name) + "' needs true or false, got '" +
+                        std::string(value) + "'");
+    }
+  }
+  values_[std::string(name)] = std::string(value);
+}
+
+Config Config::parse(std::string_view text, std::string_view origin) {
+  Config config;
+  std::string section;
+  std::size_t line_no = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    ++line_no;
+    const std::string where = std::string(origin) + ":" + std::to_string(line_no) + ": ";
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      if (line.back() != ']') throw ConfigError(where + "section header needs a closing ']'");
+      section = std::string(trim(line.substr(1, line.size() - 2)));
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) throw ConfigError(where + "expected 'name = value'");
+    const std::string key = std::string(trim(line.substr(0, eq)));
+    std::string_view value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    const std::string name = section.empty() ? key : section + "." + key;
+    config.assign(name, value, where);
+  }
+  return config;
+}
+
+Config Config::load(const std::string& path, bool missing_ok) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (missing_ok && errno == ENOENT) return Config();
+    throw ConfigError(path + ": cannot read the configuration file");
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse(ss.str(), path);
+}
+
+void Config::set(std::string_view assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string_view::npos) {
+    throw ConfigError("--set needs name=value, got '" + std::string(assignment) + "'");
+  }
+  assign(trim(assignment.substr(0, eq)), trim(assignment.substr(eq + 1)), "--set: ");
+}
+
+std::string Config::raw(std::string_view name) const {
+  const OptionSpec& s = spec(name);
+  auto it = values_.find(name);
+  return it == values_.end() ? std::string(s.default_value) : it->second;
+}
+
+std::string Config::str(std::string_view name) const { return raw(name); }
+
+std::int64_t Config::integer(std::string_view name) const {
+  std::int64_t v = 0;
+  parse_int(raw(name), &v);
+  return v;
+}
+
+bool Config::boolean(std::string_view name) const {
+  bool b = false;
+  parse_bool(raw(name), &b);
+  return b;
+}
+
+std::vector<std::pair<std::string, std::string>> Config::changed_options() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, value] : values_) {
+    const OptionSpec& s = spec(name);
+    if (value == s.default_value) continue;
+    out.emplace_back(name, s.secret ? std::string("(set)") : value);
+  }
+  return out;
+}
+
+std::string render_sample_config() {
+  std::ostringstream out;
+  out << "# coproc configuration. Every option is shown with its default, commented out.\n"
+         "# This file may hold SMTP credentials: keep it mode 0640, owner root:coproc.\n";
+  std::string section;
+  for (const auto& s : option_specs()) {
+    const std::string_view name = s.name;
+    const auto dot = name.find('.');
+    const std::string sec(name.substr(0, dot));
+    if (sec != section) {
+      section = sec;
+      out << "\n[" << section << "]\n";
+    }
+    out << "# " << s.doc;
+    if (s.type == OptionType::integer) out << " (" << s.min << ".." << s.max << ")";
+    out << "\n#" << name.substr(dot + 1) << " = " << s.default_value << "\n";
+  }
+  return out.str();
+}
+
+std::string render_config_markdown() {
+  std::ostringstream out;
+  std::string section;
+  for (const auto& s : option_specs()) {
+    const std::string_view name = s.name;
+    const std::string sec(name.substr(0, name.find('.')));
+    if (sec != section) {
+      section = sec;
+      out << "\n### [" << section << "]\n\n| option | type | default | range | meaning |\n"
+          << "|---|---|---|---|---|\n";
+    }
+    const char* type = s.type == OptionType::integer ? "integer"
+                       : s.type == OptionType::boolean ? "boolean" : "string";
+    out << "| `" << name << "` | " << type << " | `" << s.default_value << "` | ";
+    if (s.type == OptionType::integer) out << s.min << " .. " << s.max;
+    out << " | " << s.doc << (s.secret ? " (secret: never logged)" : "") << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace coproc

@@ -1,0 +1,127 @@
+// The one table of configuration options. Add an option here, with its
+// default, range and meaning; docs and the sample file are generated from it
+// (`coprocess --print-config-doc`, `--print-sample-config`).
+#include <cstdint>
+
+#include "config.h"
+
+namespace coproc {
+namespace {
+constexpr std::int64_t kNoMax = INT64_MAX;
+constexpr OptionType S = OptionType::string;
+constexpr OptionType I = OptionType::integer;
+constexpr OptionType B = OptionType::boolean;
+}  // namespace
+
+const std::vector<OptionSpec>& option_specs() {
+  static const std::vector<OptionSpec> specs = {
+      // ---- log
+      {"log.level", S, "info", 0, 0, "debug, info, warn or error", false},
+
+      // ---- server: the co-process's client endpoint
+      {"server.socket_mode", S, "0666", 0, 0,
+       "mode of coproc.sock; 0666 lets every local user connect, 0660 only allowed_group", false},
+      {"server.allowed_group", S, "", 0, 0,
+       "group that owns coproc.sock when set (use with socket_mode = 0660)", false},
+      {"server.io_threads", I, "2", 1, 64, "threads running the socket event loop", false},
+      {"server.worker_threads", I, "8", 1, 256,
+       "threads running blocking work (mail submission, HTTP requests)", false},
+      {"server.worker_queue", I, "1024", 1, 1000000,
+       "calls that may wait for a worker before new ones get 'unavailable'", false},
+      {"server.max_connections", I, "4096", 1, 1000000, "client connections in total", false},
+      {"server.max_connections_per_uid", I, "1024", 1, 1000000,
+       "client connections of one user", false},
+      {"server.max_in_flight_per_connection", I, "64", 1, 100000,
+       "requests of one connection being served at once; more wait unread (backpressure)", false},
+      {"server.max_in_flight_per_uid", I, "1024", 1, 1000000,
+       "requests of one user being served at once; beyond it calls get 'rate_limited'", false},
+      {"server.max_output_bytes", I, "8M", 4096, kNoMax,
+       "unsent response bytes per connection before its requests stop being read", false},
+      {"server.handshake_timeout_ms", I, "10000", 0, 3600000,
+       "close connections that send no complete request within this time (0 = never)", false},
+      {"server.idle_timeout_ms", I, "0", 0, kNoMax,
+       "close connections idle this long (0 = never; legacy sessions stay for hours)", false},
+      {"server.shutdown_timeout_ms", I, "5000", 0, 600000,
+       "on SIGTERM, time allowed for calls in flight to finish", false},
+
+      // ---- limits: what one incoming message may contain
+      {"limits.max_message_bytes", I, "16M", 64, 1LL << 31, "bytes of one encoded message", false},
+      {"limits.max_depth", I, "32", 2, 1000, "nesting depth of arrays and maps", false},
+      {"limits.max_array", I, "100000", 1, 100000000, "elements of one array", false},
+      {"limits.max_map", I, "10000", 1, 100000000, "entries of one map", false},
+      {"limits.max_str", I, "16M", 1, 1LL << 31, "bytes of one string", false},
+      {"limits.max_bin", I, "16M", 1, 1LL << 31, "bytes of one binary value", false},
+
+      // ---- mail
+      {"mail.transport", S, "auto", 0, 0,
+       "auto (smtp when smtp.host is set, else maildir), smtp or maildir", false},
+      {"mail.maildir", S, "", 0, 0,
+       "folder of the maildir transport; empty = <state-dir>/maildir", false},
+      {"mail.workers", I, "4", 1, 64, "concurrent delivery sessions", false},
+      {"mail.batch", I, "20", 1, 1000, "messages sent over one SMTP session before it is renewed",
+       false},
+      {"mail.retry_initial_ms", I, "5000", 10, kNoMax, "first retry delay after a transient failure",
+       false},
+      {"mail.retry_max_ms", I, "900000", 10, kNoMax, "longest retry delay", false},
+      {"mail.max_age_s", I, "172800", 1, kNoMax,
+       "a message still undelivered after this long becomes 'failed'", false},
+      {"mail.max_message_bytes", I, "25M", 1024, 1LL << 32,
+       "largest message (after MIME encoding) mail.send accepts", false},
+      {"mail.per_uid_per_minute", I, "600", 1, kNoMax, "mails one user may submit per minute",
+       false},
+      {"mail.keep_days", I, "7", 0, 3650, "days sent and failed messages stay visible to mail.status",
+       false},
+
+      // ---- smtp: the relay used by the smtp transport
+      {"smtp.host", S, "", 0, 0, "relay host name; empty = no relay (maildir transport)", false},
+      {"smtp.port", I, "587", 1, 65535, "relay port (587 submission, 465 implicit TLS, 25)", false},
+      {"smtp.security", S, "starttls", 0, 0,
+       "starttls (required, never falls back to clear text), tls (implicit) or none", false},
+      {"smtp.auth", S, "auto", 0, 0,
+       "auto (best the server offers when username is set), plain, login or none", false},
+      {"smtp.username", S, "", 0, 0, "AUTH user name", false},
+      {"smtp.password", S, "", 0, 0, "AUTH password", true},
+      {"smtp.verify_tls", B, "true", 0, 0,
+       "verify the relay's certificate and host name (false is logged as a warning)", false},
+      {"smtp.ca_file", S, "", 0, 0, "PEM CA bundle; empty = the system store", false},
+      {"smtp.helo_name", S, "", 0, 0, "name sent in EHLO; empty = this host's name", false},
+      {"smtp.timeout_ms", I, "30000", 100, 3600000, "connect, read and write timeout", false},
+
+      // ---- http
+      {"http.timeout_ms", I, "30000", 1, 3600000, "default whole-request deadline", false},
+      {"http.connect_timeout_ms", I, "10000", 1, 3600000, "default connect timeout", false},
+      {"http.max_body_bytes", I, "64M", 0, 1LL << 40,
+       "default limit of a response body held in memory", false},
+      {"http.pool_per_origin", I, "8", 0, 1024, "idle keep-alive connections kept per origin",
+       false},
+      {"http.pool_total", I, "64", 0, 100000, "idle keep-alive connections kept in total", false},
+      {"http.pool_idle_ms", I, "4000", 0, 3600000,
+       "idle keep-alive connections older than this are closed (keep below servers' timeouts)",
+       false},
+      {"http.proxy", S, "", 0, 0, "HTTP proxy as host:port; HTTPS goes through CONNECT", false},
+      {"http.ca_file", S, "", 0, 0, "PEM CA bundle; empty = the system store", false},
+      {"http.allow_https_downgrade", B, "false", 0, 0,
+       "follow redirects from https to http", false},
+
+      // ---- service: coproc-service
+      {"service.coprocess_path", S, "", 0, 0,
+       "co-process binary; empty = 'coprocess' next to coproc-service", false},
+      {"service.user", S, "coproc", 0, 0,
+       "user the co-process runs as when the service runs as root", false},
+      {"service.start", S, "on_demand", 0, 0, "on_demand (first svc.launch) or at_start", false},
+      {"service.ready_timeout_ms", I, "10000", 100, 600000,
+       "time a co-process has to signal readiness", false},
+      {"service.restart_initial_ms", I, "100", 1, 600000, "first restart delay after a crash",
+       false},
+      {"service.restart_max_ms", I, "30000", 1, 3600000, "longest restart delay", false},
+      {"service.stable_after_ms", I, "10000", 1, 3600000,
+       "a co-process up this long resets the restart delay", false},
+      {"service.stop_timeout_ms", I, "5000", 0, 600000,
+       "time between SIGTERM and SIGKILL when stopping the co-process", false},
+      {"service.admin_group", S, "", 0, 0,
+       "group whose members may call admin methods (uid 0 always may)", false},
+  };
+  return specs;
+}
+
+}  // namespace coproc

@@ -1,0 +1,92 @@
+#include "log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+namespace coproc {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::info)};
+
+const char* level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warn: return "warn";
+    case LogLevel::error: return "error";
+  }
+  return "?";
+}
+
+int syslog_priority(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return 7;
+    case LogLevel::info: return 6;
+    case LogLevel::warn: return 4;
+    case LogLevel::error: return 3;
+  }
+  return 6;
+}
+
+bool to_journal() {
+  static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
+  return journal;
+}
+
+}  // namespace
+
+bool parse_log_level(std::string_view text, LogLevel* out) {
+  for (LogLevel l : {LogLevel::debug, LogLevel::info, LogLevel::warn, LogLevel::error}) {
+    if (text == level_name(l)) {
+      *out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+void set_log_level(LogLevel level) { g_level.store(static_cast<int>(level)); }
+
+bool log_enabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
+
+void log_line(LogLevel level, std::string_view component, std::string_view text) {
+  std::string line;
+  line.reserve(64 + text.size());
+  if (to_journal()) {
+    line += '<';
+    line += std::to_string(syslog_priority(level));
+    line += '>';
+  } else {
+    using namespace std::chrono;
+    const auto now = system_clock::now();
+    const std::time_t secs = system_clock::to_time_t(now);
+    const int millis = static_cast<int>(duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char stamp[40];
+    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    line += stamp;
+  }
+  line += level_name(level);
+  line += ' ';
+  line += component;
+  line += ": ";
+  for (char c : text) line += (c == '\n' || c == '\r') ? ' ' : c;  // one event, one line
+  line += '\n';
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace coproc

@@ -1,0 +1,29 @@
+// Method names, the protocol level and which methods are safe to retry.
+// The catalogue with params, results and errors is docs/protocol.md.
+#pragma once
+
+#include <string_view>
+
+namespace coproc::rpc {
+
+/// Bumped only for incompatible changes; sys.hello refuses other levels.
+constexpr int kProtocolLevel = 1;
+
+namespace method {
+constexpr std::string_view kHello = "sys.hello";
+constexpr std::string_view kPing = "sys.ping";
+constexpr std::string_view kStatus = "sys.status";
+constexpr std::string_view kMailSend = "mail.send";
+constexpr std::string_view kMailStatus = "mail.status";
+constexpr std::string_view kMailList = "mail.list";
+constexpr std::string_view kHttpRequest = "http.request";
+constexpr std::string_view kSvcLaunch = "svc.launch";
+constexpr std::string_view kSvcStatus = "svc.status";
+constexpr std::string_view kSvcRestart = "svc.restart";
+}  // namespace method
+
+/// True when repeating the call after a lost connection cannot do harm:
+/// read-only methods, and mail.send, which always carries an idempotency key.
+bool is_idempotent(std::string_view method);
+
+}  // namespace coproc::rpc
