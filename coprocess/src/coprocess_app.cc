@@ -1,0 +1,215 @@
+#include "coprocess_app.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "component.h"
+#include "config.h"
+#include "dispatcher.h"
+#include "endpoint.h"
+#include "instance_lock.h"
+#include "log.h"
+#include "notify.h"
+#include "paths.h"
+#include "rpc_server.h"
+#include "server_stats.h"
+#include "sys_methods.h"
+#include "worker_pool.h"
+
+#ifndef COPROC_VERSION
+#define COPROC_VERSION "0.1.0"
+#endif
+
+namespace coproc {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: coprocess [options]\n"
+    "  --runtime-dir DIR   sockets and lock (default /run/coproc)\n"
+    "  --state-dir DIR     outbox and maildir (default /var/spool/coproc)\n"
+    "  --config FILE       configuration file (default /etc/coproc/coproc.conf)\n"
+    "  --set NAME=VALUE    override one option (repeatable)\n"
+    "  --log-level LEVEL   debug, info, warn or error\n"
+    "  --print-sample-config, --print-config-doc, --version, --help\n";
+
+struct Options {
+  Paths paths;
+  bool config_given = false;
+  std::vector<std::string> sets;
+  std::string log_level;
+};
+
+// Returns -1 to go on, or an exit code.
+int parse_options(int argc, char** argv, Options* o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) {
+        std::cerr << "coprocess: " << name << " needs a value\n" << kUsage;
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    const char* v = nullptr;
+    if (arg == "--runtime-dir") {
+      if (!(v = value("--runtime-dir"))) return 2;
+      o->paths.runtime_dir = v;
+    } else if (arg == "--state-dir") {
+      if (!(v = value("--state-dir"))) return 2;
+      o->paths.state_dir = v;
+    } else if (arg == "--config") {
+      if (!(v = value("--config"))) return 2;
+      o->paths.config_file = v;
+      o->config_given = true;
+    } else if (arg == "--set") {
+      if (!(v = value("--set"))) return 2;
+      o->sets.emplace_back(v);
+    } else if (arg == "--log-level") {
+      if (!(v = value("--log-level"))) return 2;
+      o->log_level = v;
+    } else if (arg == "--print-sample-config") {
+      std::cout << render_sample_config();
+      return 0;
+    } else if (arg == "--print-config-doc") {
+      std::cout << render_config_markdown();
+      return 0;
+    } else if (arg == "--version") {
+      std::cout << "coprocess " << COPROC_VERSION << "\n";
+      return 0;
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      std::cerr << "coprocess: unknown option '" << arg << "'\n" << kUsage;
+      return 2;
+    }
+  }
+  return -1;
+}
+
+std::int64_t generation_from_env() {
+  const char* g = std::getenv("COPROC_GENERATION");
+  return g ? std::strtoll(g, nullptr, 10) : 0;
+}
+
+}  // namespace
+
+int run_coprocess(int argc, char** argv) {
+  Options options;
+  if (int rc = parse_options(argc, argv, &options); rc >= 0) return rc;
+  ::signal(SIGPIPE, SIG_IGN);
+
+  Config config;
+  try {
+    config = Config::load(options.paths.config_file, !options.config_given);
+    for (const auto& s : options.sets) config.set(s);
+  } catch (const ConfigError& e) {
+    std::cerr << "coprocess: " << e.what() << "\n";
+    return 2;
+  }
+  LogLevel level;
+  const std::string level_text = options.log_level.empty() ? config.str("log.level") : options.log_level;
+  if (!parse_log_level(level_text, &level)) {
+    std::cerr << "coprocess: unknown log level '" << level_text << "'\n";
+    return 2;
+  }
+  set_log_level(level);
+
+  const Paths& paths = options.paths;
+  try {
+    ensure_directory(paths.runtime_dir, 0755);
+    ensure_directory(paths.state_dir, 0750);
+  } catch (const std::exception& e) {
+    COPROC_LOG(error, "main", e.what());
+    return 1;
+  }
+
+  // A handed-over socket (from coproc-service or systemd) or our own.
+  int listen_fd = inherited_listen_fd();
+  const bool own_socket = listen_fd < 0;
+  InstanceLock lock;
+  std::string error;
+  if (!lock.try_acquire(paths.coprocess_lock(), &error)) {
+    COPROC_LOG(error, "main", "cannot start: " << error);
+    if (listen_fd >= 0) ::close(listen_fd);
+    return 1;
+  }
+  lock.write_pid();
+  if (own_socket) {
+    unsigned mode = 0;
+    if (!parse_mode(config.str("server.socket_mode"), &mode)) {
+      COPROC_LOG(error, "main", "server.socket_mode must be an octal mode such as 0666");
+      return 2;
+    }
+    listen_fd = listen_unix(paths.client_socket(), mode, config.str("server.allowed_group"),
+                            SOMAXCONN, &error);
+    if (listen_fd < 0) {
+      COPROC_LOG(error, "main", "cannot start: " << error);
+      return 1;
+    }
+  }
+
+  ServerStats stats;
+  Dispatcher dispatcher;
+  WorkerPool workers(static_cast<std::size_t>(config.integer("server.worker_threads")),
+                     static_cast<std::size_t>(config.integer("server.worker_queue")));
+  ServerIdentity identity{"coprocess", COPROC_VERSION, generation_from_env()};
+  register_sys_methods(dispatcher, identity, stats, workers);
+
+  std::vector<std::unique_ptr<Component>> components;
+  try {
+    components = make_components(ComponentEnv{config, paths, dispatcher});
+  } catch (const std::exception& e) {
+    COPROC_LOG(error, "main", "cannot start: " << e.what());
+    if (own_socket) ::unlink(paths.client_socket().c_str());
+    return 1;
+  }
+
+  asio::io_context io;
+  RpcServer server(io, dispatcher, workers, ServerSettings::from_config(config), stats);
+  server.listen(listen_fd);
+  for (auto& c : components) c->start();
+
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const std::error_code& ec, int sig) {
+    if (ec) return;
+    COPROC_LOG(info, "main", "signal " << sig << " received; stopping (in flight: "
+                                       << stats.requests_in_flight.load() << ")");
+    notify_supervisor("STOPPING=1");
+    server.shutdown(std::chrono::milliseconds(config.integer("server.shutdown_timeout_ms")),
+                    [&] { io.stop(); });
+  });
+
+  COPROC_LOG(info, "main", "coprocess " << COPROC_VERSION << " pid=" << ::getpid()
+                                        << " generation=" << identity.generation << " listening on "
+                                        << paths.client_socket()
+                                        << (own_socket ? "" : " (socket handed over)"));
+  for (const auto& [name, value] : config.changed_options()) {
+    COPROC_LOG(info, "config", name << " = " << value);
+  }
+  notify_supervisor("READY=1\nSTATUS=serving");
+
+  const std::size_t io_threads = static_cast<std::size_t>(config.integer("server.io_threads"));
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < io_threads; ++i) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+
+  for (auto& c : components) c->stop();
+  workers.stop();
+  if (own_socket) ::unlink(paths.client_socket().c_str());
+  COPROC_LOG(info, "main", "stopped");
+  return 0;
+}
+
+}  // namespace coproc

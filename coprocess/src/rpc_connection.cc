@@ -1,0 +1,362 @@
+#include "rpc_connection.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "log.h"
+#include "params.h"
+#include "rpc_server.h"
+#include "socket_io.h"
+
+namespace coproc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t ms_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count() / 1000;
+}
+
+// Runs one handler and turns whatever happens into response bytes.
+std::string run_handler(const Method& method, CallContext& call, const msgpack::object& params,
+                        rpc::MsgId msgid, RpcError* error_out) {
+  try {
+    rpc::Params named(params);
+    rpc::Packed result = method.handler(call, named);
+    return rpc::encode_result(msgid, result);
+  } catch (const RpcException& e) {
+    *error_out = e.error();
+  } catch (const msgpack::type_error&) {
+    *error_out = RpcError(Errc::bad_request, "a parameter has the wrong type");
+  } catch (const std::bad_alloc&) {
+    *error_out = RpcError(Errc::too_large, "not enough memory for this request");
+  } catch (const std::exception& e) {
+    *error_out = RpcError(Errc::internal, std::string("internal error: ") + e.what());
+  } catch (...) {
+    *error_out = RpcError(Errc::internal, "internal error");
+  }
+  return rpc::encode_error(msgid, *error_out);
+}
+
+}  // namespace
+
+RpcConnection::RpcConnection(RpcServer& server, Socket socket, std::uint64_t id,
+                             PeerCredentials peer)
+    : server_(server),
+      socket_(std::move(socket)),
+      strand_(asio::make_strand(socket_.get_executor())),
+      timer_(strand_),
+      id_(id),
+      peer_(peer),
+      admin_(server.is_admin(peer.uid, peer.gid)),
+      decoder_(server.settings().decode) {}
+
+RpcConnection::~RpcConnection() {
+  for (auto& [offset, fd] : passed_fds_) ::close(fd);
+}
+
+std::string RpcConnection::tag() const {
+  return "conn=" + std::to_string(id_) + " uid=" + std::to_string(peer_.uid) +
+         " pid=" + std::to_string(peer_.pid);
+}
+
+void RpcConnection::start(std::string refusal) {
+  asio::dispatch(strand_, [self = shared_from_this(), refusal = std::move(refusal)]() mutable {
+    self->refusal_ = std::move(refusal);
+    const auto& s = self->server_.settings();
+    if (s.handshake_timeout.count() > 0) {
+      self->arm_timer(s.handshake_timeout, "no request within the handshake timeout");
+    }
+    self->wait_readable();
+  });
+}
+
+void RpcConnection::arm_timer(std::chrono::milliseconds timeout, const char* reason) {
+  timer_.expires_after(timeout);
+  timer_.async_wait([self = shared_from_this(), reason](const std::error_code& ec) {
+    if (ec) return;  // re-armed or cancelled: a clean stop, not an error
+    self->close_on_strand(reason);
+  });
+}
+
+void RpcConnection::drain() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    self->draining_ = true;
+    self->maybe_finish_drain();
+  });
+}
+
+void RpcConnection::close() {
+  asio::dispatch(strand_, [self = shared_from_this()] { self->close_on_strand("server stopping"); });
+}
+
+bool RpcConnection::may_decode() const {
+  const auto& s = server_.settings();
+  return !closed_ && !draining_ && !close_after_write_ && in_flight_ < s.max_in_flight_per_connection &&
+         output_bytes_ < s.max_output_bytes;
+}
+
+void RpcConnection::wait_readable() {
+  if (waiting_readable_ || !may_decode()) return;
+  waiting_readable_ = true;
+  socket_.async_wait(Socket::wait_read,
+                     asio::bind_executor(strand_, [self = shared_from_this()](const std::error_code& ec) {
+                       self->waiting_readable_ = false;
+                       self->on_readable(ec);
+                     }));
+}
+
+void RpcConnection::on_readable(const std::error_code& ec) {
+  if (closed_) return;
+  if (ec) {
+    close_on_strand(ec == asio::error::operation_aborted ? "closed" : "read error");
+    return;
+  }
+  if (!may_decode()) return;  // resumes from finish_call
+  auto buffer = decoder_.prepare();
+  std::vector<int> fds;
+  const ssize_t n = receive_with_fds(socket_.native_handle(), buffer.data, buffer.size, &fds);
+  if (n < 0) {
+    close_fds(&fds);
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      wait_readable();
+      return;
+    }
+    close_on_strand(errno == ECONNRESET ? "reset by peer" : std::strerror(errno));
+    return;
+  }
+  if (n == 0) {
+    close_fds(&fds);
+    close_on_strand("peer closed");
+    return;
+  }
+  decoder_.commit(static_cast<std::size_t>(n));
+  received_bytes_ += static_cast<std::uint64_t>(n);
+  // The kernel delivers passed descriptors with the read that ends inside
+  // the sendmsg() that carried them: tag them with that read's last byte.
+  for (int fd : fds) passed_fds_.emplace_back(received_bytes_ - 1, fd);
+  if (passed_fds_.size() > kMaxFdsPerRead * 4) {
+    close_on_strand("too many passed file descriptors not claimed by a request");
+    return;
+  }
+  process_input();
+  wait_readable();
+}
+
+void RpcConnection::process_input() {
+  while (may_decode()) {
+    msgpack::object_handle handle;
+    const auto status = decoder_.next(handle);
+    if (status == rpc::StreamDecoder::Status::need_more) return;
+    if (status == rpc::StreamDecoder::Status::error) {
+      server_.stats().protocol_errors++;
+      const RpcError& err = decoder_.error();
+      COPROC_LOG(info, server_.settings().component,
+                 tag() << " undecodable input, closing: " << err.name << ": " << err.message);
+      if (auto msgid = decoder_.error_msgid()) {
+        server_.stats().errors_total++;
+        answer(rpc::encode_error(*msgid, err));
+        close_after_write_ = true;
+        write_pending();
+      } else {
+        close_on_strand("undecodable input");
+      }
+      return;
+    }
+    const std::uint64_t message_end = received_bytes_ - decoder_.buffered();
+    handle_message(rpc::classify(std::move(handle)), message_end);
+  }
+}
+
+void RpcConnection::handle_message(rpc::Message message, std::uint64_t message_end) {
+  // Descriptors that arrived with this message's bytes belong to it.
+  std::vector<int> fds;
+  while (!passed_fds_.empty() && passed_fds_.front().first < message_end) {
+    fds.push_back(passed_fds_.front().second);
+    passed_fds_.pop_front();
+  }
+  if (auto* request = std::get_if<rpc::Request>(&message)) {
+    if (!greeted_) {
+      greeted_ = true;
+      timer_.cancel();
+    }
+    const auto& s = server_.settings();
+    if (s.idle_timeout.count() > 0) arm_timer(s.idle_timeout, "idle timeout");
+    handle_request(std::move(*request), std::move(fds));
+    return;
+  }
+  close_fds(&fds);
+  if (auto* invalid = std::get_if<rpc::Invalid>(&message)) {
+    server_.stats().protocol_errors++;
+    COPROC_LOG(info, server_.settings().component,
+               tag() << " invalid message: " << invalid->error.message);
+    if (invalid->msgid) {
+      server_.stats().errors_total++;
+      answer(rpc::encode_error(*invalid->msgid, invalid->error));  // the stream is still in sync
+    } else {
+      answer(std::string());  // nothing to answer; close once earlier answers are out
+      close_after_write_ = true;
+      write_pending();
+    }
+    return;
+  }
+  if (auto* note = std::get_if<rpc::Notification>(&message)) {
+    COPROC_LOG(debug, server_.settings().component,
+               tag() << " ignored notification method=" << note->method);
+    return;
+  }
+  // A response sent to a server has no request to match.
+  server_.stats().protocol_errors++;
+  close_after_write_ = true;
+  write_pending();
+}
+
+void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
+  auto& stats = server_.stats();
+  stats.requests_total++;
+  const rpc::MsgId msgid = request.msgid;
+  const std::string method_name = request.method;
+
+  auto reject = [&](Errc code, std::string message) {
+    close_fds(&fds);
+    stats.errors_total++;
+    COPROC_LOG(info, server_.settings().component,
+               tag() << " method=" << method_name << " msgid=" << msgid
+                     << " result=" << errc_name(static_cast<int>(code)) << " " << message);
+    answer(rpc::encode_error(msgid, RpcError(code, std::move(message))));
+  };
+
+  if (!refusal_.empty()) {
+    reject(Errc::rate_limited, refusal_);
+    close_after_write_ = true;
+    write_pending();
+    return;
+  }
+  const Method* method = server_.dispatcher().find(method_name);
+  if (!method) {
+    reject(Errc::not_found, "unknown method '" + method_name + "'");
+    return;
+  }
+  if (!server_.admit_request(peer_.uid)) {
+    reject(Errc::rate_limited, "too many requests in flight for uid " + std::to_string(peer_.uid));
+    return;
+  }
+
+  auto call = std::make_shared<CallContext>();
+  call->peer = peer_;
+  call->admin = admin_;
+  call->connection_id = id_;
+  call->request_id = server_.next_request_id();
+  call->method = method_name;
+  call->received = Clock::now();
+  call->cancel_flag = cancel_;
+  call->fds = std::move(fds);
+
+  ++in_flight_;
+  stats.requests_in_flight++;
+
+  auto run = [self = shared_from_this(), method, call, request = std::move(request)]() {
+    RpcError error;
+    std::string bytes = run_handler(*method, *call, request.params, request.msgid, &error);
+    const bool failed = !error.name.empty();
+    if (failed) self->server_.stats().errors_total++;
+    if (failed) {
+      COPROC_LOG(info, self->server_.settings().component,
+                 self->tag() << " req=" << call->request_id << " method=" << call->method
+                             << " ms=" << ms_since(call->received) << " result=" << error.name
+                             << " " << error.message);
+    } else {
+      COPROC_LOG(debug, self->server_.settings().component,
+                 self->tag() << " req=" << call->request_id << " method=" << call->method
+                             << " ms=" << ms_since(call->received) << " result=ok");
+    }
+    asio::dispatch(self->strand_, [self, bytes = std::move(bytes)]() mutable {
+      self->finish_call(std::move(bytes));
+    });
+  };
+
+  if (method->execution == Execution::event_loop) {
+    run();
+    return;
+  }
+  if (!server_.workers().try_post(run)) {
+    --in_flight_;
+    stats.requests_in_flight--;
+    server_.request_done(peer_.uid);
+    reject(Errc::unavailable, "server busy: every worker is taken and the queue is full");
+  }
+}
+
+void RpcConnection::finish_call(std::string bytes) {
+  --in_flight_;
+  server_.stats().requests_in_flight--;
+  server_.request_done(peer_.uid);
+  if (closed_) return;
+  answer(std::move(bytes));
+  // Room again: decode what is buffered, then read more.
+  process_input();
+  wait_readable();
+  maybe_finish_drain();
+}
+
+void RpcConnection::answer(std::string bytes) {
+  if (closed_) return;
+  if (!bytes.empty()) {
+    output_bytes_ += bytes.size();
+    output_.push_back(std::move(bytes));
+  }
+  write_pending();
+}
+
+void RpcConnection::write_pending() {
+  if (closed_ || !writing_.empty()) return;
+  if (output_.empty()) {
+    if (close_after_write_ && in_flight_ == 0) close_on_strand("closed after error");
+    return;
+  }
+  std::vector<asio::const_buffer> buffers;
+  while (!output_.empty() && writing_.size() < 64) {
+    writing_.push_back(std::move(output_.front()));
+    output_.pop_front();
+  }
+  buffers.reserve(writing_.size());
+  for (const auto& b : writing_) buffers.emplace_back(asio::buffer(b));
+  asio::async_write(socket_, buffers,
+                    asio::bind_executor(strand_, [self = shared_from_this()](
+                                                     const std::error_code& ec, std::size_t n) {
+                      self->output_bytes_ -= n;
+                      self->writing_.clear();
+                      if (ec) {
+                        self->close_on_strand("write error");
+                        return;
+                      }
+                      self->write_pending();
+                      self->process_input();
+                      self->wait_readable();
+                      self->maybe_finish_drain();
+                    }));
+}
+
+void RpcConnection::maybe_finish_drain() {
+  if (draining_ && !closed_ && in_flight_ == 0 && output_.empty() && writing_.empty()) {
+    close_on_strand("drained");
+  }
+}
+
+void RpcConnection::close_on_strand(const char* reason) {
+  if (closed_) return;
+  closed_ = true;
+  cancel_->store(true);
+  timer_.cancel();
+  std::error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  for (auto& [offset, fd] : passed_fds_) ::close(fd);
+  passed_fds_.clear();
+  COPROC_LOG(debug, server_.settings().component, tag() << " closed: " << reason);
+  server_.connection_closed(shared_from_this());
+}
+
+}  // namespace coproc

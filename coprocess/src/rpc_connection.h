@@ -1,0 +1,89 @@
+// One client connection: reads and decodes requests, hands them to the
+// dispatcher, writes responses in completion order. All state is touched
+// only on the connection's strand.
+//
+// Backpressure: while the connection has max_in_flight_per_connection calls
+// running, or more than max_output_bytes of unsent responses, it neither
+// decodes buffered requests nor reads from the socket, so a client that
+// pipelines without reading fills its own socket buffer, not our memory.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "call_context.h"
+#include "peer_credentials.h"
+#include "rpc_message.h"
+#include "stream_decoder.h"
+
+namespace coproc {
+
+class RpcServer;
+
+class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
+ public:
+  using Socket = asio::local::stream_protocol::socket;
+
+  RpcConnection(RpcServer& server, Socket socket, std::uint64_t id, PeerCredentials peer);
+  ~RpcConnection();
+
+  /// Begins reading. `refusal`, when set, is answered to every request
+  /// before the connection is closed (connection limits).
+  void start(std::string refusal = {});
+  /// Graceful stop: no new requests are read; the connection closes itself
+  /// once its calls are answered and written. Thread-safe.
+  void drain();
+  /// Immediate close; calls still running are told to cancel. Thread-safe.
+  void close();
+
+  std::uint64_t id() const { return id_; }
+  const PeerCredentials& peer() const { return peer_; }
+
+ private:
+  void wait_readable();
+  void on_readable(const std::error_code& ec);
+  void process_input();
+  void handle_message(rpc::Message message, std::uint64_t message_end);
+  void handle_request(rpc::Request request, std::vector<int> fds);
+  void answer(std::string bytes);
+  void finish_call(std::string bytes);
+  void write_pending();
+  bool may_decode() const;
+  void close_on_strand(const char* reason);
+  void maybe_finish_drain();
+  void arm_timer(std::chrono::milliseconds timeout, const char* reason);
+  std::string tag() const;
+
+  RpcServer& server_;
+  Socket socket_;
+  asio::strand<asio::any_io_executor> strand_;
+  asio::steady_timer timer_;  // handshake, then idle timeout
+  const std::uint64_t id_;
+  const PeerCredentials peer_;
+  const bool admin_;
+  rpc::StreamDecoder decoder_;
+  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
+
+  std::uint64_t received_bytes_ = 0;                    // stream offset after the last read
+  std::deque<std::pair<std::uint64_t, int>> passed_fds_;  // (offset of the read's last byte, fd)
+
+  std::deque<std::string> output_;
+  std::vector<std::string> writing_;  // buffers of the write in progress
+  std::size_t output_bytes_ = 0;
+  std::size_t in_flight_ = 0;
+  bool waiting_readable_ = false;
+  bool greeted_ = false;   // a complete request arrived
+  bool draining_ = false;
+  bool closed_ = false;
+  bool close_after_write_ = false;
+  std::string refusal_;
+};
+
+}  // namespace coproc

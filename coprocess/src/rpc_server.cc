@@ -1,0 +1,209 @@
+#include "rpc_server.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "peer_credentials.h"
+#include "rpc_connection.h"
+
+namespace coproc {
+namespace {
+
+std::size_t as_size(std::int64_t v) { return static_cast<std::size_t>(v); }
+
+}  // namespace
+
+ServerSettings ServerSettings::from_config(const Config& c) {
+  ServerSettings s;
+  s.decode.max_message_bytes = as_size(c.integer("limits.max_message_bytes"));
+  s.decode.max_depth = as_size(c.integer("limits.max_depth"));
+  s.decode.max_array = as_size(c.integer("limits.max_array"));
+  s.decode.max_map = as_size(c.integer("limits.max_map"));
+  s.decode.max_str = as_size(c.integer("limits.max_str"));
+  s.decode.max_bin = as_size(c.integer("limits.max_bin"));
+  s.max_connections = as_size(c.integer("server.max_connections"));
+  s.max_connections_per_uid = as_size(c.integer("server.max_connections_per_uid"));
+  s.max_in_flight_per_connection = as_size(c.integer("server.max_in_flight_per_connection"));
+  s.max_in_flight_per_uid = as_size(c.integer("server.max_in_flight_per_uid"));
+  s.max_output_bytes = as_size(c.integer("server.max_output_bytes"));
+  s.handshake_timeout = std::chrono::milliseconds(c.integer("server.handshake_timeout_ms"));
+  s.idle_timeout = std::chrono::milliseconds(c.integer("server.idle_timeout_ms"));
+  s.admin_group = c.str("service.admin_group");
+  return s;
+}
+
+RpcServer::RpcServer(asio::io_context& io, const Dispatcher& dispatcher, WorkerPool& workers,
+                     ServerSettings settings, ServerStats& stats)
+    : io_(io),
+      dispatcher_(dispatcher),
+      workers_(workers),
+      settings_(std::move(settings)),
+      stats_(stats),
+      acceptor_(io),
+      drain_timer_(io),
+      accept_retry_timer_(io) {
+  if (!settings_.admin_group.empty()) {
+    if (struct group* gr = ::getgrnam(settings_.admin_group.c_str())) {
+      admin_gid_ = gr->gr_gid;
+    } else {
+      COPROC_LOG(warn, settings_.component,
+                 "admin group '" << settings_.admin_group << "' does not exist; only root is admin");
+    }
+  }
+}
+
+RpcServer::~RpcServer() = default;
+
+bool RpcServer::is_admin(std::uint32_t uid, std::uint32_t gid) const {
+  if (uid == 0) return true;
+  if (admin_gid_ == static_cast<std::uint32_t>(-1)) return false;
+  if (gid == admin_gid_) return true;
+  // Supplementary groups of the user, as the group database says.
+  struct passwd* pw = ::getpwuid(uid);
+  if (!pw) return false;
+  int count = 64;
+  std::vector<gid_t> groups(static_cast<std::size_t>(count));
+  if (::getgrouplist(pw->pw_name, gid, groups.data(), &count) < 0) {
+    groups.resize(static_cast<std::size_t>(count));
+    if (::getgrouplist(pw->pw_name, gid, groups.data(), &count) < 0) return false;
+  }
+  for (int i = 0; i < count; ++i) {
+    if (groups[static_cast<std::size_t>(i)] == admin_gid_) return true;
+  }
+  return false;
+}
+
+void RpcServer::listen(int listening_fd) {
+  acceptor_.assign(asio::local::stream_protocol(), listening_fd);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    accepting_ = true;
+  }
+  asio::post(io_, [this] { accept_next(); });
+}
+
+void RpcServer::accept_next() {
+  acceptor_.async_accept(
+      [this](const std::error_code& ec, asio::local::stream_protocol::socket socket) {
+        on_accept(ec, std::move(socket));
+      });
+}
+
+void RpcServer::on_accept(const std::error_code& ec, asio::local::stream_protocol::socket socket) {
+  if (ec == asio::error::operation_aborted) return;  // stop_accepting()
+  if (ec) {
+    // EMFILE and friends: log, pause briefly, keep serving the others.
+    COPROC_LOG(warn, settings_.component, "accept failed: " << ec.message());
+    accept_retry_timer_.expires_after(std::chrono::milliseconds(50));
+    accept_retry_timer_.async_wait([this](const std::error_code& e) {
+      if (!e && acceptor_.is_open()) accept_next();
+    });
+    return;
+  }
+  PeerCredentials peer;
+  read_peer_credentials(socket.native_handle(), &peer);
+  std::string refusal;
+  std::shared_ptr<RpcConnection> connection;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::size_t of_uid = connections_per_uid_[peer.uid];
+    if (connections_.size() >= settings_.max_connections) {
+      refusal = "too many connections (limit " + std::to_string(settings_.max_connections) + ")";
+    } else if (of_uid >= settings_.max_connections_per_uid) {
+      refusal = "too many connections for uid " + std::to_string(peer.uid) + " (limit " +
+                std::to_string(settings_.max_connections_per_uid) + ")";
+    }
+    connection = std::make_shared<RpcConnection>(*this, std::move(socket), ++connection_ids_, peer);
+    connections_.insert(connection);
+    connections_per_uid_[peer.uid]++;
+  }
+  stats_.connections++;
+  stats_.connections_total++;
+  if (!refusal.empty()) {
+    stats_.connections_refused++;
+    COPROC_LOG(info, settings_.component, "conn=" << connection->id() << " uid=" << peer.uid
+                                                  << " pid=" << peer.pid << " refused: " << refusal);
+  } else {
+    COPROC_LOG(debug, settings_.component, "conn=" << connection->id() << " uid=" << peer.uid
+                                                   << " pid=" << peer.pid << " accepted");
+  }
+  connection->start(std::move(refusal));
+  accept_next();
+}
+
+void RpcServer::stop_accepting() {
+  asio::post(io_, [this] {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      accepting_ = false;
+    }
+    std::error_code ignored;
+    acceptor_.close(ignored);
+  });
+}
+
+bool RpcServer::admit_request(std::uint32_t uid) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::size_t& n = in_flight_per_uid_[uid];
+  if (n >= settings_.max_in_flight_per_uid) return false;
+  ++n;
+  return true;
+}
+
+void RpcServer::request_done(std::uint32_t uid) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = in_flight_per_uid_.find(uid);
+  if (it != in_flight_per_uid_.end() && --it->second == 0) in_flight_per_uid_.erase(it);
+}
+
+void RpcServer::connection_closed(const std::shared_ptr<RpcConnection>& c) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (connections_.erase(c) == 0) return;
+  stats_.connections--;
+  auto it = connections_per_uid_.find(c->peer().uid);
+  if (it != connections_per_uid_.end() && --it->second == 0) connections_per_uid_.erase(it);
+}
+
+void RpcServer::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+  stop_accepting();
+  asio::post(io_, [this, grace, done = std::move(done)]() mutable {
+    std::vector<std::shared_ptr<RpcConnection>> all;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      all.assign(connections_.begin(), connections_.end());
+    }
+    for (auto& c : all) c->drain();
+    poll_drained(std::chrono::steady_clock::now() + grace, std::move(done));
+  });
+}
+
+void RpcServer::poll_drained(std::chrono::steady_clock::time_point deadline,
+                             std::function<void()> done) {
+  bool empty;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    empty = connections_.empty();
+  }
+  if (!empty && std::chrono::steady_clock::now() < deadline) {
+    drain_timer_.expires_after(std::chrono::milliseconds(10));
+    drain_timer_.async_wait([this, deadline, done = std::move(done)](const std::error_code&) mutable {
+      poll_drained(deadline, std::move(done));
+    });
+    return;
+  }
+  std::vector<std::shared_ptr<RpcConnection>> all;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    all.assign(connections_.begin(), connections_.end());
+  }
+  if (!all.empty()) {
+    COPROC_LOG(warn, settings_.component,
+               all.size() << " connection(s) still busy at the shutdown deadline; closing them");
+  }
+  for (auto& c : all) c->close();
+  asio::post(io_, std::move(done));
+}
+
+}  // namespace coproc

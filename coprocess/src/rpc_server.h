@@ -1,0 +1,98 @@
+// The MessagePack-RPC server: accepts local connections on a listening
+// socket it is handed, runs one RpcConnection per client and keeps the
+// per-user accounting. Used by the co-process (coproc.sock) and by the
+// service (control.sock).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include <asio.hpp>
+
+#include "config.h"
+#include "dispatcher.h"
+#include "server_stats.h"
+#include "stream_decoder.h"
+#include "worker_pool.h"
+
+namespace coproc {
+
+class RpcConnection;
+
+struct ServerSettings {
+  rpc::DecodeLimits decode;
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_uid = 1024;
+  std::size_t max_in_flight_per_connection = 64;
+  std::size_t max_in_flight_per_uid = 1024;
+  std::size_t max_output_bytes = 8u << 20;
+  std::chrono::milliseconds handshake_timeout{10000};  // 0 = none
+  std::chrono::milliseconds idle_timeout{0};           // 0 = none
+  std::string admin_group;                             // besides uid 0
+  std::string component = "rpc";                      // log component name
+
+  /// Reads server.* and limits.* (and service.admin_group).
+  static ServerSettings from_config(const Config& config);
+};
+
+class RpcServer {
+ public:
+  RpcServer(asio::io_context& io, const Dispatcher& dispatcher, WorkerPool& workers,
+            ServerSettings settings, ServerStats& stats);
+  ~RpcServer();
+  RpcServer(const RpcServer&) = delete;
+  RpcServer& operator=(const RpcServer&) = delete;
+
+  /// Starts accepting on an already listening Unix stream socket; takes
+  /// ownership of the fd.
+  void listen(int listening_fd);
+  /// Stops accepting; the listening socket is closed. Thread-safe.
+  void stop_accepting();
+  /// Stops reading new requests everywhere, waits until in-flight calls are
+  /// answered (or `grace` passes), closes every connection, then calls
+  /// `done` on the io_context. Thread-safe.
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+  const ServerSettings& settings() const { return settings_; }
+  ServerStats& stats() { return stats_; }
+  const Dispatcher& dispatcher() const { return dispatcher_; }
+  WorkerPool& workers() { return workers_; }
+
+  // Used by RpcConnection.
+  bool admit_request(std::uint32_t uid);    // per-uid in-flight accounting
+  void request_done(std::uint32_t uid);
+  void connection_closed(const std::shared_ptr<RpcConnection>& c);
+  std::uint64_t next_request_id() { return ++request_ids_; }
+  bool is_admin(std::uint32_t uid, std::uint32_t gid) const;
+
+ private:
+  void accept_next();
+  void on_accept(const std::error_code& ec, asio::local::stream_protocol::socket socket);
+  void poll_drained(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
+
+  asio::io_context& io_;
+  const Dispatcher& dispatcher_;
+  WorkerPool& workers_;
+  ServerSettings settings_;
+  ServerStats& stats_;
+  asio::local::stream_protocol::acceptor acceptor_;
+  asio::steady_timer drain_timer_;
+  asio::steady_timer accept_retry_timer_;
+  std::atomic<std::uint64_t> request_ids_{0};
+  std::uint64_t connection_ids_ = 0;
+
+  mutable std::mutex mutex_;  // guards the members below
+  std::set<std::shared_ptr<RpcConnection>> connections_;
+  std::map<std::uint32_t, std::size_t> connections_per_uid_;
+  std::map<std::uint32_t, std::size_t> in_flight_per_uid_;
+  bool accepting_ = false;
+  std::uint32_t admin_gid_ = static_cast<std::uint32_t>(-1);
+};
+
+}  // namespace coproc
