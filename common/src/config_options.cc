@@ -18,6 +18,11 @@ const std::vector<OptionSpec>& option_specs() {
       // ---- log
       {"log.level", S, "info", 0, 0, "debug, info, warn or error", false},
 
+      // ---- debug
+      {"debug.methods", B, "false", 0, 0,
+       "register debug.sleep and debug.echo (tests and diagnostics; not needed in production)",
+       false},
+
       // ---- server: the co-process's client endpoint
       {"server.socket_mode", S, "0666", 0, 0,
        "mode of coproc.sock; 0666 lets every local user connect, 0660 only allowed_group", false},

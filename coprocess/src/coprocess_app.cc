@@ -14,6 +14,7 @@
 #include <asio.hpp>
 
 #include "component.h"
+#include "debug_methods.h"
 #include "config.h"
 #include "dispatcher.h"
 #include "endpoint.h"
@@ -165,6 +166,7 @@ int run_coprocess(int argc, char** argv) {
                      static_cast<std::size_t>(config.integer("server.worker_queue")));
   ServerIdentity identity{"coprocess", COPROC_VERSION, generation_from_env()};
   register_sys_methods(dispatcher, identity, stats, workers);
+  if (config.boolean("debug.methods")) register_debug_methods(dispatcher);
 
   std::vector<std::unique_ptr<Component>> components;
   try {
