@@ -1,0 +1,133 @@
+#include "control_server.h"
+
+#include <unistd.h>
+
+#include <future>
+
+#include "log.h"
+#include "methods.h"
+#include "rpc_error.h"
+#include "sys_methods.h"
+
+namespace coproc {
+namespace {
+
+struct LaunchResult {
+  std::int64_t pid;
+  std::int64_t generation;
+  bool launched;
+  std::int64_t launch_ms;
+  std::int64_t waited_ms;
+  MSGPACK_DEFINE_MAP(pid, generation, launched, launch_ms, waited_ms);
+};
+
+struct StatusResult {
+  std::string state;
+  std::int64_t pid;
+  std::int64_t generation;
+  std::int64_t restarts;
+  std::int64_t consecutive_failures;
+  std::int64_t last_exit_status;
+  std::string last_exit_reason;
+  bool crash_loop;
+  std::int64_t next_restart_ms;
+  std::int64_t uptime_ms;
+  std::int64_t launch_ms;
+  std::int64_t service_pid;
+  std::int64_t service_uptime_ms;
+  std::string version;
+  MSGPACK_DEFINE_MAP(state, pid, generation, restarts, consecutive_failures, last_exit_status,
+                     last_exit_reason, crash_loop, next_restart_ms, uptime_ms, launch_ms,
+                     service_pid, service_uptime_ms, version);
+};
+
+rpc::Packed launch_result(const LaunchOutcome& o) {
+  if (!o.ok) throw RpcException(o.unavailable ? Errc::unavailable : Errc::timeout, o.error);
+  return rpc::pack_value(LaunchResult{o.pid, o.generation, o.launched, o.launch_ms, o.waited_ms});
+}
+
+std::chrono::milliseconds deadline_param(const rpc::Params& params,
+                                         std::chrono::milliseconds fallback) {
+  return std::chrono::milliseconds(params.int_or("timeout_ms", fallback.count(), 1, 3600000));
+}
+
+}  // namespace
+
+void register_control_methods(Dispatcher& dispatcher, Supervisor& supervisor,
+                              const ControlSettings& settings, const ServerStats& stats) {
+  dispatcher.add(rpc::method::kSvcLaunch, Execution::worker,
+                 [&supervisor, settings](CallContext& call, const rpc::Params& params) {
+                   params.allow_only({"timeout_ms"});
+                   const LaunchOutcome o = supervisor.launch(
+                       deadline_param(params, settings.default_launch_deadline));
+                   COPROC_LOG(debug, "control",
+                              "svc.launch uid=" << call.peer.uid << " pid=" << call.peer.pid
+                                                << (o.ok ? " ok" : " failed: ") << o.error
+                                                << " waited_ms=" << o.waited_ms);
+                   return launch_result(o);
+                 });
+
+  dispatcher.add(rpc::method::kSvcStatus, Execution::event_loop,
+                 [&supervisor, settings, &stats](CallContext&, const rpc::Params& params) {
+                   params.allow_only({});
+                   const SupervisorStatus s = supervisor.status();
+                   return rpc::pack_value(StatusResult{
+                       state_name(s.state), s.pid, s.generation, s.restarts,
+                       s.consecutive_failures, s.last_exit_status, s.last_exit_reason,
+                       s.crash_loop, s.next_restart_ms, s.uptime_ms, s.launch_ms,
+                       static_cast<std::int64_t>(::getpid()), stats.uptime_ms(),
+                       settings.version});
+                 });
+
+  dispatcher.add(rpc::method::kSvcRestart, Execution::worker,
+                 [&supervisor, settings](CallContext& call, const rpc::Params& params) {
+                   params.allow_only({"timeout_ms"});
+                   if (!call.admin) {
+                     COPROC_LOG(warn, "control", "svc.restart refused for uid " << call.peer.uid);
+                     throw RpcException(Errc::permission_denied,
+                                        "svc.restart is for administrators (root or "
+                                        "service.admin_group); uid " +
+                                            std::to_string(call.peer.uid) + " is neither");
+                   }
+                   COPROC_LOG(info, "control", "svc.restart requested by uid " << call.peer.uid
+                                                                               << " pid "
+                                                                               << call.peer.pid);
+                   return launch_result(supervisor.restart(
+                       deadline_param(params, settings.default_launch_deadline)));
+                 });
+}
+
+ControlServer::ControlServer(const Config& config, Supervisor& supervisor, ControlSettings settings)
+    : work_(asio::make_work_guard(io_)), workers_(16, 4096) {
+  ServerIdentity identity{"coproc-service", settings.version, 0};
+  register_sys_methods(dispatcher_, identity, stats_, workers_);
+  register_control_methods(dispatcher_, supervisor, settings, stats_);
+  ServerSettings server_settings = ServerSettings::from_config(config);
+  server_settings.component = "control";
+  server_ = std::make_unique<RpcServer>(io_, dispatcher_, workers_, server_settings, stats_);
+}
+
+ControlServer::~ControlServer() { shutdown(std::chrono::milliseconds(1000)); }
+
+void ControlServer::start(int fd) {
+  server_->listen(fd);
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void ControlServer::stop_accepting() { server_->stop_accepting(); }
+
+void ControlServer::shutdown(std::chrono::milliseconds grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (thread_.joinable()) {
+    std::promise<void> drained;
+    server_->shutdown(grace, [&drained] { drained.set_value(); });
+    drained.get_future().wait();
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  workers_.stop();
+}
+
+}  // namespace coproc

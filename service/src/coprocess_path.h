@@ -1,0 +1,15 @@
+// Where the co-process binary is: service.coprocess_path when set, else
+// next to coproc-service, in the build tree (../coprocess/coprocess), or in
+// the installed libexec folder (../libexec/coproc/coprocess).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace coproc {
+
+/// The first executable candidate; "" when none is (then `tried` lists the
+/// places looked at).
+std::string locate_coprocess(const std::string& configured, std::vector<std::string>* tried);
+
+}  // namespace coproc

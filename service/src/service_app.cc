@@ -1,0 +1,276 @@
+#include "service_app.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <functional>
+#include <iostream>
+#include <memory>
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+
+#include "child_process.h"
+#include "config.h"
+#include "control_server.h"
+#include "coprocess_path.h"
+#include "endpoint.h"
+#include "instance_lock.h"
+#include "log.h"
+#include "supervisor.h"
+#include "systemd_notify.h"
+
+#ifndef COPROC_VERSION
+#define COPROC_VERSION "0.0.0"
+#endif
+
+namespace coproc {
+namespace {
+
+using Poco::Util::Option;
+using std::chrono::milliseconds;
+
+// Sends WATCHDOG=1 on the control endpoint's event loop: a stuck loop stops
+// the pings and systemd restarts the service.
+class WatchdogPinger {
+ public:
+  WatchdogPinger(asio::io_context& io, std::chrono::microseconds interval)
+      : timer_(io), interval_(interval) {
+    if (interval_.count() > 0) arm();
+  }
+  void cancel() {
+    asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+  }
+
+ private:
+  void arm() {
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](const std::error_code& ec) {
+      if (ec) return;
+      systemd::notify_watchdog();
+      arm();
+    });
+  }
+  asio::steady_timer timer_;
+  std::chrono::microseconds interval_;
+};
+
+// Removes a socket file we created, when leaving.
+struct SocketFile {
+  std::string path;
+  ~SocketFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+}  // namespace
+
+void ServiceApp::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);
+  options.addOption(Option("runtime-dir", "", "sockets and locks (default /run/coproc)")
+                        .required(false).repeatable(false).argument("DIR"));
+  options.addOption(Option("state-dir", "", "state of the co-process (default /var/spool/coproc)")
+                        .required(false).repeatable(false).argument("DIR"));
+  options.addOption(Option("config", "", "configuration file (default /etc/coproc/coproc.conf)")
+                        .required(false).repeatable(false).argument("FILE"));
+  options.addOption(Option("log-level", "", "debug, info, warn or error")
+                        .required(false).repeatable(false).argument("LEVEL"));
+  options.addOption(Option("set", "", "override one option, e.g. --set service.start=at_start")
+                        .required(false).repeatable(true).argument("NAME=VALUE"));
+  options.addOption(Option("version", "", "print the version").required(false).repeatable(false));
+  options.addOption(Option("help", "h", "print this help").required(false).repeatable(false));
+}
+
+void ServiceApp::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "runtime-dir") {
+    paths_.runtime_dir = value;
+  } else if (name == "state-dir") {
+    paths_.state_dir = value;
+  } else if (name == "config") {
+    paths_.config_file = value;
+    config_given_ = true;
+  } else if (name == "log-level") {
+    log_level_ = value;
+  } else if (name == "set") {
+    sets_.push_back(value);
+  } else if (name == "version") {
+    std::cout << "coproc-service " << COPROC_VERSION << "\n";
+    exit_now_ = true;
+    stopOptionsProcessing();
+  } else if (name == "help") {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand(commandName());
+    help.setUsage("[options]");
+    help.setHeader("Launches and supervises the coproc co-process (runs in the foreground).");
+    help.format(std::cout);
+    exit_now_ = true;
+    stopOptionsProcessing();
+  }
+}
+
+int ServiceApp::main(const std::vector<std::string>& args) {
+  if (exit_now_) return exit_code_;
+  if (!args.empty()) {
+    std::cerr << "coproc-service: unexpected argument '" << args.front() << "' (see --help)\n";
+    return EXIT_USAGE;
+  }
+  try {
+    return serve();
+  } catch (const std::exception& e) {
+    COPROC_LOG(error, "service", "stopping on an unexpected error: " << e.what());
+    return EXIT_SOFTWARE;
+  }
+}
+
+int ServiceApp::serve() {
+  Config config;
+  try {
+    config = Config::load(paths_.config_file, !config_given_);
+    for (const auto& s : sets_) config.set(s);
+  } catch (const ConfigError& e) {
+    COPROC_LOG(error, "service", "cannot start: " << e.what());
+    return EXIT_CONFIG;
+  }
+  LogLevel level;
+  const std::string level_text = log_level_.empty() ? config.str("log.level") : log_level_;
+  if (!parse_log_level(level_text, &level)) {
+    COPROC_LOG(error, "service", "cannot start: unknown log level '" << level_text
+                                                                     << "' (debug, info, warn, error)");
+    return EXIT_CONFIG;
+  }
+  set_log_level(level);
+
+  const std::string start_mode = config.str("service.start");
+  if (start_mode != "on_demand" && start_mode != "at_start") {
+    COPROC_LOG(error, "service", "cannot start: service.start must be on_demand or at_start, not '"
+                                     << start_mode << "'");
+    return EXIT_CONFIG;
+  }
+  unsigned socket_mode = 0;
+  if (!parse_mode(config.str("server.socket_mode"), &socket_mode)) {
+    COPROC_LOG(error, "service", "cannot start: server.socket_mode must be an octal mode such as 0666");
+    return EXIT_CONFIG;
+  }
+  std::vector<std::string> tried;
+  const std::string coprocess = locate_coprocess(config.str("service.coprocess_path"), &tried);
+  if (coprocess.empty()) {
+    std::string where;
+    for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t;
+    COPROC_LOG(error, "service", "cannot start: no executable co-process found (looked at "
+                                     << where << "); set service.coprocess_path");
+    return EXIT_CONFIG;
+  }
+
+  // Who the co-process runs as. Only root can change it.
+  std::string run_as;
+  RunAsUser user;
+  if (::geteuid() == 0 && !config.str("service.user").empty()) {
+    run_as = config.str("service.user");
+    std::string error;
+    if (!resolve_user(run_as, &user, &error)) {
+      COPROC_LOG(error, "service", "the co-process cannot be launched: " << error);
+    }
+  } else if (::geteuid() == 0) {
+    COPROC_LOG(warn, "service", "service.user is empty: the co-process will run as root");
+  }
+
+  try {
+    ensure_directory(paths_.runtime_dir, 0755);
+    struct stat st;
+    const bool state_existed = ::stat(paths_.state_dir.c_str(), &st) == 0;
+    ensure_directory(paths_.state_dir, 0750);
+    if (!state_existed && user.drop &&
+        ::chown(paths_.state_dir.c_str(), user.uid, user.gid) != 0) {
+      COPROC_LOG(warn, "service", "cannot give " << paths_.state_dir << " to user " << run_as);
+    }
+  } catch (const std::exception& e) {
+    COPROC_LOG(error, "service", "cannot start: " << e.what());
+    return EXIT_CANTCREAT;
+  }
+
+  InstanceLock lock;
+  std::string error;
+  if (!lock.try_acquire(paths_.service_lock(), &error)) {
+    COPROC_LOG(error, "service", "cannot start: " << error);
+    return EXIT_UNAVAILABLE;
+  }
+  lock.write_pid();
+
+  // The client socket is created once here and handed to every co-process
+  // generation, so clients wait in its backlog across restarts.
+  const int client_fd = listen_unix(paths_.client_socket(), socket_mode,
+                                    config.str("server.allowed_group"), SOMAXCONN, &error);
+  if (client_fd < 0) {
+    COPROC_LOG(error, "service", "cannot start: " << error
+                                                  << " (a co-process started by hand? stop it first)");
+    return EXIT_UNAVAILABLE;
+  }
+  SocketFile client_file{paths_.client_socket()};
+  const int control_fd = listen_unix(paths_.control_socket(), 0666, "", SOMAXCONN, &error);
+  if (control_fd < 0) {
+    ::close(client_fd);
+    COPROC_LOG(error, "service", "cannot start: " << error);
+    return EXIT_UNAVAILABLE;
+  }
+  SocketFile control_file{paths_.control_socket()};
+
+  SupervisorSettings ss;
+  ss.coprocess_path = coprocess;
+  ss.arguments = {"--runtime-dir", paths_.runtime_dir, "--state-dir", paths_.state_dir};
+  if (config_given_) ss.arguments.insert(ss.arguments.end(), {"--config", paths_.config_file});
+  if (!log_level_.empty()) ss.arguments.insert(ss.arguments.end(), {"--log-level", log_level_});
+  for (const auto& s : sets_) ss.arguments.insert(ss.arguments.end(), {"--set", s});
+  ss.runtime_dir = paths_.runtime_dir;
+  ss.run_as_user = run_as;
+  ss.listen_fd = client_fd;
+  ss.ready_timeout = milliseconds(config.integer("service.ready_timeout_ms"));
+  ss.restart_initial = milliseconds(config.integer("service.restart_initial_ms"));
+  ss.restart_max = milliseconds(config.integer("service.restart_max_ms"));
+  ss.stable_after = milliseconds(config.integer("service.stable_after_ms"));
+  ss.stop_timeout = milliseconds(config.integer("service.stop_timeout_ms"));
+
+  std::unique_ptr<Supervisor> supervisor;
+  try {
+    supervisor = std::make_unique<Supervisor>(ss);
+  } catch (const std::exception& e) {
+    ::close(client_fd);
+    ::close(control_fd);
+    COPROC_LOG(error, "service", "cannot start: " << e.what());
+    return EXIT_CANTCREAT;
+  }
+  ControlSettings cs;
+  cs.version = COPROC_VERSION;
+  cs.default_launch_deadline = ss.ready_timeout + ss.restart_max + milliseconds(1000);
+  ControlServer control(config, *supervisor, cs);
+  control.start(control_fd);
+  supervisor->start(start_mode == "at_start");
+  WatchdogPinger watchdog(control.io(), systemd::watchdog_interval());
+
+  COPROC_LOG(info, "service", "coproc-service " << COPROC_VERSION << " pid=" << ::getpid()
+                                                << " control=" << paths_.control_socket()
+                                                << " clients=" << paths_.client_socket()
+                                                << " coprocess=" << coprocess
+                                                << " start=" << start_mode
+                                                << (run_as.empty() ? "" : " user=") << run_as);
+  for (const auto& [name, value] : config.changed_options()) {
+    COPROC_LOG(info, "config", name << " = " << value);
+  }
+  systemd::notify_ready("listening on " + paths_.control_socket());
+
+  waitForTerminationRequest();
+
+  COPROC_LOG(info, "service", "termination requested; stopping the co-process");
+  systemd::notify_stopping();
+  control.stop_accepting();
+  watchdog.cancel();
+  supervisor->stop();
+  control.shutdown(milliseconds(2000));
+  supervisor.reset();
+  ::close(client_fd);
+  COPROC_LOG(info, "service", "stopped");
+  return EXIT_OK;
+}
+
+}  // namespace coproc

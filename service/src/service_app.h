@@ -1,0 +1,34 @@
+// coproc-service as a Poco ServerApplication: runs in the foreground (under
+// systemd as Type=notify; never --daemon), holds the single-instance lock,
+// creates the client socket once, serves the control endpoint and
+// supervises the co-process until SIGTERM/SIGINT.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include "paths.h"
+
+namespace coproc {
+
+class ServiceApp : public Poco::Util::ServerApplication {
+ protected:
+  void defineOptions(Poco::Util::OptionSet& options) override;
+  void handleOption(const std::string& name, const std::string& value) override;
+  int main(const std::vector<std::string>& args) override;
+
+ private:
+  int serve();
+
+  Paths paths_;
+  bool config_given_ = false;
+  std::vector<std::string> sets_;
+  std::string log_level_;
+  bool exit_now_ = false;
+  int exit_code_ = EXIT_OK;
+};
+
+}  // namespace coproc
