@@ -1,0 +1,162 @@
+/* libcoproc — the stable C ABI of the coproc client library.
+ *
+ * A legacy application links libcoproc and talks to the one co-process of
+ * the machine over a Unix socket (MessagePack-RPC). The co-process sends
+ * mail and makes HTTP(S) requests for it. See docs/c-api.md.
+ *
+ * Rules that hold for every function below:
+ *  - Every fallible function returns a coproc_status; COPROC_OK is 0.
+ *  - Memory the library hands out is released with coproc_free(), never
+ *    with the caller's own free().
+ *  - A coproc_client may be used from many threads at once; calls made
+ *    concurrently are pipelined on one connection.
+ *  - Status codes are never renumbered; new ones are only appended.
+ *  - No function is ever changed; a changed behaviour gets a new name.
+ */
+#ifndef COPROC_COPROC_H
+#define COPROC_COPROC_H
+
+#include <stddef.h>
+
+#include "coproc/export.h"
+#include "coproc/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Result of every fallible call. Codes 1..99 are errors reported by the
+    co-process (equal to the wire codes); 100 and above are local. */
+typedef enum coproc_status {
+  COPROC_OK = 0,
+  COPROC_E_BAD_REQUEST = 1,       /* the co-process rejected the arguments */
+  COPROC_E_NOT_FOUND = 2,         /* unknown method or object */
+  COPROC_E_TIMEOUT = 3,           /* a deadline passed (connect or call) */
+  COPROC_E_UNAVAILABLE = 4,       /* the co-process cannot serve now */
+  COPROC_E_PERMISSION_DENIED = 5, /* not allowed (socket mode or method) */
+  COPROC_E_TOO_LARGE = 6,         /* a message or value over a limit */
+  COPROC_E_UPSTREAM = 7,          /* the SMTP/HTTP server failed */
+  COPROC_E_INTERNAL = 8,          /* a bug; the message says where */
+  COPROC_E_RATE_LIMITED = 9,      /* too many requests for this user */
+  COPROC_E_PROTOCOL_MISMATCH = 10,/* client and co-process speak other levels */
+  COPROC_E_CANCELLED = 11,        /* the call was cancelled */
+  COPROC_E_CONFLICT = 12,         /* conflicting state on the co-process */
+  COPROC_E_MISUSE = 100,          /* invalid argument from the caller */
+  COPROC_E_NOT_RUNNING = 101,     /* co-process not reachable, auto-launch off */
+  COPROC_E_SERVICE_NOT_RUNNING = 102, /* co-process not reachable and no service to launch it */
+  COPROC_E_CONNECTION_LOST = 103, /* lost during a non-idempotent call: outcome unknown */
+  COPROC_E_PROTOCOL = 104,        /* peer sent something that is not valid MessagePack-RPC */
+  COPROC_E_JSON = 105,            /* invalid JSON given to the JSON bridge */
+  COPROC_E_NOMEM = 106,           /* out of memory */
+  COPROC_E_IO = 107               /* local file could not be opened/read */
+} coproc_status;
+
+/** An open client: options, one connection (made on demand) and the last
+    error message of each thread that used it. Opaque. */
+typedef struct coproc_client coproc_client;
+
+/** Options of coproc_client_set_str(). */
+typedef enum coproc_str_option {
+  /** Path of the co-process socket. Default: $COPROC_ENDPOINT, else
+      $COPROC_RUNTIME_DIR/coproc.sock, else /run/coproc/coproc.sock. */
+  COPROC_OPT_ENDPOINT = 1,
+  /** Path of the service's control socket, asked to launch the co-process.
+      Default: $COPROC_CONTROL_ENDPOINT, else control.sock next to the endpoint. */
+  COPROC_OPT_CONTROL_ENDPOINT = 2,
+  /** Name sent in sys.hello and shown in the co-process log. Default "libcoproc". */
+  COPROC_OPT_CLIENT_NAME = 3
+} coproc_str_option;
+
+/** Options of coproc_client_set_int(). */
+typedef enum coproc_int_option {
+  /** Deadline to connect (including launching the co-process), ms. Default 5000. */
+  COPROC_OPT_CONNECT_TIMEOUT_MS = 101,
+  /** Default deadline of one call, ms. Default 30000. */
+  COPROC_OPT_CALL_TIMEOUT_MS = 102,
+  /** How often a call may be resent after a lost connection. Default 3. */
+  COPROC_OPT_RETRIES = 103,
+  /** 1: ask the service to launch an absent co-process (default); 0: do not. */
+  COPROC_OPT_AUTO_LAUNCH = 104
+} coproc_int_option;
+
+/// Version of the library actually loaded, e.g. "0.1.0". Static string.
+/// Thread-safe.
+COPROC_API const char* coproc_version(void);
+
+/// COPROC_VERSION_NUMBER of the library actually loaded (compare it with the
+/// header's macro to detect a mismatch). Thread-safe.
+COPROC_API int coproc_version_number(void);
+
+/// Stable lower-case name of a status ("ok", "timeout", "not_running", ...);
+/// "unknown" for a number that is no status. Static string, never freed.
+/// Thread-safe.
+COPROC_API const char* coproc_status_str(coproc_status status);
+
+/// Creates a client with default options in `*out` (NULL on failure). It
+/// does not connect: set options, then coproc_client_connect() or just make
+/// a call. The caller owns the handle and releases it with
+/// coproc_client_close(). Thread-safe.
+COPROC_API coproc_status coproc_client_new(coproc_client** out);
+
+/// Sets a string option (copied). Call before the first connection; a
+/// change applies to the next connection. `value` NULL restores the
+/// default. COPROC_E_MISUSE for an unknown option. Do not call while other
+/// threads make calls on the same handle.
+COPROC_API coproc_status coproc_client_set_str(coproc_client* client, coproc_str_option option,
+                                               const char* value);
+
+/// Sets an integer option. Timeouts must be > 0, retries >= 0, auto-launch
+/// 0 or 1; otherwise COPROC_E_MISUSE. Same threading rule as
+/// coproc_client_set_str().
+COPROC_API coproc_status coproc_client_set_int(coproc_client* client, coproc_int_option option,
+                                               long long value);
+
+/// Connects now (otherwise the first call connects): within the connect
+/// deadline it retries with backoff, asks the service to launch the
+/// co-process when auto-launch is on, and checks the protocol with
+/// sys.hello. COPROC_OK when already connected. Thread-safe.
+COPROC_API coproc_status coproc_client_connect(coproc_client* client);
+
+/// Closes the connection and frees the handle. NULL is a no-op. No other
+/// thread may use the handle during or after this call.
+COPROC_API void coproc_client_close(coproc_client* client);
+
+/// Calls `method` with `params`, one packed MessagePack array (usually
+/// `[ {name: value, ...} ]`; NULL/0 means no arguments). On COPROC_OK,
+/// `*result` receives the packed MessagePack result (freed with
+/// coproc_free()) and `*result_len` its size; on failure `*result` is NULL
+/// and coproc_errmsg() says why. Uses the call timeout. Thread-safe:
+/// concurrent calls share the connection.
+COPROC_API coproc_status coproc_call(coproc_client* client, const char* method, const void* params,
+                                     size_t params_len, void** result, size_t* result_len);
+
+/// The JSON bridge: calls `method` with JSON params and returns the result
+/// as JSON. `params_json` is a JSON object (the named arguments), a JSON
+/// array (the whole params array), or NULL/"" for none. On COPROC_OK
+/// `*result_json` is a NUL-terminated UTF-8 JSON text freed with
+/// coproc_free(); on failure it is NULL. Binary values: the input object
+/// {"$base64": "..."} becomes MessagePack bin; a bin in the result becomes
+/// a JSON string when it is valid UTF-8, else {"$base64": "..."}. Invalid
+/// JSON gives COPROC_E_JSON with the position in coproc_errmsg().
+/// Thread-safe.
+COPROC_API coproc_status coproc_call_json(coproc_client* client, const char* method,
+                                          const char* params_json, char** result_json);
+
+/// Round trip of sys.ping; on COPROC_OK `*rtt_us` (may be NULL) receives the
+/// time in microseconds. Thread-safe.
+COPROC_API coproc_status coproc_ping(coproc_client* client, long long* rtt_us);
+
+/// Frees memory returned by libcoproc. NULL is a no-op. Thread-safe.
+COPROC_API void coproc_free(void* memory);
+
+/// The detail of the last failure in this thread on `client` ("" when the
+/// last call succeeded). With NULL: this thread's last failure of a
+/// function that had no handle (e.g. coproc_client_new). The string stays
+/// valid until this thread's next call on the same handle. Never NULL.
+COPROC_API const char* coproc_errmsg(const coproc_client* client);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* COPROC_COPROC_H */

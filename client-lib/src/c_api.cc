@@ -1,0 +1,224 @@
+// The C ABI of libcoproc (coproc.h): client handles, options, calls, the
+// JSON bridge, memory and error messages.
+#include <cstdlib>
+#include <cstring>
+
+#include "c_api_internal.h"
+#include "coproc/coproc.h"
+
+namespace coproc::capi {
+namespace {
+
+thread_local std::string t_last_error;  // failures without a handle
+
+}  // namespace
+
+coproc_status fail(coproc_client* c, coproc_status s, std::string message) {
+  try {
+    if (!c) {
+      t_last_error = std::move(message);
+      return s;
+    }
+    std::lock_guard<std::mutex> lock(c->errors_mu);
+    c->errors[std::this_thread::get_id()] = std::move(message);
+  } catch (...) {
+    // Out of memory while recording the message: the status still stands.
+  }
+  return s;
+}
+
+coproc_status succeed(coproc_client* c) {
+  if (!c) {
+    t_last_error.clear();
+    return COPROC_OK;
+  }
+  std::lock_guard<std::mutex> lock(c->errors_mu);
+  auto it = c->errors.find(std::this_thread::get_id());
+  if (it != c->errors.end()) it->second.clear();
+  return COPROC_OK;
+}
+
+coproc_status from_result(coproc_client* c, const CallResult& r) {
+  if (r.ok()) return succeed(c);
+  return fail(c, r.status, r.error_name + ": " + r.error_message);
+}
+
+char* dup_string(std::string_view s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (!p) return nullptr;
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  return p;
+}
+
+void* dup_bytes(std::string_view s) {
+  void* p = std::malloc(s.empty() ? 1 : s.size());
+  if (p && !s.empty()) std::memcpy(p, s.data(), s.size());
+  return p;
+}
+
+}  // namespace coproc::capi
+
+using namespace coproc;
+using coproc::capi::fail;
+using coproc::capi::guard;
+
+extern "C" {
+
+const char* coproc_version(void) { return COPROC_VERSION; }
+
+int coproc_version_number(void) { return COPROC_VERSION_NUMBER; }
+
+const char* coproc_status_str(coproc_status status) { return status_name(status); }
+
+coproc_status coproc_client_new(coproc_client** out) {
+  if (!out) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_new: out is NULL");
+  *out = nullptr;
+  return guard(nullptr, [&] {
+    *out = new coproc_client{Client(), ClientOptions{}, {}, {}};
+    return capi::succeed(nullptr);
+  });
+}
+
+coproc_status coproc_client_set_str(coproc_client* c, coproc_str_option option, const char* value) {
+  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_set_str: client is NULL");
+  return guard(c, [&] {
+    const std::string v = value ? value : "";
+    ClientOptions o = c->requested;
+    switch (option) {
+      case COPROC_OPT_ENDPOINT: o.endpoint = v; break;
+      case COPROC_OPT_CONTROL_ENDPOINT: o.control_endpoint = v; break;
+      case COPROC_OPT_CLIENT_NAME: o.client_name = v.empty() ? "libcoproc" : v; break;
+      default:
+        return fail(c, COPROC_E_MISUSE,
+                    "coproc_client_set_str: unknown option " + std::to_string(option));
+    }
+    c->requested = o;
+    c->cpp.set_options(o);
+    return capi::succeed(c);
+  });
+}
+
+coproc_status coproc_client_set_int(coproc_client* c, coproc_int_option option, long long value) {
+  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_set_int: client is NULL");
+  return guard(c, [&] {
+    ClientOptions o = c->requested;
+    constexpr long long kMaxMs = 24LL * 3600 * 1000;
+    auto range = [&](const char* name, long long min, long long max) {
+      return fail(c, COPROC_E_MISUSE, std::string("coproc_client_set_int: ") + name +
+                                          " must be between " + std::to_string(min) + " and " +
+                                          std::to_string(max) + ", got " + std::to_string(value));
+    };
+    switch (option) {
+      case COPROC_OPT_CONNECT_TIMEOUT_MS:
+        if (value < 1 || value > kMaxMs) return range("COPROC_OPT_CONNECT_TIMEOUT_MS", 1, kMaxMs);
+        o.connect_timeout_ms = static_cast<int>(value);
+        break;
+      case COPROC_OPT_CALL_TIMEOUT_MS:
+        if (value < 1 || value > kMaxMs) return range("COPROC_OPT_CALL_TIMEOUT_MS", 1, kMaxMs);
+        o.call_timeout_ms = static_cast<int>(value);
+        break;
+      case COPROC_OPT_RETRIES:
+        if (value < 0 || value > 1000) return range("COPROC_OPT_RETRIES", 0, 1000);
+        o.retries = static_cast<int>(value);
+        break;
+      case COPROC_OPT_AUTO_LAUNCH:
+        if (value < 0 || value > 1) return range("COPROC_OPT_AUTO_LAUNCH", 0, 1);
+        o.auto_launch = value == 1;
+        break;
+      default:
+        return fail(c, COPROC_E_MISUSE,
+                    "coproc_client_set_int: unknown option " + std::to_string(option));
+    }
+    c->requested = o;
+    c->cpp.set_options(o);
+    return capi::succeed(c);
+  });
+}
+
+coproc_status coproc_client_connect(coproc_client* c) {
+  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_connect: client is NULL");
+  return guard(c, [&] {
+    std::string message;
+    const coproc_status s = c->cpp.connect(&message);
+    if (s == COPROC_OK) return capi::succeed(c);
+    return fail(c, s, std::string(status_name(s)) + ": " + message);
+  });
+}
+
+void coproc_client_close(coproc_client* c) {
+  if (!c) return;
+  try {
+    delete c;
+  } catch (...) {
+    // Destructors do not throw; nothing may cross the ABI regardless.
+  }
+}
+
+coproc_status coproc_call(coproc_client* c, const char* method, const void* params,
+                          size_t params_len, void** result, size_t* result_len) {
+  if (result) *result = nullptr;
+  if (result_len) *result_len = 0;
+  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_call: client is NULL");
+  if (!method || !*method) return fail(c, COPROC_E_MISUSE, "coproc_call: method is NULL or empty");
+  if (!result || !result_len) {
+    return fail(c, COPROC_E_MISUSE, "coproc_call: result and result_len must not be NULL");
+  }
+  if (!params && params_len) {
+    return fail(c, COPROC_E_MISUSE, "coproc_call: params is NULL but params_len is not 0");
+  }
+  return guard(c, [&] {
+    const std::string_view p(static_cast<const char*>(params), params ? params_len : 0);
+    CallResult r = c->cpp.call(method, p);
+    if (!r.ok()) return capi::from_result(c, r);
+    void* out = capi::dup_bytes(r.result);
+    if (!out) return fail(c, COPROC_E_NOMEM, "out of memory copying the result");
+    *result = out;
+    *result_len = r.result.size();
+    return capi::succeed(c);
+  });
+}
+
+coproc_status coproc_call_json(coproc_client* c, const char* method, const char* params_json,
+                               char** result_json) {
+  if (result_json) *result_json = nullptr;
+  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_call_json: client is NULL");
+  if (!method || !*method) {
+    return fail(c, COPROC_E_MISUSE, "coproc_call_json: method is NULL or empty");
+  }
+  if (!result_json) return fail(c, COPROC_E_MISUSE, "coproc_call_json: result_json is NULL");
+  return guard(c, [&] {
+    CallResult r = c->cpp.call_json(method, params_json ? params_json : "");
+    if (!r.ok()) return capi::from_result(c, r);
+    char* out = capi::dup_string(r.result);
+    if (!out) return fail(c, COPROC_E_NOMEM, "out of memory copying the result");
+    *result_json = out;
+    return capi::succeed(c);
+  });
+}
+
+coproc_status coproc_ping(coproc_client* c, long long* rtt_us) {
+  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_ping: client is NULL");
+  return guard(c, [&] {
+    long long us = 0;
+    CallResult r = c->cpp.ping(&us);
+    if (r.ok() && rtt_us) *rtt_us = us;
+    return capi::from_result(c, r);
+  });
+}
+
+void coproc_free(void* memory) { std::free(memory); }
+
+const char* coproc_errmsg(const coproc_client* c) {
+  if (!c) return capi::t_last_error.c_str();
+  auto* m = const_cast<coproc_client*>(c);
+  try {
+    std::lock_guard<std::mutex> lock(m->errors_mu);
+    auto it = m->errors.find(std::this_thread::get_id());
+    return it == m->errors.end() ? "" : it->second.c_str();
+  } catch (...) {
+    return "";
+  }
+}
+
+}  // extern "C"

@@ -1,0 +1,54 @@
+// Shared by every C ABI file (c_api.cc, c_api_mail.cc, c_api_http.cc): the
+// handle's layout and the helpers that keep the ABI rules — statuses,
+// per-thread error messages, library-owned memory, no exception crossing.
+#pragma once
+
+#include <mutex>
+#include <new>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "coproc/client.hpp"
+#include "coproc/coproc.h"
+
+struct coproc_client {
+  coproc::Client cpp;
+  /// Options as the caller set them (empty strings: defaults).
+  coproc::ClientOptions requested;
+  /// Last error message of each thread that used this handle.
+  std::mutex errors_mu;
+  std::unordered_map<std::thread::id, std::string> errors;
+};
+
+namespace coproc::capi {
+
+/// Records `message` as this thread's last error on `c` (or in the
+/// thread-local slot when `c` is NULL) and returns `s`.
+coproc_status fail(coproc_client* c, coproc_status s, std::string message);
+/// Clears this thread's last error on `c`; returns COPROC_OK.
+coproc_status succeed(coproc_client* c);
+/// COPROC_OK, or records "name: message" of a failed result.
+coproc_status from_result(coproc_client* c, const CallResult& r);
+
+/// NUL-terminated copy freed by coproc_free; nullptr when out of memory.
+char* dup_string(std::string_view s);
+/// Copy freed by coproc_free (at least one byte is allocated).
+void* dup_bytes(std::string_view s);
+
+/// Runs `body` (returning coproc_status); exceptions become statuses.
+template <class F>
+coproc_status guard(coproc_client* c, F&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return fail(c, COPROC_E_NOMEM, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(c, COPROC_E_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return fail(c, COPROC_E_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+}  // namespace coproc::capi

@@ -1,0 +1,236 @@
+#include "coproc/client.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <asio.hpp>
+
+#include "connection.h"
+#include "connector.h"
+#include "json_bridge.h"
+#include "methods.h"
+#include "status.h"
+#include "sync_rpc.h"
+
+namespace coproc {
+
+class Client::Impl {
+ public:
+  explicit Impl(ClientOptions options)
+      : options_(std::move(options)), work_(asio::make_work_guard(io_)) {
+    resolve_endpoints();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  ~Impl() {
+    disconnect();
+    work_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void resolve_endpoints() {
+    if (options_.endpoint.empty()) options_.endpoint = default_endpoint();
+    if (options_.control_endpoint.empty()) {
+      options_.control_endpoint = default_control_endpoint(options_.endpoint);
+    }
+  }
+
+  const ClientOptions& options() const { return options_; }
+  void set_options(ClientOptions o) {
+    std::lock_guard<std::mutex> lock(connect_mu_);
+    options_ = std::move(o);
+    resolve_endpoints();
+  }
+
+  rpc::MsgId next_msgid() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+
+  std::shared_ptr<Connection> current() const {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    return conn_ && conn_->alive() ? conn_ : nullptr;
+  }
+
+  /// The live connection, making one if needed (one connector at a time).
+  std::shared_ptr<Connection> connection(net::Clock::time_point call_deadline, CallResult* err) {
+    if (auto c = current()) return c;
+    std::lock_guard<std::mutex> connecting(connect_mu_);
+    if (auto c = current()) return c;  // another thread connected meanwhile
+    const auto deadline = std::min(
+        call_deadline, net::Clock::now() + std::chrono::milliseconds(options_.connect_timeout_ms));
+    Established e;
+    *err = establish(options_, [this] { return next_msgid(); }, deadline, &e);
+    if (!err->ok()) return nullptr;
+    auto c = std::make_shared<Connection>(io_, e.fd);
+    c->start();
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    conn_ = c;
+    info_ = e.info;
+    return c;
+  }
+
+  coproc_status connect(std::string* message) {
+    CallResult err;
+    if (connection(net::Clock::now() + std::chrono::milliseconds(options_.connect_timeout_ms),
+                   &err)) {
+      return COPROC_OK;
+    }
+    if (message) *message = err.error_message;
+    return err.status;
+  }
+
+  void disconnect() {
+    std::shared_ptr<Connection> c;
+    {
+      std::lock_guard<std::mutex> lock(conn_mu_);
+      c.swap(conn_);
+    }
+    if (c) c->close();
+  }
+
+  bool connected() const { return current() != nullptr; }
+
+  ServerInfo server_info() const {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    return info_;
+  }
+
+  CallResult call(std::string_view method, std::string_view packed_params,
+                  const CallOptions& co) {
+    if (method.empty()) return make_error(COPROC_E_MISUSE, "method name is empty");
+    std::string checked;
+    if (packed_params.empty()) {
+      packed_params = std::string_view("\x91\x80", 2);  // [{}]
+    } else if (!params_are_one_array(packed_params, &checked)) {
+      return make_error(COPROC_E_MISUSE, "params must be one packed MessagePack array: " + checked);
+    }
+    const int timeout_ms = co.timeout_ms > 0 ? co.timeout_ms : options_.call_timeout_ms;
+    const auto deadline = net::Clock::now() + std::chrono::milliseconds(timeout_ms);
+    const bool idempotent = co.idempotent < 0 ? rpc::is_idempotent(method) : co.idempotent != 0;
+    const rpc::Packed params{std::string(packed_params)};
+    int resends = 0;
+    for (;;) {
+      CallResult err;
+      auto conn = connection(deadline, &err);
+      if (!conn) {
+        if (resends > 0 && err.status == COPROC_E_TIMEOUT) {
+          err.error_message = "lost the connection during " + std::string(method) +
+                              " and could not reconnect: " + err.error_message;
+        }
+        return err;
+      }
+      const rpc::MsgId id = next_msgid();
+      auto call =
+          std::make_shared<PendingCall>(id, rpc::encode_request(id, method, params), co.fds);
+      call->set_spin(spin_);
+      if (!conn->submit(call)) continue;  // died just now: nothing was sent
+      if (!call->wait_until(deadline) && conn->withdraw(call)) {
+        return make_error(COPROC_E_TIMEOUT, "no answer to " + std::string(method) + " within " +
+                                                std::to_string(timeout_ms) + " ms");
+      }
+      if (call->outcome() != PendingCall::Outcome::connection_lost) return call->take_result();
+      CallResult lost = call->take_result();
+      if (!call->written) continue;  // never reached the co-process: just send it again
+      if (!idempotent) {
+        return make_error(COPROC_E_CONNECTION_LOST,
+                          "the connection to the co-process was lost while " +
+                              std::string(method) +
+                              " was in flight; it may or may not have been carried out, and "
+                              "it is not idempotent, so it was not resent (" +
+                              lost.error_message + ")");
+      }
+      if (++resends > options_.retries) {
+        return make_error(COPROC_E_CONNECTION_LOST,
+                          "the connection to the co-process was lost " + std::to_string(resends) +
+                              " times during " + std::string(method) + " (retries: " +
+                              std::to_string(options_.retries) + "); last: " +
+                              lost.error_message);
+      }
+    }
+  }
+
+ private:
+  static bool params_are_one_array(std::string_view bytes, std::string* why) {
+    try {
+      std::size_t offset = 0;
+      msgpack::object_handle oh = msgpack::unpack(
+          bytes.data(), bytes.size(), offset, nullptr, nullptr,
+          msgpack::unpack_limit(1u << 20, 1u << 20, 0xffffffff, 0xffffffff, 0xffffffff, 64));
+      if (offset != bytes.size()) {
+        *why = "trailing bytes after the first value";
+        return false;
+      }
+      if (oh.get().type != msgpack::type::ARRAY) {
+        *why = std::string("got ") + rpc::type_name(oh.get());
+        return false;
+      }
+      return true;
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {
+      *why = e.what();
+      return false;
+    }
+  }
+
+  ClientOptions options_;
+  asio::io_context io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+  std::atomic<rpc::MsgId> next_id_{1};
+  int spin_ = 2000;
+
+  std::mutex connect_mu_;
+  mutable std::mutex conn_mu_;
+  std::shared_ptr<Connection> conn_;
+  ServerInfo info_;
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Client::~Client() = default;
+
+const ClientOptions& Client::options() const { return impl_->options(); }
+void Client::set_options(ClientOptions options) { impl_->set_options(std::move(options)); }
+coproc_status Client::connect(std::string* error_message) {
+  return impl_->connect(error_message);
+}
+void Client::disconnect() { impl_->disconnect(); }
+bool Client::connected() const { return impl_->connected(); }
+ServerInfo Client::server_info() const { return impl_->server_info(); }
+
+CallResult Client::call(std::string_view method, std::string_view packed_params,
+                        const CallOptions& options) {
+  return impl_->call(method, packed_params, options);
+}
+
+CallResult Client::call_json(std::string_view method, std::string_view params_json,
+                             const CallOptions& options) {
+  std::string packed, error;
+  if (!json::params_to_msgpack(params_json, &packed, &error)) {
+    return make_error(COPROC_E_JSON, error);
+  }
+  CallResult r = impl_->call(method, packed, options);
+  if (!r.ok()) return r;
+  std::string text;
+  if (!msgpack_to_json(r.result, &text, &error)) {
+    return make_error(COPROC_E_PROTOCOL, "the result of " + std::string(method) +
+                                             " cannot be shown as JSON: " + error);
+  }
+  r.result = std::move(text);
+  return r;
+}
+
+CallResult Client::ping(long long* rtt_us) {
+  const auto start = std::chrono::steady_clock::now();
+  CallResult r = impl_->call(rpc::method::kPing, std::string_view(), CallOptions{});
+  if (r.ok() && rtt_us) {
+    *rtt_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+  }
+  return r;
+}
+
+}  // namespace coproc

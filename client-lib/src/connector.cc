@@ -1,0 +1,156 @@
+#include "connector.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "methods.h"
+#include "status.h"
+#include "sync_rpc.h"
+
+namespace coproc {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool absent(int err) { return err == ENOENT || err == ECONNREFUSED || err == ENOTDIR; }
+
+std::string describe(int err) {
+  if (err == ENOENT) return "no such socket";
+  if (err == ECONNREFUSED) return "connection refused";
+  return std::strerror(err);
+}
+
+struct HelloArgs {
+  int protocol;
+  std::string client;
+  MSGPACK_DEFINE_MAP(protocol, client);
+};
+
+CallResult hello(int fd, const ClientOptions& o, rpc::MsgId id, net::Clock::time_point deadline,
+                 ServerInfo* info) {
+  const std::vector<HelloArgs> params{HelloArgs{rpc::kProtocolLevel, o.client_name}};
+  CallResult r = sync_call(fd, id, rpc::method::kHello, rpc::pack_value(params), deadline,
+                           "sys.hello on " + o.endpoint);
+  if (!r.ok()) {
+    if (r.status == COPROC_E_PROTOCOL_MISMATCH) {
+      r.error_message = "the co-process at " + o.endpoint + " refused protocol level " +
+                        std::to_string(rpc::kProtocolLevel) + ": " + r.error_message;
+    }
+    return r;
+  }
+  msgpack::object_handle oh = msgpack::unpack(r.result.data(), r.result.size());
+  const msgpack::object& m = oh.get();
+  info->protocol = static_cast<int>(map_int(m, "protocol", 0));
+  info->server = map_str(m, "server");
+  info->version = map_str(m, "version");
+  info->pid = map_int(m, "pid", 0);
+  info->generation = map_int(m, "generation", 0);
+  if (info->protocol != rpc::kProtocolLevel) {
+    return make_error(COPROC_E_PROTOCOL_MISMATCH,
+                      "the co-process at " + o.endpoint + " speaks protocol level " +
+                          std::to_string(info->protocol) + ", this libcoproc speaks " +
+                          std::to_string(rpc::kProtocolLevel));
+  }
+  return r;
+}
+
+CallResult launch(const ClientOptions& o, rpc::MsgId id, net::Clock::time_point deadline,
+                  int endpoint_err, ServerInfo* info) {
+  int err = 0;
+  const int fd = net::connect_unix(o.control_endpoint, &err);
+  if (fd < 0) {
+    if (err == EACCES || err == EPERM) {
+      return make_error(COPROC_E_PERMISSION_DENIED,
+                        "permission denied on the service's control socket " + o.control_endpoint);
+    }
+    return make_error(COPROC_E_SERVICE_NOT_RUNNING,
+                      "the co-process is not running (" + o.endpoint + ": " +
+                          describe(endpoint_err) + ") and the coproc service that launches it " +
+                          "is not running either (" + o.control_endpoint + ": " + describe(err) +
+                          "); start the service (e.g. systemctl start coproc)");
+  }
+  CallResult r = sync_call(fd, id, rpc::method::kSvcLaunch, rpc::empty_params(), deadline,
+                           "svc.launch on " + o.control_endpoint);
+  ::close(fd);
+  if (!r.ok()) {
+    r.error_message = "the service could not launch the co-process: " + r.error_message;
+    return r;
+  }
+  msgpack::object_handle oh = msgpack::unpack(r.result.data(), r.result.size());
+  info->launched = map_bool(oh.get(), "launched", false);
+  info->launch_ms = map_int(oh.get(), "launch_ms", -1);
+  return r;
+}
+
+}  // namespace
+
+CallResult establish(const ClientOptions& o, const std::function<rpc::MsgId()>& next_msgid,
+                     net::Clock::time_point deadline, Established* out) {
+  thread_local std::minstd_rand rng(std::random_device{}());
+  auto backoff = 2ms;
+  bool asked_service = false;
+  ServerInfo launch_info;
+  std::string last_error;
+  for (;;) {
+    int err = 0;
+    const int fd = net::connect_unix(o.endpoint, &err);
+    if (fd >= 0) {
+      ServerInfo info;
+      CallResult r = hello(fd, o, next_msgid(), deadline, &info);
+      if (r.ok()) {
+        info.launched = launch_info.launched;
+        info.launch_ms = launch_info.launch_ms;
+        out->fd = fd;
+        out->info = info;
+        return r;
+      }
+      ::close(fd);
+      // A connection closed during the handshake (co-process stopping or at
+      // its connection limit) is worth another try; anything else is final.
+      if (r.status != COPROC_E_CONNECTION_LOST) return r;
+      last_error = r.error_message;
+    } else if (err == EACCES || err == EPERM) {
+      return make_error(COPROC_E_PERMISSION_DENIED,
+                        "permission denied connecting to " + o.endpoint +
+                            " (the socket's mode or group does not admit this user)");
+    } else if (err == ENAMETOOLONG) {
+      return make_error(COPROC_E_MISUSE, "endpoint path is too long for a Unix socket: " +
+                                             o.endpoint);
+    } else if (absent(err)) {
+      if (!o.auto_launch) {
+        return make_error(COPROC_E_NOT_RUNNING, "the co-process is not running: " + o.endpoint +
+                                                    ": " + describe(err) +
+                                                    " (auto-launch is off)");
+      }
+      if (!asked_service) {
+        asked_service = true;
+        CallResult r = launch(o, next_msgid(), deadline, err, &launch_info);
+        if (!r.ok()) return r;
+        continue;  // the service answered once the co-process was ready
+      }
+      last_error = o.endpoint + ": " + describe(err) + " after the service launched it";
+    } else {
+      last_error = o.endpoint + ": " + describe(err);  // e.g. EAGAIN: backlog full
+    }
+    // Jittered exponential backoff, never past the deadline.
+    const auto now = net::Clock::now();
+    if (now >= deadline) break;
+    std::uniform_int_distribution<long> jitter(backoff.count() / 2, backoff.count());
+    auto pause = std::chrono::milliseconds(jitter(rng));
+    pause = std::min<std::chrono::milliseconds>(
+        pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) + 1ms);
+    std::this_thread::sleep_for(pause);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, 250ms);
+    if (net::Clock::now() >= deadline) break;
+  }
+  return make_error(COPROC_E_TIMEOUT, "could not connect to the co-process before the connect "
+                                      "deadline (" + std::to_string(o.connect_timeout_ms) +
+                                      " ms): " + last_error);
+}
+
+}  // namespace coproc

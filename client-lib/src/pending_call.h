@@ -1,0 +1,83 @@
+// One call on its way: the encoded request, its file descriptors, and the
+// slot the I/O thread fills when the answer (or the end of the connection)
+// arrives. Shared by the calling thread and the connection.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "coproc/client.hpp"
+#include "rpc_message.h"
+
+namespace coproc {
+
+class PendingCall {
+ public:
+  enum class Outcome {
+    waiting,
+    answered,        // result holds the answer (success or remote error)
+    connection_lost, // the connection ended first; see written()
+    failed,          // result holds a local error (protocol violation)
+  };
+
+  PendingCall(rpc::MsgId msgid, std::string request, std::vector<int> fds)
+      : msgid_(msgid), request_(std::move(request)), fds_(std::move(fds)) {}
+
+  rpc::MsgId msgid() const { return msgid_; }
+  const std::string& request() const { return request_; }
+  const std::vector<int>& fds() const { return fds_; }
+
+  /// Whether any byte of the request reached the socket. Set and read by
+  /// the connection under its own lock.
+  bool written = false;
+
+  /// Called once by the connection.
+  void complete(Outcome outcome, CallResult result = {}) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      outcome_ = outcome;
+      result_ = std::move(result);
+    }
+    done_.store(true, std::memory_order_release);
+    cv_.notify_one();
+  }
+
+  /// Waits for complete() until `deadline`; false on timeout.
+  bool wait_until(std::chrono::steady_clock::time_point deadline) {
+    // A short spin catches fast answers without a sleep/wake-up round trip.
+    for (int i = 0; i < spin_iterations_; ++i) {
+      if (done_.load(std::memory_order_acquire)) return true;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_until(lock, deadline, [&] { return outcome_ != Outcome::waiting; });
+  }
+
+  void set_spin(int iterations) { spin_iterations_ = iterations; }
+
+  /// Valid after wait_until() returned true.
+  Outcome outcome() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return outcome_;
+  }
+  CallResult take_result() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::move(result_);
+  }
+
+ private:
+  const rpc::MsgId msgid_;
+  const std::string request_;
+  const std::vector<int> fds_;
+  int spin_iterations_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> done_{false};
+  Outcome outcome_ = Outcome::waiting;
+  CallResult result_;
+};
+
+}  // namespace coproc

@@ -1,0 +1,39 @@
+// Small POSIX socket helpers of the client: a non-blocking connect to a
+// Unix socket path, sendmsg with SCM_RIGHTS and MSG_NOSIGNAL, and waiting on
+// a descriptor until a deadline.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coproc::net {
+
+using Clock = std::chrono::steady_clock;
+
+/// Connects a non-blocking, close-on-exec stream socket to `path`. Returns
+/// the fd, or -1 with the errno in `*err` (ENAMETOOLONG for a path that does
+/// not fit, EAGAIN when the listener's backlog is full).
+int connect_unix(const std::string& path, int* err);
+
+/// One non-blocking sendmsg (MSG_NOSIGNAL: a closed peer gives EPIPE, never
+/// SIGPIPE). `fds` go with these bytes as SCM_RIGHTS. Returns bytes sent, or
+/// -1 with errno set (EAGAIN when the socket buffer is full).
+ssize_t send_some(int fd, const char* data, std::size_t size, const int* fds, std::size_t nfds);
+
+/// Sends all of `bytes` before `deadline` (fds with the first bytes).
+/// Returns 0 or an errno value (ETIMEDOUT when the deadline passed).
+int send_all(int fd, std::string_view bytes, const std::vector<int>& fds, Clock::time_point deadline);
+
+/// Waits until `fd` is ready for `events` (POLLIN/POLLOUT) or the deadline.
+/// True when ready (or in error: the next read/write reports it).
+bool wait_ready(int fd, short events, Clock::time_point deadline);
+
+/// Milliseconds left until `deadline` (0 when passed), for poll().
+int ms_left(Clock::time_point deadline);
+
+}  // namespace coproc::net
