@@ -1,0 +1,172 @@
+// The http component: registers http.request (on the worker pool) and the
+// "http" section of sys.status.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <stdexcept>
+
+#include "component.h"
+#include "http_client.h"
+#include "http_pool.h"
+#include "http_request_params.h"
+#include "http_watchdog.h"
+#include "log.h"
+#include "rpc_error.h"
+#include "rpc_message.h"
+#include "tls_context.h"
+
+namespace coproc {
+namespace {
+
+struct StringWriter {
+  std::string* out;
+  void write(const char* data, std::size_t size) { out->append(data, size); }
+};
+
+rpc::Packed pack_response(const http::HttpResponse& r, bool saved, std::int64_t elapsed_ms) {
+  rpc::Packed packed;
+  StringWriter writer{&packed.bytes};
+  msgpack::packer<StringWriter> pk(writer);
+  pk.pack_map(7);
+  pk.pack(std::string("status"));
+  pk.pack(r.status);
+  pk.pack(std::string("reason"));
+  pk.pack(r.reason);
+  pk.pack(std::string("headers"));
+  pk.pack_array(static_cast<std::uint32_t>(r.headers.size()));
+  for (const auto& [name, value] : r.headers) {
+    pk.pack_array(2);
+    pk.pack(name);
+    pk.pack(value);
+  }
+  if (saved) {
+    pk.pack(std::string("bytes_written"));
+    pk.pack(r.bytes_written);
+  } else {
+    pk.pack(std::string("body"));
+    pk.pack_bin(static_cast<std::uint32_t>(r.body.size()));
+    pk.pack_bin_body(r.body.data(), static_cast<std::uint32_t>(r.body.size()));
+  }
+  pk.pack(std::string("url"));
+  pk.pack(r.url);
+  pk.pack(std::string("redirects"));
+  pk.pack(r.redirects);
+  pk.pack(std::string("elapsed_ms"));
+  pk.pack(elapsed_ms);
+  return packed;
+}
+
+http::HttpPool::Limits pool_limits(const Config& config) {
+  http::HttpPool::Limits l;
+  l.per_origin = static_cast<std::size_t>(config.integer("http.pool_per_origin"));
+  l.total = static_cast<std::size_t>(config.integer("http.pool_total"));
+  l.idle = std::chrono::milliseconds(config.integer("http.pool_idle_ms"));
+  return l;
+}
+
+http::ClientSettings client_settings(const Config& config) {
+  http::ClientSettings s;
+  http::parse_proxy(config.str("http.proxy"), &s.proxy_host, &s.proxy_port);
+  s.allow_https_downgrade = config.boolean("http.allow_https_downgrade");
+  s.keep_alive = std::chrono::milliseconds(config.integer("http.pool_idle_ms"));
+  return s;
+}
+
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : fd_(fd) {}
+  ~FdGuard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+class HttpComponent : public Component {
+ public:
+  explicit HttpComponent(const ComponentEnv& env)
+      : defaults_(http::HttpDefaults::from_config(env.config)),
+        pool_(pool_limits(env.config)),
+        client_(client_settings(env.config), pool_, tls_, watchdog_) {
+    env.dispatcher.add("http.request", Execution::worker,
+                       [this](CallContext& call, const rpc::Params& params) {
+                         return request(call, params);
+                       });
+    env.dispatcher.add_status_section("http", [this](const CallContext&) { return status(); });
+  }
+
+ private:
+  rpc::Packed request(CallContext& call, const rpc::Params& params) {
+    const auto start = std::chrono::steady_clock::now();
+    const http::HttpRequestParams p = http::parse_http_request(params, defaults_);
+    FdGuard out(p.save_to_fd ? call.take_fd(*p.save_to_fd) : -1);
+    if (out.get() >= 0) {
+      const int flags = ::fcntl(out.get(), F_GETFL);
+      if (flags < 0 || ((flags & O_ACCMODE) != O_WRONLY && (flags & O_ACCMODE) != O_RDWR)) {
+        throw RpcException(Errc::bad_request, "the descriptor passed as save_to_fd is not open for writing");
+      }
+    }
+    try {
+      http::HttpResponse r = client_.perform(p, call.cancel_flag, out.get());
+      const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - start)
+                               .count();
+      COPROC_LOG(info, "http", "uid=" << call.peer.uid << " req=" << call.request_id << " "
+                                      << p.method << " " << p.url << " -> " << r.status
+                                      << " redirects=" << r.redirects << " ms=" << elapsed);
+      return pack_response(r, out.get() >= 0, elapsed);
+    } catch (const RpcException& e) {
+      COPROC_LOG(info, "http", "uid=" << call.peer.uid << " req=" << call.request_id << " "
+                                      << p.method << " " << p.url << " failed: "
+                                      << e.error().name << ": " << e.what());
+      throw;
+    }
+  }
+
+  rpc::Packed status() const {
+    const auto& s = client_.stats();
+    const auto pool = pool_.stats();
+    std::map<std::string, std::uint64_t> m = {
+        {"requests", s.requests.load()},
+        {"in_flight", s.in_flight.load()},
+        {"errors", s.errors.load()},
+        {"timeouts", s.timeouts.load()},
+        {"cancelled", s.cancelled.load()},
+        {"connections_opened", s.connections_opened.load()},
+        {"stale_retries", s.stale_retries.load()},
+        {"redirects", s.redirects.load()},
+        {"body_bytes", s.body_bytes.load()},
+        {"pool_idle", pool.idle},
+        {"pool_origins", pool.origins},
+        {"pool_reused", pool.reused},
+        {"pool_dropped_stale", pool.dropped_stale},
+        {"pool_dropped_expired", pool.dropped_expired},
+    };
+    return rpc::pack_value(m);
+  }
+
+  const http::HttpDefaults defaults_;
+  http::TlsContexts tls_;
+  http::HttpPool pool_;
+  http::Watchdog watchdog_;
+  http::HttpClient client_;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> make_http_component(const ComponentEnv& env) {
+  try {
+    return std::make_unique<HttpComponent>(env);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("http: ") + e.what());
+  }
+}
+
+}  // namespace coproc

@@ -1,0 +1,97 @@
+#include "http_watchdog.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace coproc::http {
+
+RequestWatch::RequestWatch(Clock::time_point deadline,
+                           std::shared_ptr<std::atomic<bool>> cancel_flag)
+    : deadline_(deadline), cancel_flag_(std::move(cancel_flag)) {}
+
+RequestWatch::~RequestWatch() { disarm(); }
+
+void RequestWatch::arm(int fd) {
+  int copy = ::dup(fd);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = copy;
+  if (fired_ != Fired::no && fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
+void RequestWatch::disarm() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+RequestWatch::Fired RequestWatch::fired() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return fired_;
+}
+
+long RequestWatch::remaining_ms() const {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+  return std::max<long>(1, static_cast<long>(left.count()));
+}
+
+bool RequestWatch::check(Clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (fired_ != Fired::no) return false;
+  if (cancel_flag_ && cancel_flag_->load(std::memory_order_relaxed)) {
+    fired_ = Fired::cancelled;
+  } else if (now >= deadline_) {
+    fired_ = Fired::deadline;
+  } else {
+    return false;
+  }
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  return true;
+}
+
+Watchdog::Watchdog() : thread_([this] { run(); }) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::shared_ptr<RequestWatch> Watchdog::watch(Clock::time_point deadline,
+                                              std::shared_ptr<std::atomic<bool>> cancel_flag) {
+  auto w = std::make_shared<RequestWatch>(deadline, std::move(cancel_flag));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    watches_.push_back(w);
+  }
+  wake_.notify_all();
+  return w;
+}
+
+void Watchdog::unwatch(const std::shared_ptr<RequestWatch>& watch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  watches_.remove(watch);
+}
+
+void Watchdog::run() {
+  // Cancellation is a flag, not an event, so it is polled; 20 ms keeps a
+  // disconnected client's request from outliving it noticeably.
+  constexpr auto kTick = std::chrono::milliseconds(20);
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    if (watches_.empty()) {
+      wake_.wait(lock, [&] { return stopping_ || !watches_.empty(); });
+      continue;
+    }
+    const auto now = Clock::now();
+    for (auto& w : watches_) w->check(now);
+    wake_.wait_for(lock, kTick, [&] { return stopping_; });
+  }
+}
+
+}  // namespace coproc::http

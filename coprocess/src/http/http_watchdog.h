@@ -1,0 +1,90 @@
+// Enforces each request's deadline and the caller's cancellation while a
+// worker thread is blocked inside Poco: one thread watches every request in
+// flight and, when one expires or is cancelled, shuts its socket down so the
+// blocked read or write returns at once. The socket is watched through a
+// dup()ed descriptor, so a shutdown can never hit a descriptor number that
+// was closed and reused meanwhile.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace coproc::http {
+
+using Clock = std::chrono::steady_clock;
+
+class RequestWatch {
+ public:
+  enum class Fired { no, deadline, cancelled };
+
+  RequestWatch(Clock::time_point deadline, std::shared_ptr<std::atomic<bool>> cancel_flag);
+  ~RequestWatch();
+  RequestWatch(const RequestWatch&) = delete;
+  RequestWatch& operator=(const RequestWatch&) = delete;
+
+  /// Watches the connected socket `fd` (duplicated); replaces a previous one.
+  /// If the watch already fired, the socket is shut down immediately.
+  void arm(int fd);
+  /// Stops watching the socket (before it goes back to the pool or closes).
+  void disarm();
+  Fired fired() const;
+  Clock::time_point deadline() const { return deadline_; }
+  /// Milliseconds left (at least 1, so it can be used as a timeout).
+  long remaining_ms() const;
+
+  /// Called by the watchdog thread: fires when due. Returns true when fired.
+  bool check(Clock::time_point now);
+
+ private:
+  const Clock::time_point deadline_;
+  const std::shared_ptr<std::atomic<bool>> cancel_flag_;
+  mutable std::mutex mutex_;
+  int fd_ = -1;
+  Fired fired_ = Fired::no;
+};
+
+class Watchdog {
+ public:
+  Watchdog();
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  /// Starts watching a request; it stays watched until unwatch().
+  std::shared_ptr<RequestWatch> watch(Clock::time_point deadline,
+                                      std::shared_ptr<std::atomic<bool>> cancel_flag);
+  void unwatch(const std::shared_ptr<RequestWatch>& watch);
+
+ private:
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::list<std::shared_ptr<RequestWatch>> watches_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+/// Unwatches on scope exit.
+class ScopedWatch {
+ public:
+  ScopedWatch(Watchdog& dog, Clock::time_point deadline,
+              std::shared_ptr<std::atomic<bool>> cancel_flag)
+      : dog_(dog), watch_(dog.watch(deadline, std::move(cancel_flag))) {}
+  ~ScopedWatch() { dog_.unwatch(watch_); }
+  ScopedWatch(const ScopedWatch&) = delete;
+  ScopedWatch& operator=(const ScopedWatch&) = delete;
+  RequestWatch& operator*() const { return *watch_; }
+  RequestWatch* operator->() const { return watch_.get(); }
+
+ private:
+  Watchdog& dog_;
+  std::shared_ptr<RequestWatch> watch_;
+};
+
+}  // namespace coproc::http

@@ -1,0 +1,73 @@
+#include "tls_context.h"
+
+#include <unistd.h>
+
+#include <Poco/Net/InvalidCertificateHandler.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/VerificationErrorArgs.h>
+
+#include "rpc_error.h"
+
+namespace coproc::http {
+namespace {
+
+thread_local std::string t_certificate_error;
+
+// Rejects every certificate OpenSSL could not verify, remembering why.
+class RecordingRejectHandler : public Poco::Net::InvalidCertificateHandler {
+ public:
+  RecordingRejectHandler() : InvalidCertificateHandler(false) {}
+  void onInvalidCertificate(const void*, Poco::Net::VerificationErrorArgs& args) override {
+    t_certificate_error = args.errorMessage();
+    args.setIgnoreError(false);
+  }
+};
+
+void initialize_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Net::initializeSSL();
+    Poco::Net::Context::Ptr fallback = new Poco::Net::Context(
+        Poco::Net::Context::CLIENT_USE, "", "", "", Poco::Net::Context::VERIFY_STRICT, 9, true);
+    Poco::Net::SSLManager::InvalidCertificateHandlerPtr handler(new RecordingRejectHandler);
+    Poco::Net::SSLManager::instance().initializeClient(nullptr, handler, fallback);
+  });
+}
+
+}  // namespace
+
+std::string last_certificate_error() { return t_certificate_error; }
+void clear_last_certificate_error() { t_certificate_error.clear(); }
+
+TlsContexts::TlsContexts() { initialize_once(); }
+
+Poco::Net::Context::Ptr TlsContexts::get(bool verify, const std::string& ca_file) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto key = std::make_pair(verify, verify ? ca_file : std::string());
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+
+  if (verify && !ca_file.empty() && ::access(ca_file.c_str(), R_OK) != 0) {
+    throw RpcException(Errc::bad_request,
+                       "CA file '" + ca_file + "' cannot be read by the co-process");
+  }
+  Poco::Net::Context::Ptr context;
+  try {
+    using Poco::Net::Context;
+    context = new Context(Context::CLIENT_USE, "", "", verify ? ca_file : std::string(),
+                          verify ? Context::VERIFY_STRICT : Context::VERIFY_NONE, 9,
+                          verify && ca_file.empty());
+    context->enableExtendedCertificateVerification(verify);
+    context->disableProtocols(Context::PROTO_SSLV2 | Context::PROTO_SSLV3 | Context::PROTO_TLSV1 |
+                              Context::PROTO_TLSV1_1);
+  } catch (const Poco::Exception& e) {
+    throw RpcException(Errc::bad_request,
+                       "CA file '" + ca_file + "' could not be loaded: " + e.displayText());
+  }
+  cache_.emplace(key, context);
+  return context;
+}
+
+}  // namespace coproc::http
