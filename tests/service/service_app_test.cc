@@ -1,0 +1,158 @@
+// The service process as a whole: graceful stop, single instance, the lock
+// shared with hand-started co-processes, and start-up errors.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "service_fixture.h"
+
+namespace coproc::test {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ServiceAppTest : public ServiceFixture {
+ protected:
+  bool exists(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+  }
+};
+
+TEST_F(ServiceAppTest, TermStopsTheCoprocessCleanlyAndRemovesTheSockets) {
+  start_service();
+  const rpc::Response r = control_call("svc.launch");
+  ASSERT_FALSE(r.error.has_value()) << r.error->message;
+  const pid_t coprocess = static_cast<pid_t>(int_field(r.result, "pid"));
+  service_.signal(SIGTERM);
+  const int wstatus = service_.wait(seconds(20));
+  ASSERT_NE(wstatus, -1) << "service did not stop";
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << wstatus;
+  EXPECT_NE(::kill(coprocess, 0), 0) << "co-process survived the service";
+  const std::string text = log();
+  EXPECT_NE(text.find("co-process pid=" + std::to_string(coprocess) +
+                      " stopped (exited with status 0)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("SIGKILL"), std::string::npos) << "a clean stop needs no SIGKILL";
+  EXPECT_FALSE(exists(control_path()));
+  EXPECT_FALSE(exists(client_path()));
+}
+
+TEST_F(ServiceAppTest, CoprocessIgnoringTermIsKilledAfterTheStopTimeout) {
+  const std::string script = write_script("stubborn", R"(#!/usr/bin/python3
+import os, signal, socket, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])
+while True:
+    time.sleep(1)
+)");
+  start_service({"--set", "service.coprocess_path=" + script, "--set",
+                 "service.stop_timeout_ms=500"});
+  const rpc::Response r = control_call("svc.launch");
+  ASSERT_FALSE(r.error.has_value()) << r.error->message;
+  const pid_t coprocess = static_cast<pid_t>(int_field(r.result, "pid"));
+  service_.signal(SIGTERM);
+  const int wstatus = service_.wait(seconds(20));
+  ASSERT_NE(wstatus, -1) << "service did not stop";
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << wstatus;
+  EXPECT_NE(::kill(coprocess, 0), 0) << "stubborn co-process survived";
+  const std::string text = log();
+  EXPECT_NE(text.find("still running 500 ms after SIGTERM; sending SIGKILL"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("stopped (killed by signal 9 (SIGKILL))"), std::string::npos) << text;
+}
+
+TEST_F(ServiceAppTest, SecondInstanceRefusesToStartAndTheFirstGoesOn) {
+  start_service();
+  TestProcess second = spawn_service({}, dir_.file("second.log"));
+  const int wstatus = second.wait(seconds(20));
+  ASSERT_NE(wstatus, -1) << "second instance kept running";
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0);
+  const std::string text = read_file(dir_.file("second.log"));
+  EXPECT_NE(text.find("cannot start: another instance is already running (pid " +
+                      std::to_string(service_.pid()) + ")"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("service.lock is locked"), std::string::npos) << text;
+  EXPECT_FALSE(control_call("svc.launch").error.has_value());
+}
+
+TEST_F(ServiceAppTest, HandStartedCoprocessIsRefusedWhileTheServicesCoprocessRuns) {
+  start_service();
+  ASSERT_FALSE(control_call("svc.launch").error.has_value());
+  TestProcess::Options o;
+  o.argv = {bin_path("coprocess"), "--runtime-dir", runtime_dir(), "--state-dir", state_dir(),
+            "--config", "/dev/null"};
+  o.output_path = dir_.file("hand.log");
+  TestProcess hand(o);
+  const int wstatus = hand.wait(seconds(20));
+  ASSERT_NE(wstatus, -1) << "hand-started co-process kept running";
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0);
+  EXPECT_NE(read_file(dir_.file("hand.log")).find("another instance is already running"),
+            std::string::npos)
+      << read_file(dir_.file("hand.log"));
+  RawClient client(client_path());
+  EXPECT_FALSE(client.call("sys.ping").error.has_value());
+}
+
+TEST_F(ServiceAppTest, ServiceRefusesToStartWhileAHandStartedCoprocessServes) {
+  ::mkdir(runtime_dir().c_str(), 0755);
+  ::mkdir(state_dir().c_str(), 0755);
+  TestProcess::Options o;
+  o.argv = {bin_path("coprocess"), "--runtime-dir", runtime_dir(), "--state-dir", state_dir(),
+            "--config", "/dev/null"};
+  o.output_path = dir_.file("hand.log");
+  TestProcess hand(o);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          RawClient probe(client_path());
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      seconds(20)));
+  TestProcess service = spawn_service({}, log_path());
+  const int wstatus = service.wait(seconds(20));
+  ASSERT_NE(wstatus, -1) << "service started although a co-process serves the socket";
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0);
+  EXPECT_NE(log().find("cannot start: another process is listening on " + client_path()),
+            std::string::npos)
+      << log();
+  RawClient client(client_path());
+  EXPECT_FALSE(client.call("sys.ping").error.has_value()) << "the hand-started one was disturbed";
+}
+
+TEST_F(ServiceAppTest, BadStartModeStopsStartUpWithAClearMessage) {
+  TestProcess service = spawn_service({"--set", "service.start=sometimes"}, log_path());
+  const int wstatus = service.wait(seconds(20));
+  ASSERT_NE(wstatus, -1);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0);
+  EXPECT_NE(log().find("service.start must be on_demand or at_start, not 'sometimes'"),
+            std::string::npos)
+      << log();
+}
+
+TEST_F(ServiceAppTest, UnknownOptionInSetStopsStartUpWithAClearMessage) {
+  TestProcess service = spawn_service({"--set", "service.nonsense=1"}, log_path());
+  const int wstatus = service.wait(seconds(20));
+  ASSERT_NE(wstatus, -1);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0);
+  EXPECT_NE(log().find("service.nonsense"), std::string::npos) << log();
+}
+
+TEST_F(ServiceAppTest, AtStartLaunchesTheCoprocessWithoutAnyClient) {
+  start_service({"--set", "service.start=at_start"});
+  ASSERT_TRUE(wait_until([&] { return status().state == "running"; }, seconds(20))) << log();
+  EXPECT_EQ(status().generation, 1);
+}
+
+}  // namespace
+}  // namespace coproc::test
