@@ -1,0 +1,28 @@
+# Run by `cmake --install` (and by CPack): writes the systemd unit with the
+# paths of the prefix chosen at INSTALL time (cmake --install --prefix, or
+# /usr for the .deb), so one build tree serves both, and installs the live
+# config once. Inputs: COPROC_SRC (installer/linux), COPROC_SAMPLE_CONFIG,
+# COPROC_SBINDIR and COPROC_DOCDIR (relative to the prefix, GNUInstallDirs).
+set(_root "$ENV{DESTDIR}")
+set(_prefix "${CMAKE_INSTALL_PREFIX}")
+set(SBINDIR "${_prefix}/${COPROC_SBINDIR}")
+set(DOCDIR "${_prefix}/${COPROC_DOCDIR}")
+
+set(_unit "${_root}${_prefix}/lib/systemd/system/coproc.service")
+message(STATUS "Installing: ${_unit}")
+configure_file("${COPROC_SRC}/coproc.service.in" "${_unit}" @ONLY)
+file(CHMOD "${_unit}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+list(APPEND CMAKE_INSTALL_MANIFEST_FILES "${_unit}")
+
+# The live config is installed once and never overwritten by a re-install
+# (an administrator edits it); the package marks it as a conffile instead.
+set(_conf "${_root}/etc/coproc/coproc.conf")
+if(EXISTS "${_conf}")
+  message(STATUS "Keeping: ${_conf}")
+else()
+  message(STATUS "Installing: ${_conf}")
+  file(MAKE_DIRECTORY "${_root}/etc/coproc")
+  file(COPY_FILE "${COPROC_SAMPLE_CONFIG}" "${_conf}")
+  file(CHMOD "${_conf}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+  list(APPEND CMAKE_INSTALL_MANIFEST_FILES "${_conf}")
+endif()
