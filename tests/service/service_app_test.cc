@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "notify_receiver.h"
 #include "service_fixture.h"
 
 namespace coproc::test {
@@ -146,6 +147,36 @@ TEST_F(ServiceAppTest, UnknownOptionInSetStopsStartUpWithAClearMessage) {
   ASSERT_NE(wstatus, -1);
   EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0);
   EXPECT_NE(log().find("service.nonsense"), std::string::npos) << log();
+}
+
+TEST_F(ServiceAppTest, ServiceReportsReadyWatchdogAndStoppingToSystemd) {
+  // Stand in for systemd's notify socket (Type=notify, WatchdogSec=).
+  NotifyReceiver systemd;
+  std::string error;
+  ASSERT_TRUE(systemd.open(dir_.file("systemd.sock"), static_cast<uid_t>(-1), &error)) << error;
+  TestProcess service = spawn_service(
+      {}, log_path(), {"NOTIFY_SOCKET=" + systemd.path(), "WATCHDOG_USEC=200000"});
+  std::vector<std::string> seen;
+  auto collect = [&] {
+    systemd.drain([&](pid_t sender, std::string_view text) {
+      if (sender == service.pid()) seen.emplace_back(text);
+    });
+  };
+  auto saw = [&](const std::string& what) {
+    collect();
+    for (const auto& m : seen) {
+      if (m.find(what) != std::string::npos) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_until([&] { return saw("READY=1"); }, seconds(20))) << log();
+  // READY=1 comes once the control endpoint listens.
+  EXPECT_FALSE(control_call("svc.status").error.has_value());
+  EXPECT_TRUE(wait_until([&] { return saw("WATCHDOG=1"); }, seconds(20)));
+  service.signal(SIGTERM);
+  // Read before reaping: the kernel reports a reaped sender's pid as 0.
+  EXPECT_TRUE(wait_until([&] { return saw("STOPPING=1"); }, seconds(20)));
+  EXPECT_NE(service.wait(seconds(20)), -1);
 }
 
 TEST_F(ServiceAppTest, AtStartLaunchesTheCoprocessWithoutAnyClient) {

@@ -25,12 +25,14 @@ bool bool_field(const msgpack::object& map, const std::string& key) {
 }
 
 TestProcess ServiceFixture::spawn_service(const std::vector<std::string>& extra_args,
-                                          const std::string& log_path) {
+                                          const std::string& log_path,
+                                          const std::vector<std::string>& env) {
   TestProcess::Options o;
   o.argv = {bin_path("coproc-service"), "--runtime-dir", runtime_dir(), "--state-dir",
             state_dir(), "--config", "/dev/null", "--log-level", "debug", "--set", "service.user="};
   o.argv.insert(o.argv.end(), extra_args.begin(), extra_args.end());
   o.output_path = log_path;
+  o.env = env;
   return TestProcess(o);
 }
 

@@ -43,7 +43,8 @@ class ServiceFixture : public ::testing::Test {
   void start_service(const std::vector<std::string>& extra_args = {});
   /// Starts it without waiting (for tests that expect it to refuse).
   TestProcess spawn_service(const std::vector<std::string>& extra_args,
-                            const std::string& log_path);
+                            const std::string& log_path,
+                            const std::vector<std::string>& env = {});
 
   rpc::Response control_call(const std::string& method,
                              const rpc::Packed& params = rpc::empty_params(),
