@@ -1,0 +1,248 @@
+// The mail component: wires the outbox, the transport and the delivery
+// workers together and serves mail.send, mail.status and mail.list, plus the
+// "outbox" section of sys.status.
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <system_error>
+
+#include "component.h"
+#include "delivery_worker.h"
+#include "log.h"
+#include "mail_outbox.h"
+#include "mail_rate_limit.h"
+#include "mail_request.h"
+#include "maildir_transport.h"
+#include "mime_builder.h"
+#include "rpc_error.h"
+#include "smtp_transport.h"
+
+namespace coproc {
+namespace mail {
+namespace {
+
+struct SendResult {
+  std::string id;
+  std::string state;
+  bool duplicate = false;
+  MSGPACK_DEFINE_MAP(id, state, duplicate);
+};
+
+struct MailView {
+  std::string id;
+  std::string state;
+  std::uint32_t owner_uid = 0;
+  std::string from;
+  std::vector<std::string> recipients;
+  std::string subject;
+  std::string message_id;
+  std::int64_t created_ms = 0;
+  std::int64_t attempts = 0;
+  std::string last_error;
+  std::int64_t next_attempt_ms = 0;
+  std::int64_t sent_ms = 0;
+  std::uint64_t size = 0;
+  MSGPACK_DEFINE_MAP(id, state, owner_uid, from, recipients, subject, message_id, created_ms,
+                     attempts, last_error, next_attempt_ms, sent_ms, size);
+
+  explicit MailView(const MailRecord& r)
+      : id(r.id), state(r.state), owner_uid(r.owner_uid), from(r.envelope_from),
+        recipients(r.recipients), subject(r.subject), message_id(r.message_id),
+        created_ms(r.created_ms), attempts(r.attempts), last_error(r.last_error),
+        next_attempt_ms(r.state == "queued" ? r.next_attempt_ms : 0), sent_ms(r.sent_ms),
+        size(r.size) {}
+  MailView() = default;
+};
+
+struct ListResult {
+  std::vector<MailView> mails;
+  MSGPACK_DEFINE_MAP(mails);
+};
+
+struct OutboxStatus {
+  std::uint64_t queued = 0, sending = 0, sent = 0, failed = 0;
+  std::string transport;
+  MSGPACK_DEFINE_MAP(queued, sending, sent, failed, transport);
+};
+
+std::string local_domain(const Config& config) {
+  std::string name = config.str("smtp.helo_name");
+  if (!name.empty()) return name;
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == 0) return "localhost";
+  return buf;
+}
+
+std::shared_ptr<Transport> make_transport(const Config& config, const Paths& paths) {
+  std::string kind = config.str("mail.transport");
+  if (kind == "auto") kind = config.str("smtp.host").empty() ? "maildir" : "smtp";
+  if (kind == "smtp") return std::make_shared<SmtpTransport>(SmtpSettings::from_config(config));
+  if (kind == "maildir") {
+    std::string dir = config.str("mail.maildir");
+    if (dir.empty()) dir = paths.state_dir + "/maildir";
+    return std::make_shared<MaildirTransport>(dir);
+  }
+  throw std::runtime_error("mail.transport must be auto, smtp or maildir, not '" + kind + "'");
+}
+
+class MailComponent : public Component {
+ public:
+  explicit MailComponent(const ComponentEnv& env)
+      : max_bytes_(static_cast<std::uint64_t>(env.config.integer("mail.max_message_bytes"))),
+        keep_ms_(env.config.integer("mail.keep_days") * 86400000),
+        domain_(local_domain(env.config)),
+        rate_(env.config.integer("mail.per_uid_per_minute")) {
+    ensure_directory(env.paths.state_dir, 0700);
+    outbox_ = std::make_unique<Outbox>(env.paths.state_dir + "/outbox");
+    transport_ = make_transport(env.config, env.paths);
+    DeliverySettings d;
+    d.workers = static_cast<int>(env.config.integer("mail.workers"));
+    d.batch = static_cast<int>(env.config.integer("mail.batch"));
+    d.retry_initial_ms = env.config.integer("mail.retry_initial_ms");
+    d.retry_max_ms = env.config.integer("mail.retry_max_ms");
+    d.max_age_ms = env.config.integer("mail.max_age_s") * 1000;
+    delivery_ = std::make_unique<DeliveryService>(*outbox_, transport_, d);
+
+    env.dispatcher.add("mail.send", Execution::worker,
+                       [this](CallContext& call, const rpc::Params& p) { return send(call, p); });
+    env.dispatcher.add("mail.status", Execution::worker,
+                       [this](CallContext& call, const rpc::Params& p) { return status(call, p); });
+    env.dispatcher.add("mail.list", Execution::worker,
+                       [this](CallContext& call, const rpc::Params& p) { return list(call, p); });
+    env.dispatcher.add_status_section("outbox", [this](const CallContext&) {
+      OutboxStatus s;
+      auto counts = outbox_->counts();
+      s.queued = counts["queued"];
+      s.sending = counts["sending"];
+      s.sent = counts["sent"];
+      s.failed = counts["failed"];
+      s.transport = transport_->describe();
+      return rpc::pack_value(s);
+    });
+    COPROC_LOG(info, "mail", "transport: " << transport_->describe() << ", workers=" << d.workers
+                                           << ", batch=" << d.batch);
+  }
+
+  void start() override {
+    expire_finished();
+    delivery_->start();
+  }
+
+  void stop() override { delivery_->stop(); }
+
+ private:
+  rpc::Packed send(CallContext& call, const rpc::Params& params) {
+    const std::uint32_t uid = call.peer.uid;
+    MailRequest req = parse_mail_request(params, call, max_bytes_);
+    if (auto existing = outbox_->reserve(uid, req.idempotency_key)) {
+      COPROC_LOG(info, "mail", "uid=" << uid << " id=" << existing->id << " request=" << call.request_id
+                                      << " repeated send (same idempotency key), not queued again");
+      return rpc::pack_value(SendResult{existing->id, existing->state, true});
+    }
+    struct KeyGuard {
+      Outbox& outbox;
+      std::uint32_t uid;
+      const std::string& key;
+      bool done = false;
+      ~KeyGuard() {
+        if (!done) outbox.release(uid, key);
+      }
+    } guard{*outbox_, uid, req.idempotency_key};
+
+    const std::int64_t now = now_ms();
+    if (!rate_.admit(uid, now)) {
+      COPROC_LOG(warn, "mail", "uid=" << uid << " request=" << call.request_id << " rate limited");
+      throw RpcException(Errc::rate_limited,
+                         "you submitted " + std::to_string(rate_.per_minute()) +
+                             " mails within the last minute (mail.per_uid_per_minute); try later");
+    }
+    MailRecord rec;
+    rec.id = Outbox::new_id();
+    rec.owner_uid = uid;
+    rec.message_id = "<" + rec.id + "@" + domain_ + ">";
+    rec.envelope_from = req.from.addr_spec;
+    rec.recipients = req.envelope_recipients();
+    rec.subject = req.subject;
+    rec.idempotency_key = req.idempotency_key;
+    rec.created_ms = rec.updated_ms = now;
+    const std::string message = build_mime(req, MimeOptions{rec.message_id, now, rec.id});
+    if (message.size() > max_bytes_) {
+      throw RpcException(Errc::too_large, "the message is " + std::to_string(message.size()) +
+                                              " bytes once MIME-encoded; mail.max_message_bytes "
+                                              "is " + std::to_string(max_bytes_));
+    }
+    rec.size = message.size();
+    try {
+      outbox_->add(rec, message);
+    } catch (const std::system_error& e) {
+      COPROC_LOG(error, "mail", "uid=" << uid << " cannot store a mail: " << e.what());
+      throw RpcException(Errc::unavailable,
+                         std::string("the outbox cannot store the mail right now: ") + e.what());
+    }
+    guard.done = true;
+    delivery_->enqueue(rec.id);
+    COPROC_LOG(info, "mail", "uid=" << uid << " id=" << rec.id << " request=" << call.request_id
+                                    << " queued from=" << rec.envelope_from << " rcpts="
+                                    << rec.recipients.size() << " bytes=" << rec.size);
+    maybe_expire(now);
+    return rpc::pack_value(SendResult{rec.id, "queued", false});
+  }
+
+  rpc::Packed status(CallContext& call, const rpc::Params& params) {
+    params.allow_only({"id"});
+    const std::string id = params.str("id");
+    std::optional<MailRecord> r = outbox_->get(id);
+    // Someone else's mail looks exactly like a mail that does not exist.
+    if (!r || (!call.admin && r->owner_uid != call.peer.uid)) {
+      throw RpcException(Errc::not_found, "no mail with id '" + id.substr(0, 64) + "'");
+    }
+    return rpc::pack_value(MailView(*r));
+  }
+
+  rpc::Packed list(CallContext& call, const rpc::Params& params) {
+    params.allow_only({"state", "limit"});
+    std::optional<std::string> state = params.opt_str("state");
+    MailState parsed;
+    if (state && !parse_state(*state, &parsed)) {
+      throw RpcException(Errc::bad_request,
+                         "'state' must be queued, sending, sent or failed, not '" + *state + "'");
+    }
+    const auto limit = static_cast<std::size_t>(params.int_or("limit", 100, 1, 10000));
+    std::optional<std::uint32_t> owner;
+    if (!call.admin) owner = call.peer.uid;
+    ListResult out;
+    for (const MailRecord& r : outbox_->list(owner, state, limit)) out.mails.emplace_back(r);
+    return rpc::pack_value(out);
+  }
+
+  void maybe_expire(std::int64_t now) {
+    std::int64_t last = last_expiry_.load();
+    if (now - last < 3600000 || !last_expiry_.compare_exchange_strong(last, now)) return;
+    expire_finished();
+  }
+
+  void expire_finished() {
+    last_expiry_ = now_ms();
+    std::size_t n = outbox_->remove_finished_before(now_ms() - keep_ms_);
+    if (n) COPROC_LOG(info, "mail", "removed " << n << " sent/failed mails older than mail.keep_days");
+  }
+
+  const std::uint64_t max_bytes_;
+  const std::int64_t keep_ms_;
+  const std::string domain_;
+  RateLimit rate_;
+  std::atomic<std::int64_t> last_expiry_{0};
+  std::unique_ptr<Outbox> outbox_;
+  std::shared_ptr<Transport> transport_;
+  std::unique_ptr<DeliveryService> delivery_;
+};
+
+}  // namespace
+}  // namespace mail
+
+std::unique_ptr<Component> make_mail_component(const ComponentEnv& env) {
+  return std::make_unique<mail::MailComponent>(env);
+}
+
+}  // namespace coproc

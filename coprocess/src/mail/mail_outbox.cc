@@ -1,0 +1,229 @@
+#include "mail_outbox.h"
+
+#include <dirent.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include "durable_file.h"
+#include "log.h"
+
+namespace coproc::mail {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string pack_record(const MailRecord& r) {
+  std::stringstream out;
+  msgpack::pack(out, r);
+  return out.str();
+}
+
+}  // namespace
+
+Outbox::Outbox(std::string dir) : dir_(std::move(dir)) {
+  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw std::system_error(errno, std::generic_category(), "cannot create outbox " + dir_);
+  }
+  load();
+}
+
+std::string Outbox::new_id() {
+  unsigned char bytes[12];
+  std::size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::system_error(errno, std::generic_category(), "getrandom");
+    got += static_cast<std::size_t>(n);
+  }
+  static const char hex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += hex[b >> 4];
+    id += hex[b & 15];
+  }
+  return id;
+}
+
+void Outbox::load() {
+  DIR* d = ::opendir(dir_.c_str());
+  if (!d) throw std::system_error(errno, std::generic_category(), "cannot read outbox " + dir_);
+  std::set<std::string> metas, emls;
+  std::vector<std::string> junk;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (name[0] == '.' && ends_with(name, ".tmp")) {
+      junk.push_back(name);
+    } else if (ends_with(name, ".meta")) {
+      metas.insert(name.substr(0, name.size() - 5));
+    } else if (ends_with(name, ".eml")) {
+      emls.insert(name.substr(0, name.size() - 4));
+    }
+  }
+  ::closedir(d);
+  for (const std::string& id : metas) {
+    if (!emls.count(id)) {
+      junk.push_back(meta_name(id));  // submission never completed: never acknowledged
+      continue;
+    }
+    try {
+      std::string bytes = read_whole_file(dir_ + "/" + meta_name(id));
+      msgpack::object_handle oh = msgpack::unpack(bytes.data(), bytes.size());
+      MailRecord r = oh.get().as<MailRecord>();
+      if (r.id != id) throw std::runtime_error("id does not match the file name");
+      if (r.state == "sending") r.state = "queued";
+      if (!r.idempotency_key.empty()) keys_[{r.owner_uid, r.idempotency_key}] = r.id;
+      records_[id] = std::move(r);
+    } catch (const std::exception& ex) {
+      // Kept on disk for a person to look at; not delivered blindly.
+      COPROC_LOG(error, "mail", "id=" << id << " unreadable metadata, left in place: " << ex.what());
+    }
+  }
+  for (const std::string& id : emls) {
+    if (!metas.count(id)) junk.push_back(eml_name(id));
+  }
+  for (const std::string& name : junk) ::unlink((dir_ + "/" + name).c_str());
+  if (!junk.empty()) fsync_directory(dir_);
+  COPROC_LOG(info, "mail", "outbox " << dir_ << " loaded: " << records_.size() << " messages, "
+                                      << junk.size() << " incomplete leftovers removed");
+}
+
+std::optional<MailRecord> Outbox::reserve(std::uint32_t uid, const std::string& key) {
+  if (key.empty()) return std::nullopt;
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto k = std::make_pair(uid, key);
+  key_released_.wait(lock, [&] { return !reserved_.count(k); });
+  auto it = keys_.find(k);
+  if (it != keys_.end()) {
+    auto rec = records_.find(it->second);
+    if (rec != records_.end()) return rec->second;
+    keys_.erase(it);  // its record expired: the key may be used again
+  }
+  reserved_.insert(k);
+  return std::nullopt;
+}
+
+void Outbox::release(std::uint32_t uid, const std::string& key) {
+  if (key.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reserved_.erase({uid, key});
+  }
+  key_released_.notify_all();
+}
+
+void Outbox::add(const MailRecord& record, const std::string& message) {
+  write_file_durably(dir_, eml_name(record.id), message, false);
+  write_file_durably(dir_, meta_name(record.id), pack_record(record), true);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    records_[record.id] = record;
+    if (!record.idempotency_key.empty()) {
+      keys_[{record.owner_uid, record.idempotency_key}] = record.id;
+      reserved_.erase({record.owner_uid, record.idempotency_key});
+    }
+  }
+  key_released_.notify_all();
+}
+
+void Outbox::update(const MailRecord& record) {
+  if (record.state != "sending") {
+    write_file_durably(dir_, meta_name(record.id), pack_record(record), true);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  records_[record.id] = record;
+}
+
+std::optional<MailRecord> Outbox::get(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = records_.find(id);
+  if (it == records_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<MailRecord> Outbox::claim(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = records_.find(id);
+  if (it == records_.end() || it->second.state != "queued") return std::nullopt;
+  it->second.state = "sending";
+  it->second.updated_ms = now_ms();
+  return it->second;
+}
+
+std::string Outbox::read_message(const std::string& id) const {
+  return read_whole_file(dir_ + "/" + eml_name(id));
+}
+
+std::vector<MailRecord> Outbox::list(std::optional<std::uint32_t> owner,
+                                     std::optional<std::string> state, std::size_t limit) const {
+  std::vector<MailRecord> out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [id, r] : records_) {
+      if (owner && r.owner_uid != *owner) continue;
+      if (state && r.state != *state) continue;
+      out.push_back(r);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const MailRecord& a, const MailRecord& b) {
+    return a.created_ms != b.created_ms ? a.created_ms > b.created_ms : a.id > b.id;
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+std::vector<MailRecord> Outbox::unfinished() const {
+  std::vector<MailRecord> out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [id, r] : records_) {
+      if (r.state == "queued" || r.state == "sending") out.push_back(r);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const MailRecord& a, const MailRecord& b) {
+    return a.created_ms < b.created_ms;
+  });
+  return out;
+}
+
+std::map<std::string, std::uint64_t> Outbox::counts() const {
+  std::map<std::string, std::uint64_t> out{{"queued", 0}, {"sending", 0}, {"sent", 0}, {"failed", 0}};
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [id, r] : records_) ++out[r.state];
+  return out;
+}
+
+std::size_t Outbox::remove_finished_before(std::int64_t cutoff_ms) {
+  std::vector<std::string> victims;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = records_.begin(); it != records_.end();) {
+      const MailRecord& r = it->second;
+      if ((r.state == "sent" || r.state == "failed") && r.updated_ms < cutoff_ms) {
+        victims.push_back(r.id);
+        if (!r.idempotency_key.empty()) keys_.erase({r.owner_uid, r.idempotency_key});
+        it = records_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const std::string& id : victims) {
+    ::unlink((dir_ + "/" + meta_name(id)).c_str());
+    ::unlink((dir_ + "/" + eml_name(id)).c_str());
+  }
+  if (!victims.empty()) fsync_directory(dir_);
+  return victims.size();
+}
+
+}  // namespace coproc::mail

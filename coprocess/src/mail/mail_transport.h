@@ -1,0 +1,51 @@
+// How delivery workers hand a message on: a Transport opens sessions, a
+// session delivers messages one after the other (an SMTP connection is
+// reused for several). Failures are DeliveryError, transient or permanent.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace coproc::mail {
+
+struct Envelope {
+  std::string id;  // outbox id, for logs
+  std::string from;
+  std::vector<std::string> recipients;
+};
+
+/// `permanent`: retrying cannot help (a 5xx reply); otherwise the message is
+/// retried with backoff. what() is the reason, with the server's reply.
+class DeliveryError : public std::runtime_error {
+ public:
+  DeliveryError(bool permanent, const std::string& what)
+      : std::runtime_error(what), permanent_(permanent) {}
+  bool permanent() const { return permanent_; }
+
+ private:
+  bool permanent_;
+};
+
+class TransportSession {
+ public:
+  virtual ~TransportSession() = default;
+  /// Delivers one message (CRLF lines). Throws DeliveryError. After a throw
+  /// the session is not used again.
+  virtual void send(const Envelope& envelope, const std::string& message) = 0;
+  /// Ends the session politely (QUIT); never throws.
+  virtual void close() noexcept {}
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  /// A new session. Throws DeliveryError. Called from several delivery
+  /// threads at once.
+  virtual std::unique_ptr<TransportSession> open() = 0;
+  /// "smtp 127.0.0.1:587 starttls" / "maildir /var/spool/coproc/maildir".
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace coproc::mail

@@ -1,0 +1,41 @@
+#include "mail_types.h"
+
+#include <chrono>
+
+namespace coproc::mail {
+
+std::vector<std::string> MailRequest::envelope_recipients() const {
+  std::vector<std::string> out;
+  for (const auto* list : {&to, &cc, &bcc}) {
+    for (const Address& a : *list) out.push_back(a.addr_spec);
+  }
+  return out;
+}
+
+const char* state_name(MailState state) {
+  switch (state) {
+    case MailState::queued: return "queued";
+    case MailState::sending: return "sending";
+    case MailState::sent: return "sent";
+    case MailState::failed: return "failed";
+  }
+  return "queued";
+}
+
+bool parse_state(const std::string& name, MailState* out) {
+  for (MailState s : {MailState::queued, MailState::sending, MailState::sent, MailState::failed}) {
+    if (name == state_name(s)) {
+      *out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace coproc::mail

@@ -1,0 +1,155 @@
+#include "mail_outbox.h"
+
+#include <gtest/gtest.h>
+
+#include "temp_dir.h"
+
+namespace coproc::mail {
+namespace {
+
+class MailOutbox : public ::testing::Test {
+ protected:
+  std::string dir() const { return tmp_.file("outbox"); }
+  MailRecord record(std::uint32_t uid, const std::string& key = "") {
+    MailRecord r;
+    r.id = Outbox::new_id();
+    r.owner_uid = uid;
+    r.envelope_from = "a@example.org";
+    r.recipients = {"b@example.org"};
+    r.idempotency_key = key;
+    r.created_ms = r.updated_ms = now_ms();
+    return r;
+  }
+  test::TempDir tmp_;
+};
+
+TEST_F(MailOutbox, AcceptedMailSurvivesAReopen) {
+  std::string id;
+  {
+    Outbox box(dir());
+    MailRecord r = record(1000);
+    id = r.id;
+    box.add(r, "Subject: x\r\n\r\nbody\r\n");
+  }
+  Outbox again(dir());
+  auto r = again.get(id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, "queued");
+  EXPECT_EQ(r->owner_uid, 1000u);
+  EXPECT_EQ(again.read_message(id), "Subject: x\r\n\r\nbody\r\n");
+  EXPECT_EQ(again.unfinished().size(), 1u);
+}
+
+TEST_F(MailOutbox, IdempotencyKeyGivesTheSameRecordAlsoAfterReopen) {
+  std::string id;
+  {
+    Outbox box(dir());
+    EXPECT_FALSE(box.reserve(7, "key-1"));
+    MailRecord r = record(7, "key-1");
+    id = r.id;
+    box.add(r, "m");
+    auto again = box.reserve(7, "key-1");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->id, id);
+  }
+  Outbox reopened(dir());
+  auto found = reopened.reserve(7, "key-1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, id);
+}
+
+TEST_F(MailOutbox, IdempotencyKeysBelongToOneUid) {
+  Outbox box(dir());
+  EXPECT_FALSE(box.reserve(7, "k"));
+  box.add(record(7, "k"), "m");
+  EXPECT_FALSE(box.reserve(8, "k")) << "another user's key must not reveal that mail";
+  box.release(8, "k");
+}
+
+TEST_F(MailOutbox, ReleasedReservationCanBeTakenAgain) {
+  Outbox box(dir());
+  EXPECT_FALSE(box.reserve(1, "k"));
+  box.release(1, "k");
+  EXPECT_FALSE(box.reserve(1, "k"));
+  box.release(1, "k");
+}
+
+TEST_F(MailOutbox, MailBeingSentIsQueuedAgainAfterACrash) {
+  std::string id;
+  {
+    Outbox box(dir());
+    MailRecord r = record(1);
+    id = r.id;
+    box.add(r, "m");
+    auto claimed = box.claim(id);
+    ASSERT_TRUE(claimed);
+    EXPECT_EQ(claimed->state, "sending");
+    EXPECT_FALSE(box.claim(id)) << "a second worker must not get it";
+    EXPECT_EQ(box.counts()["sending"], 1u);
+  }
+  Outbox again(dir());
+  EXPECT_EQ(again.get(id)->state, "queued");
+}
+
+TEST_F(MailOutbox, SentStateIsDurable) {
+  std::string id;
+  {
+    Outbox box(dir());
+    MailRecord r = record(1);
+    id = r.id;
+    box.add(r, "m");
+    r.state = "sent";
+    r.attempts = 1;
+    box.update(r);
+  }
+  Outbox again(dir());
+  EXPECT_EQ(again.get(id)->state, "sent");
+  EXPECT_TRUE(again.unfinished().empty());
+}
+
+TEST_F(MailOutbox, LeftoversOfUnfinishedSubmissionsAreRemoved) {
+  { Outbox box(dir()); }
+  test::write_file(dir() + "/aaaa.eml", "message without metadata");
+  test::write_file(dir() + "/bbbb.meta", "metadata without message");
+  test::write_file(dir() + "/.cccc.meta.tmp", "half written");
+  Outbox again(dir());
+  EXPECT_TRUE(again.list(std::nullopt, std::nullopt, 100).empty());
+  EXPECT_EQ(test::read_file(dir() + "/aaaa.eml"), "");
+  EXPECT_EQ(test::read_file(dir() + "/bbbb.meta"), "");
+  EXPECT_EQ(test::read_file(dir() + "/.cccc.meta.tmp"), "");
+}
+
+TEST_F(MailOutbox, ListFiltersByOwnerAndStateNewestFirst) {
+  Outbox box(dir());
+  MailRecord a = record(1), b = record(2), c = record(1);
+  a.created_ms = 1;
+  c.created_ms = 3;
+  c.state = "failed";
+  box.add(a, "m");
+  box.add(b, "m");
+  box.add(c, "m");
+  auto mine = box.list(1u, std::nullopt, 100);
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].id, c.id);
+  EXPECT_EQ(box.list(std::nullopt, std::nullopt, 100).size(), 3u);
+  EXPECT_EQ(box.list(1u, std::string("failed"), 100).size(), 1u);
+  EXPECT_EQ(box.list(std::nullopt, std::nullopt, 1).size(), 1u);
+}
+
+TEST_F(MailOutbox, OldFinishedMailIsRemovedButUnsentMailStays) {
+  Outbox box(dir());
+  MailRecord old_sent = record(1, "k"), old_queued = record(1);
+  old_sent.state = "sent";
+  old_sent.updated_ms = 10;
+  old_queued.updated_ms = 10;
+  box.add(old_sent, "m");
+  box.add(old_queued, "m");
+  EXPECT_EQ(box.remove_finished_before(now_ms() - 1000), 1u);
+  EXPECT_FALSE(box.get(old_sent.id));
+  EXPECT_TRUE(box.get(old_queued.id));
+  EXPECT_FALSE(box.reserve(1, "k")) << "an expired record's key is free again";
+  box.release(1, "k");
+}
+
+}  // namespace
+}  // namespace coproc::mail
