@@ -1,0 +1,343 @@
+// The HTTP convenience C ABI (coproc/http.h): builds http.request params,
+// passes an output file's descriptor, and unpacks the result into a
+// response object with plain accessors.
+#include <fcntl.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "c_api_internal.h"
+#include "coproc/http.h"
+
+struct coproc_http_request {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<std::string> body;
+  long timeout_ms = -1;
+  int follow_redirects = -1;
+  int verify_tls = -1;
+  long long max_body_bytes = -1;
+  std::string output_file;
+};
+
+struct coproc_http_response {
+  int status = 0;
+  std::string reason;
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  long long bytes_written = 0;
+};
+
+namespace coproc::capi {
+namespace {
+
+struct Buffer {
+  std::string bytes;
+  void write(const char* data, std::size_t size) { bytes.append(data, size); }
+};
+
+std::string pack_params(const coproc_http_request& r, bool to_fd) {
+  Buffer buffer;
+  msgpack::packer<Buffer> pk(buffer);
+  std::uint32_t n = 3;  // method, url, headers
+  n += r.body ? 1 : 0;
+  n += r.timeout_ms > 0 ? 1 : 0;
+  n += r.follow_redirects >= 0 ? 1 : 0;
+  n += r.verify_tls >= 0 ? 1 : 0;
+  n += r.max_body_bytes >= 0 ? 1 : 0;
+  n += to_fd ? 1 : 0;
+  pk.pack_array(1);
+  pk.pack_map(n);
+  pk.pack(std::string("method"));
+  pk.pack(r.method);
+  pk.pack(std::string("url"));
+  pk.pack(r.url);
+  pk.pack(std::string("headers"));
+  pk.pack_array(static_cast<std::uint32_t>(r.headers.size()));
+  for (const auto& [name, value] : r.headers) {
+    pk.pack_array(2);
+    pk.pack(name);
+    pk.pack(value);
+  }
+  if (r.body) {
+    pk.pack(std::string("body"));
+    pk.pack_bin(static_cast<std::uint32_t>(r.body->size()));
+    pk.pack_bin_body(r.body->data(), static_cast<std::uint32_t>(r.body->size()));
+  }
+  if (r.timeout_ms > 0) {
+    pk.pack(std::string("timeout_ms"));
+    pk.pack(static_cast<std::int64_t>(r.timeout_ms));
+  }
+  if (r.follow_redirects >= 0) {
+    pk.pack(std::string("follow_redirects"));
+    pk.pack(r.follow_redirects != 0);
+  }
+  if (r.verify_tls >= 0) {
+    pk.pack(std::string("verify_tls"));
+    pk.pack(r.verify_tls != 0);
+  }
+  if (r.max_body_bytes >= 0) {
+    pk.pack(std::string("max_body_bytes"));
+    pk.pack(static_cast<std::int64_t>(r.max_body_bytes));
+  }
+  if (to_fd) {
+    pk.pack(std::string("save_to_fd"));
+    pk.pack(0);
+  }
+  return buffer.bytes;
+}
+
+std::string as_text(const msgpack::object& o) {
+  if (o.type == msgpack::type::STR) return std::string(o.via.str.ptr, o.via.str.size);
+  if (o.type == msgpack::type::BIN) return std::string(o.via.bin.ptr, o.via.bin.size);
+  throw msgpack::type_error();
+}
+
+// Fills `out` from the packed http.request result; false when it is not the
+// documented shape.
+bool unpack_response(const std::string& packed, coproc_http_response* out) {
+  try {
+    msgpack::object_handle h = msgpack::unpack(packed.data(), packed.size());
+    const msgpack::object& m = h.get();
+    if (m.type != msgpack::type::MAP) return false;
+    for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
+      const auto& kv = m.via.map.ptr[i];
+      const std::string key = as_text(kv.key);
+      if (key == "status") {
+        out->status = kv.val.as<int>();
+      } else if (key == "reason") {
+        out->reason = as_text(kv.val);
+      } else if (key == "url") {
+        out->url = as_text(kv.val);
+      } else if (key == "body") {
+        out->body = as_text(kv.val);
+      } else if (key == "bytes_written") {
+        out->bytes_written = kv.val.as<long long>();
+      } else if (key == "headers") {
+        if (kv.val.type != msgpack::type::ARRAY) return false;
+        for (std::uint32_t j = 0; j < kv.val.via.array.size; ++j) {
+          const auto& pair = kv.val.via.array.ptr[j];
+          if (pair.type != msgpack::type::ARRAY || pair.via.array.size != 2) return false;
+          out->headers.emplace_back(as_text(pair.via.array.ptr[0]), as_text(pair.via.array.ptr[1]));
+        }
+      }
+    }
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+coproc_status perform(coproc_client* client, const coproc_http_request& r,
+                      coproc_http_response** out) {
+  *out = nullptr;
+  int fd = -1;
+  if (!r.output_file.empty()) {
+    fd = ::open(r.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      return fail(client, COPROC_E_IO,
+                  "cannot open output file '" + r.output_file + "': " + std::strerror(errno));
+    }
+  }
+  CallOptions options;
+  // The co-process's deadline comes first; the call waits a little longer.
+  options.timeout_ms = static_cast<int>((r.timeout_ms > 0 ? r.timeout_ms : 30000) + 5000);
+  // GET and HEAD may be resent after a lost connection, except into a file
+  // (a resend would append to what the first attempt wrote).
+  options.idempotent = (r.method == "GET" || r.method == "HEAD") && fd < 0 ? 1 : 0;
+  if (fd >= 0) options.fds.push_back(fd);
+  CallResult result = client->cpp.call("http.request", pack_params(r, fd >= 0), options);
+  if (fd >= 0) ::close(fd);
+  if (!result.ok()) {
+    if (fd >= 0) ::unlink(r.output_file.c_str());
+    return from_result(client, result);
+  }
+  auto response = std::make_unique<coproc_http_response>();
+  if (!unpack_response(result.result, response.get())) {
+    return fail(client, COPROC_E_PROTOCOL, "http.request returned a result of unexpected shape");
+  }
+  *out = response.release();
+  return succeed(client);
+}
+
+}  // namespace
+
+bool has_crlf(const char* s) { return std::strpbrk(s, "\r\n") != nullptr; }
+
+}  // namespace coproc::capi
+
+using coproc::capi::fail;
+using coproc::capi::guard;
+
+extern "C" {
+
+coproc_status coproc_http_get(coproc_client* client, const char* url, coproc_http_response** out) {
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_get: client is NULL");
+  if (!out) return fail(client, COPROC_E_MISUSE, "coproc_http_get: out is NULL");
+  *out = nullptr;
+  if (!url) return fail(client, COPROC_E_MISUSE, "coproc_http_get: url is NULL");
+  return guard(client, [&] {
+    coproc_http_request r;
+    r.url = url;
+    return coproc::capi::perform(client, r, out);
+  });
+}
+
+coproc_status coproc_http_request_new(coproc_http_request** out, const char* method,
+                                      const char* url) {
+  if (!out) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_new: out is NULL");
+  *out = nullptr;
+  if (!url) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_new: url is NULL");
+  return guard(nullptr, [&] {
+    auto r = std::make_unique<coproc_http_request>();
+    if (method && *method) r->method = method;
+    for (auto& c : r->method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    r->url = url;
+    *out = r.release();
+    return coproc::capi::succeed(nullptr);
+  });
+}
+
+coproc_status coproc_http_request_add_header(coproc_http_request* request, const char* name,
+                                             const char* value) {
+  if (!request || !name || !value) {
+    return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_add_header: NULL argument");
+  }
+  if (coproc::capi::has_crlf(name) || coproc::capi::has_crlf(value)) {
+    return fail(nullptr, COPROC_E_MISUSE,
+                std::string("coproc_http_request_add_header: header '") + name +
+                    "' contains CR or LF");
+  }
+  return guard(nullptr, [&] {
+    request->headers.emplace_back(name, value);
+    return coproc::capi::succeed(nullptr);
+  });
+}
+
+coproc_status coproc_http_request_set_body(coproc_http_request* request, const void* data,
+                                           size_t len) {
+  if (!request || (!data && len > 0)) {
+    return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_set_body: NULL argument");
+  }
+  return guard(nullptr, [&] {
+    if (!data) {
+      request->body.reset();
+    } else {
+      request->body.emplace(static_cast<const char*>(data), len);
+    }
+    return coproc::capi::succeed(nullptr);
+  });
+}
+
+coproc_status coproc_http_request_set_timeout_ms(coproc_http_request* request, long timeout_ms) {
+  if (!request || timeout_ms <= 0 || timeout_ms > 3600000) {
+    return fail(nullptr, COPROC_E_MISUSE,
+                "coproc_http_request_set_timeout_ms: timeout must be 1..3600000 ms");
+  }
+  request->timeout_ms = timeout_ms;
+  return coproc::capi::succeed(nullptr);
+}
+
+coproc_status coproc_http_request_set_follow_redirects(coproc_http_request* request, int follow) {
+  if (!request) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_set_follow_redirects: NULL");
+  request->follow_redirects = follow ? 1 : 0;
+  return coproc::capi::succeed(nullptr);
+}
+
+coproc_status coproc_http_request_set_verify_tls(coproc_http_request* request, int verify) {
+  if (!request) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_set_verify_tls: NULL");
+  request->verify_tls = verify ? 1 : 0;
+  return coproc::capi::succeed(nullptr);
+}
+
+coproc_status coproc_http_request_set_max_body_bytes(coproc_http_request* request,
+                                                     long long max_bytes) {
+  if (!request || max_bytes < 0) {
+    return fail(nullptr, COPROC_E_MISUSE,
+                "coproc_http_request_set_max_body_bytes: limit must be >= 0");
+  }
+  request->max_body_bytes = max_bytes;
+  return coproc::capi::succeed(nullptr);
+}
+
+coproc_status coproc_http_request_set_output_file(coproc_http_request* request, const char* path) {
+  if (!request) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_set_output_file: NULL");
+  return guard(nullptr, [&] {
+    request->output_file = path ? path : "";
+    return coproc::capi::succeed(nullptr);
+  });
+}
+
+void coproc_http_request_free(coproc_http_request* request) { delete request; }
+
+coproc_status coproc_http_perform(coproc_client* client, const coproc_http_request* request,
+                                  coproc_http_response** out) {
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_perform: client is NULL");
+  if (!out) return fail(client, COPROC_E_MISUSE, "coproc_http_perform: out is NULL");
+  *out = nullptr;
+  if (!request) return fail(client, COPROC_E_MISUSE, "coproc_http_perform: request is NULL");
+  return guard(client, [&] { return coproc::capi::perform(client, *request, out); });
+}
+
+int coproc_http_response_status(const coproc_http_response* response) {
+  return response ? response->status : 0;
+}
+
+const char* coproc_http_response_reason(const coproc_http_response* response) {
+  return response ? response->reason.c_str() : "";
+}
+
+const char* coproc_http_response_header(const coproc_http_response* response, const char* name) {
+  if (!response || !name) return nullptr;
+  for (const auto& [n, v] : response->headers) {
+    if (::strcasecmp(n.c_str(), name) == 0) return v.c_str();
+  }
+  return nullptr;
+}
+
+size_t coproc_http_response_header_count(const coproc_http_response* response) {
+  return response ? response->headers.size() : 0;
+}
+
+coproc_status coproc_http_response_header_at(const coproc_http_response* response, size_t index,
+                                             const char** name, const char** value) {
+  if (!response || !name || !value || index >= response->headers.size()) {
+    return fail(nullptr, COPROC_E_MISUSE, "coproc_http_response_header_at: bad argument or index");
+  }
+  *name = response->headers[index].first.c_str();
+  *value = response->headers[index].second.c_str();
+  return COPROC_OK;
+}
+
+const void* coproc_http_response_body(const coproc_http_response* response, size_t* len) {
+  if (!response) {
+    if (len) *len = 0;
+    return "";
+  }
+  if (len) *len = response->body.size();
+  return response->body.c_str();
+}
+
+long long coproc_http_response_bytes_written(const coproc_http_response* response) {
+  return response ? response->bytes_written : 0;
+}
+
+const char* coproc_http_response_url(const coproc_http_response* response) {
+  return response ? response->url.c_str() : "";
+}
+
+void coproc_http_response_free(coproc_http_response* response) { delete response; }
+
+}  // extern "C"

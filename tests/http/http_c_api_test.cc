@@ -1,0 +1,198 @@
+// The HTTP convenience C ABI (coproc/http.h), the JSON bridge and
+// `coprocctl http`, against the real co-process and a real nginx.
+#include "coproc/http.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "coprocess_fixture.h"
+#include "nginx_server.h"
+
+namespace coproc::test {
+namespace {
+
+class HttpCApiTest : public CoprocessFixture {
+ protected:
+  static void SetUpTestSuite() {
+    nginx_ = new NginxServer();
+    std::mt19937 gen(7);
+    big_.resize(10 << 20);
+    for (auto& c : big_) c = static_cast<char>(gen() & 0xff);
+    write_file(nginx_->www_dir() + "/files/10m.bin", big_);
+    write_file(nginx_->www_dir() + "/files/hello.txt", "hello from nginx\n");
+  }
+  static void TearDownTestSuite() {
+    delete nginx_;
+    nginx_ = nullptr;
+  }
+
+  void SetUp() override {
+    start_coprocess({"--set", "http.ca_file=" + nginx_->ca_file()});
+    ASSERT_EQ(coproc_client_new(&client_), COPROC_OK);
+    ASSERT_EQ(coproc_client_set_str(client_, COPROC_OPT_ENDPOINT, socket_path().c_str()), COPROC_OK);
+    ASSERT_EQ(coproc_client_set_int(client_, COPROC_OPT_AUTO_LAUNCH, 0), COPROC_OK);
+  }
+  void TearDown() override {
+    coproc_client_close(client_);
+    CoprocessFixture::TearDown();
+  }
+
+  /// Runs coprocctl with `args`; returns its exit code, stdout in *out.
+  int coprocctl(const std::vector<std::string>& args, std::string* out) {
+    std::vector<std::string> argv = {bin_path("coprocctl"), "--endpoint", socket_path(),
+                                     "--no-launch"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    TestProcess::Options o;
+    o.argv = argv;
+    o.output_path = dir_.file("ctl.out");
+    ::unlink(o.output_path.c_str());
+    TestProcess p(o);
+    const int status = p.wait(std::chrono::seconds(60));
+    *out = read_file(o.output_path);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  coproc_client* client_ = nullptr;
+  static NginxServer* nginx_;
+  static std::string big_;
+};
+
+NginxServer* HttpCApiTest::nginx_ = nullptr;
+std::string HttpCApiTest::big_;
+
+TEST_F(HttpCApiTest, GetReturnsStatusHeadersAndBody) {
+  coproc_http_response* resp = nullptr;
+  ASSERT_EQ(coproc_http_get(client_, nginx_->http_url("/files/hello.txt").c_str(), &resp), COPROC_OK)
+      << coproc_errmsg(client_);
+  EXPECT_EQ(coproc_http_response_status(resp), 200);
+  EXPECT_STREQ(coproc_http_response_reason(resp), "OK");
+  ASSERT_NE(coproc_http_response_header(resp, "content-length"), nullptr);
+  EXPECT_STREQ(coproc_http_response_header(resp, "content-length"), "17");
+  EXPECT_EQ(coproc_http_response_header(resp, "X-Not-There"), nullptr);
+  size_t len = 0;
+  const void* body = coproc_http_response_body(resp, &len);
+  EXPECT_EQ(std::string(static_cast<const char*>(body), len), "hello from nginx\n");
+  ASSERT_GT(coproc_http_response_header_count(resp), 0u);
+  const char* name = nullptr;
+  const char* value = nullptr;
+  EXPECT_EQ(coproc_http_response_header_at(resp, 0, &name, &value), COPROC_OK);
+  EXPECT_NE(name, nullptr);
+  EXPECT_EQ(coproc_http_response_header_at(resp, 1000, &name, &value), COPROC_E_MISUSE);
+  coproc_http_response_free(resp);
+}
+
+TEST_F(HttpCApiTest, RequestBuilderSendsMethodHeadersAndBody) {
+  coproc_http_request* req = nullptr;
+  ASSERT_EQ(coproc_http_request_new(&req, "post", nginx_->http_url("/echo").c_str()), COPROC_OK);
+  ASSERT_EQ(coproc_http_request_add_header(req, "X-Test", "from C"), COPROC_OK);
+  ASSERT_EQ(coproc_http_request_set_body(req, "a\0b", 3), COPROC_OK);
+  ASSERT_EQ(coproc_http_request_set_timeout_ms(req, 10000), COPROC_OK);
+  coproc_http_response* resp = nullptr;
+  ASSERT_EQ(coproc_http_perform(client_, req, &resp), COPROC_OK) << coproc_errmsg(client_);
+  size_t len = 0;
+  const char* body = static_cast<const char*>(coproc_http_response_body(resp, &len));
+  EXPECT_EQ(std::string(body, len),
+            std::string("method=POST\nx-test=from C\ncontent-type=\na") + std::string("\0b", 2));
+  coproc_http_response_free(resp);
+  coproc_http_request_free(req);
+}
+
+TEST_F(HttpCApiTest, OutputFileReceivesTheBodyOpenedByTheLibrary) {
+  const std::string path = dir_.file("out.bin");
+  coproc_http_request* req = nullptr;
+  ASSERT_EQ(coproc_http_request_new(&req, "GET", nginx_->http_url("/files/10m.bin").c_str()), COPROC_OK);
+  ASSERT_EQ(coproc_http_request_set_output_file(req, path.c_str()), COPROC_OK);
+  coproc_http_response* resp = nullptr;
+  ASSERT_EQ(coproc_http_perform(client_, req, &resp), COPROC_OK) << coproc_errmsg(client_);
+  EXPECT_EQ(coproc_http_response_bytes_written(resp), static_cast<long long>(big_.size()));
+  size_t len = 1;
+  coproc_http_response_body(resp, &len);
+  EXPECT_EQ(len, 0u);
+  EXPECT_TRUE(read_file(path) == big_) << "output file differs";
+  coproc_http_response_free(resp);
+
+  // A path the caller cannot open is a local I/O error.
+  ASSERT_EQ(coproc_http_request_set_output_file(req, "/nonexistent-dir/x.bin"), COPROC_OK);
+  EXPECT_EQ(coproc_http_perform(client_, req, &resp), COPROC_E_IO);
+  EXPECT_EQ(resp, nullptr);
+  EXPECT_NE(std::string(coproc_errmsg(client_)).find("/nonexistent-dir/x.bin"), std::string::npos);
+  coproc_http_request_free(req);
+}
+
+TEST_F(HttpCApiTest, FailuresCarryTheStatusAndAClearMessage) {
+  coproc_http_response* resp = nullptr;
+  EXPECT_EQ(coproc_http_get(client_, "ftp://127.0.0.1/x", &resp), COPROC_E_BAD_REQUEST);
+  EXPECT_EQ(resp, nullptr);
+  EXPECT_NE(std::string(coproc_errmsg(client_)).find("unsupported scheme"), std::string::npos)
+      << coproc_errmsg(client_);
+  const std::string untrusted = "https://localhost:" + std::to_string(nginx_->untrusted_port()) + "/";
+  EXPECT_EQ(coproc_http_get(client_, untrusted.c_str(), &resp), COPROC_E_UPSTREAM);
+  EXPECT_NE(std::string(coproc_errmsg(client_)).find("upstream: TLS certificate"), std::string::npos)
+      << coproc_errmsg(client_);
+  // 404 is an answer, not a failure.
+  ASSERT_EQ(coproc_http_get(client_, nginx_->http_url("/status/404").c_str(), &resp), COPROC_OK);
+  EXPECT_EQ(coproc_http_response_status(resp), 404);
+  coproc_http_response_free(resp);
+}
+
+TEST_F(HttpCApiTest, MisuseIsReportedWithoutAHandle) {
+  coproc_http_request* req = nullptr;
+  EXPECT_EQ(coproc_http_request_new(&req, "GET", nullptr), COPROC_E_MISUSE);
+  EXPECT_NE(std::string(coproc_errmsg(nullptr)).find("url is NULL"), std::string::npos);
+  ASSERT_EQ(coproc_http_request_new(&req, nullptr, "http://127.0.0.1/"), COPROC_OK);
+  EXPECT_EQ(coproc_http_request_add_header(req, "X", "a\r\nInjected: 1"), COPROC_E_MISUSE);
+  EXPECT_NE(std::string(coproc_errmsg(nullptr)).find("CR or LF"), std::string::npos);
+  EXPECT_EQ(coproc_http_request_set_timeout_ms(req, -5), COPROC_E_MISUSE);
+  EXPECT_EQ(coproc_http_perform(client_, req, nullptr), COPROC_E_MISUSE);
+  coproc_http_request_free(req);
+  coproc_http_request_free(nullptr);
+  coproc_http_response_free(nullptr);
+  EXPECT_EQ(coproc_http_response_status(nullptr), 0);
+}
+
+TEST_F(HttpCApiTest, JsonBridgeReachesHttpRequest) {
+  char* json = nullptr;
+  const std::string params = "{\"url\": \"" + nginx_->http_url("/files/hello.txt") + "\"}";
+  ASSERT_EQ(coproc_call_json(client_, "http.request", params.c_str(), &json), COPROC_OK)
+      << coproc_errmsg(client_);
+  const std::string text = json;
+  coproc_free(json);
+  EXPECT_NE(text.find("\"status\":200"), std::string::npos) << text;
+  EXPECT_NE(text.find("hello from nginx"), std::string::npos) << text;
+}
+
+TEST_F(HttpCApiTest, CoprocctlPrintsStatusAndHeadersLikeCurl) {
+  std::string out;
+  ASSERT_EQ(coprocctl({"http", "GET", nginx_->http_url("/files/hello.txt"), "-i"}, &out), 0) << out;
+  EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
+  EXPECT_NE(out.find("Content-Length: 17\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\r\n\r\nhello from nginx\n"), std::string::npos) << out;
+
+  write_file(dir_.file("payload.txt"), "file payload");
+  ASSERT_EQ(coprocctl({"http", "PUT", nginx_->http_url("/echo"), "-H", "X-Test: ctl", "-d",
+                       "@" + dir_.file("payload.txt")},
+                      &out),
+            0)
+      << out;
+  EXPECT_EQ(out, "method=PUT\nx-test=ctl\ncontent-type=\nfile payload");
+
+  const std::string saved = dir_.file("saved.bin");
+  ASSERT_EQ(coprocctl({"http", "GET", nginx_->http_url("/files/10m.bin"), "-o", saved}, &out), 0)
+      << out;
+  EXPECT_TRUE(read_file(saved) == big_);
+  EXPECT_NE(out.find("saved 10485760 bytes"), std::string::npos) << out;
+
+  EXPECT_EQ(coprocctl({"http", "GET", "gopher://x/"}, &out), 1);
+  EXPECT_NE(out.find("bad_request"), std::string::npos) << out;
+  EXPECT_EQ(coprocctl({"http", "GET"}, &out), 2);
+}
+
+}  // namespace
+}  // namespace coproc::test
