@@ -36,7 +36,8 @@ def write_atomic(path, data):
 
 
 class Recorder:
-    def __init__(self, folder, data_reply, sink):
+    def __init__(self, folder, data_reply, sink, delay_ms=0):
+        self.delay = delay_ms / 1000.0
         self.folder = folder
         self.messages = os.path.join(folder, "messages")
         os.makedirs(self.messages, exist_ok=True)
@@ -52,6 +53,8 @@ class Recorder:
         if self.data_reply:
             self.event("DATA refused: " + self.data_reply)
             return self.data_reply
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.count += 1
         if not self.sink:
             name = "%06d" % self.count
@@ -96,11 +99,12 @@ def main():
     p.add_argument("--auth-in-clear", action="store_true",
                    help="offer AUTH without TLS (to prove a client does not use it)")
     p.add_argument("--data-reply", default="", help='answer DATA with this, e.g. "451 4.3.0 later"')
+    p.add_argument("--delay-ms", type=int, default=0, help="wait this long before accepting DATA")
     p.add_argument("--sink", action="store_true", help="count messages, do not save them")
     a = p.parse_args()
 
     os.makedirs(a.dir, exist_ok=True)
-    recorder = Recorder(a.dir, a.data_reply, a.sink)
+    recorder = Recorder(a.dir, a.data_reply, a.sink, a.delay_ms)
     RecordingSMTP.recorder = recorder
 
     context = None
@@ -119,7 +123,9 @@ def main():
     offered = set(a.mechanisms.split())
     kwargs = dict(decode_data=False, data_size_limit=64 * 1024 * 1024, hostname="smtp.test")
     if a.user:
-        kwargs.update(authenticator=authenticator, auth_require_tls=not a.auth_in_clear,
+        # aiosmtpd does not count implicit TLS as TLS for auth_require_tls.
+        in_clear_ok = a.auth_in_clear or a.tls == "implicit"
+        kwargs.update(authenticator=authenticator, auth_require_tls=not in_clear_ok,
                       auth_exclude_mechanism=list(all_mechs - offered))
     if a.tls == "starttls":
         kwargs.update(tls_context=context, require_starttls=False)

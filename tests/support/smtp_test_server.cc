@@ -78,6 +78,7 @@ void SmtpTestServer::start() {
   if (options_.auth_in_clear) o.argv.push_back("--auth-in-clear");
   if (!options_.data_reply.empty()) o.argv.insert(o.argv.end(), {"--data-reply", options_.data_reply});
   if (options_.sink) o.argv.push_back("--sink");
+  if (options_.delay_ms) o.argv.insert(o.argv.end(), {"--delay-ms", std::to_string(options_.delay_ms)});
   o.output_path = dir() + "/server.log";
   process_ = TestProcess(o);
   const bool up = wait_until(

@@ -31,6 +31,7 @@ class SmtpTestServer {
     bool auth_in_clear = false;  // offer AUTH without TLS
     std::string data_reply;      // e.g. "550 5.7.1 no"
     bool sink = false;           // only count messages
+    int delay_ms = 0;            // slow down each DATA
     int port = 0;                // 0: a free one
   };
 

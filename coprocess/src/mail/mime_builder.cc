@@ -131,8 +131,7 @@ void write_entity(std::string& out, const Entity& e) {
   for (const Entity& part : e.parts) {
     out += "--" + e.boundary + "\r\n";
     write_entity(out, part);
-    if (!out.empty() && out.back() != '\n') out += "\r\n";
-    // The CRLF before the delimiter belongs to the delimiter.
+    // The CRLF before the delimiter belongs to the delimiter, not the part.
     out += "\r\n";
   }
   out += "--" + e.boundary + "--\r\n";
