@@ -54,14 +54,15 @@ class Client::Impl {
   }
 
   /// The live connection, making one if needed (one connector at a time).
-  std::shared_ptr<Connection> connection(net::Clock::time_point call_deadline, CallResult* err) {
+  std::shared_ptr<Connection> connection(net::Clock::time_point call_deadline, bool patient,
+                                         CallResult* err) {
     if (auto c = current()) return c;
     std::lock_guard<std::mutex> connecting(connect_mu_);
     if (auto c = current()) return c;  // another thread connected meanwhile
     const auto deadline = std::min(
         call_deadline, net::Clock::now() + std::chrono::milliseconds(options_.connect_timeout_ms));
     Established e;
-    *err = establish(options_, [this] { return next_msgid(); }, deadline, &e);
+    *err = establish(options_, [this] { return next_msgid(); }, deadline, patient, &e);
     if (!err->ok()) return nullptr;
     auto c = std::make_shared<Connection>(io_, e.fd);
     c->start();
@@ -74,7 +75,7 @@ class Client::Impl {
   coproc_status connect(std::string* message) {
     CallResult err;
     if (connection(net::Clock::now() + std::chrono::milliseconds(options_.connect_timeout_ms),
-                   &err)) {
+                   false, &err)) {
       return COPROC_OK;
     }
     if (message) *message = err.error_message;
@@ -111,11 +112,12 @@ class Client::Impl {
     const bool idempotent = co.idempotent < 0 ? rpc::is_idempotent(method) : co.idempotent != 0;
     const rpc::Packed params{std::string(packed_params)};
     int resends = 0;
+    bool lost_before = false;
     for (;;) {
       CallResult err;
-      auto conn = connection(deadline, &err);
+      auto conn = connection(deadline, lost_before, &err);
       if (!conn) {
-        if (resends > 0 && err.status == COPROC_E_TIMEOUT) {
+        if (lost_before) {
           err.error_message = "lost the connection during " + std::string(method) +
                               " and could not reconnect: " + err.error_message;
         }
@@ -132,6 +134,7 @@ class Client::Impl {
       }
       if (call->outcome() != PendingCall::Outcome::connection_lost) return call->take_result();
       CallResult lost = call->take_result();
+      lost_before = true;
       if (!call->written) continue;  // never reached the co-process: just send it again
       if (!idempotent) {
         return make_error(COPROC_E_CONNECTION_LOST,

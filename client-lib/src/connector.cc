@@ -90,12 +90,13 @@ CallResult launch(const ClientOptions& o, rpc::MsgId id, net::Clock::time_point 
 }  // namespace
 
 CallResult establish(const ClientOptions& o, const std::function<rpc::MsgId()>& next_msgid,
-                     net::Clock::time_point deadline, Established* out) {
+                     net::Clock::time_point deadline, bool patient, Established* out) {
   thread_local std::minstd_rand rng(std::random_device{}());
   auto backoff = 2ms;
   bool asked_service = false;
   ServerInfo launch_info;
   std::string last_error;
+  coproc_status absent_status = COPROC_OK;  // set when patient and absent
   for (;;) {
     int err = 0;
     const int fd = net::connect_unix(o.endpoint, &err);
@@ -123,17 +124,22 @@ CallResult establish(const ClientOptions& o, const std::function<rpc::MsgId()>& 
                                              o.endpoint);
     } else if (absent(err)) {
       if (!o.auto_launch) {
-        return make_error(COPROC_E_NOT_RUNNING, "the co-process is not running: " + o.endpoint +
-                                                    ": " + describe(err) +
-                                                    " (auto-launch is off)");
-      }
-      if (!asked_service) {
+        CallResult r = make_error(COPROC_E_NOT_RUNNING, "the co-process is not running: " +
+                                                            o.endpoint + ": " + describe(err) +
+                                                            " (auto-launch is off)");
+        if (!patient) return r;
+        absent_status = r.status;
+        last_error = r.error_message;
+      } else if (!asked_service) {
         asked_service = true;
         CallResult r = launch(o, next_msgid(), deadline, err, &launch_info);
-        if (!r.ok()) return r;
-        continue;  // the service answered once the co-process was ready
+        if (r.ok()) continue;  // the service answered once the co-process was ready
+        if (!patient || r.status != COPROC_E_SERVICE_NOT_RUNNING) return r;
+        absent_status = r.status;
+        last_error = r.error_message;
+      } else if (absent_status == COPROC_OK) {
+        last_error = o.endpoint + ": " + describe(err) + " after the service launched it";
       }
-      last_error = o.endpoint + ": " + describe(err) + " after the service launched it";
     } else {
       last_error = o.endpoint + ": " + describe(err);  // e.g. EAGAIN: backlog full
     }
@@ -147,6 +153,10 @@ CallResult establish(const ClientOptions& o, const std::function<rpc::MsgId()>& 
     std::this_thread::sleep_for(pause);
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, 250ms);
     if (net::Clock::now() >= deadline) break;
+  }
+  if (absent_status != COPROC_OK) {
+    return make_error(absent_status, last_error + "; still so when the connect deadline (" +
+                                         std::to_string(o.connect_timeout_ms) + " ms) passed");
   }
   return make_error(COPROC_E_TIMEOUT, "could not connect to the co-process before the connect "
                                       "deadline (" + std::to_string(o.connect_timeout_ms) +

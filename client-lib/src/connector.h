@@ -18,7 +18,9 @@ struct Established {
 
 /// `options` must have both endpoints resolved. `next_msgid` gives msgids
 /// for the handshake. On success `out->fd` is connected and greeted.
+/// `patient` (reconnecting for calls that must be resent): an absent
+/// co-process is retried until the deadline instead of failing at once.
 CallResult establish(const ClientOptions& options, const std::function<rpc::MsgId()>& next_msgid,
-                     net::Clock::time_point deadline, Established* out);
+                     net::Clock::time_point deadline, bool patient, Established* out);
 
 }  // namespace coproc

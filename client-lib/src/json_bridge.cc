@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include <msgpack.hpp>
@@ -335,7 +336,15 @@ class Parser {
       pos_ = start;
       return fail("malformed number");
     }
-    pk.pack_double(d);
+    // Always float64 on the wire: msgpack-c's pack_double() would write an
+    // integral double (2.0) as an integer.
+    std::uint64_t bits;
+    static_assert(sizeof bits == sizeof d, "IEEE 754 double");
+    std::memcpy(&bits, &d, sizeof bits);
+    char be[9];
+    be[0] = static_cast<char>(0xcb);
+    for (int i = 0; i < 8; ++i) be[1 + i] = static_cast<char>((bits >> (56 - 8 * i)) & 0xff);
+    out->append(be, sizeof be);
     return true;
   }
 

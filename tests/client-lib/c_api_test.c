@@ -1,0 +1,170 @@
+/* The C ABI used from C, the way a legacy application would: compiled as
+ * C11, linked with the shared libcoproc. Run by c_api_test.cc against a
+ * real coprocess: argv[1] is its runtime dir (started with
+ * debug.methods=true), argv[2] an empty dir where nothing runs.
+ * Prints "ok: N checks" and exits 0, or "FAIL: ..." lines and exits 1. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coproc/coproc.h"
+
+static int checks = 0;
+static int failures = 0;
+
+#define CHECK(cond)                                                  \
+  do {                                                               \
+    ++checks;                                                        \
+    if (!(cond)) {                                                   \
+      ++failures;                                                    \
+      printf("FAIL: %s:%d: %s\n", __FILE__, __LINE__, #cond);        \
+    }                                                                \
+  } while (0)
+
+static int contains(const char* haystack, const char* needle) {
+  return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+static void check_constants(void) {
+  CHECK(strcmp(coproc_version(), COPROC_VERSION) == 0);
+  CHECK(coproc_version_number() == COPROC_VERSION_NUMBER);
+  CHECK(strcmp(coproc_status_str(COPROC_OK), "ok") == 0);
+  CHECK(strcmp(coproc_status_str(COPROC_E_TIMEOUT), "timeout") == 0);
+  CHECK(strcmp(coproc_status_str(COPROC_E_CONNECTION_LOST), "connection_lost") == 0);
+  CHECK(strcmp(coproc_status_str((coproc_status)999), "unknown") == 0);
+  CHECK(COPROC_E_BAD_REQUEST == 1 && COPROC_E_CONFLICT == 12 && COPROC_E_MISUSE == 100 &&
+        COPROC_E_IO == 107);
+}
+
+static void check_null_handling(void) {
+  char* json = (char*)"untouched";
+  void* raw = (void*)"untouched";
+  size_t raw_len = 7;
+  long long rtt = -1;
+  CHECK(coproc_client_new(NULL) == COPROC_E_MISUSE);
+  CHECK(contains(coproc_errmsg(NULL), "out is NULL"));
+  CHECK(coproc_client_connect(NULL) == COPROC_E_MISUSE);
+  CHECK(coproc_call_json(NULL, "sys.ping", NULL, &json) == COPROC_E_MISUSE);
+  CHECK(json == NULL);
+  CHECK(coproc_call(NULL, "sys.ping", NULL, 0, &raw, &raw_len) == COPROC_E_MISUSE);
+  CHECK(raw == NULL && raw_len == 0);
+  CHECK(coproc_ping(NULL, &rtt) == COPROC_E_MISUSE);
+  CHECK(contains(coproc_errmsg(NULL), "client is NULL"));
+  coproc_client_close(NULL); /* no-op */
+  coproc_free(NULL);         /* no-op */
+}
+
+static void check_options(coproc_client* c) {
+  CHECK(coproc_client_set_int(c, COPROC_OPT_CALL_TIMEOUT_MS, 0) == COPROC_E_MISUSE);
+  CHECK(contains(coproc_errmsg(c), "COPROC_OPT_CALL_TIMEOUT_MS must be between 1"));
+  CHECK(coproc_client_set_int(c, COPROC_OPT_AUTO_LAUNCH, 2) == COPROC_E_MISUSE);
+  CHECK(coproc_client_set_int(c, (coproc_int_option)77, 1) == COPROC_E_MISUSE);
+  CHECK(contains(coproc_errmsg(c), "unknown option 77"));
+  CHECK(coproc_client_set_str(c, (coproc_str_option)77, "x") == COPROC_E_MISUSE);
+  CHECK(coproc_client_set_int(c, COPROC_OPT_RETRIES, 2) == COPROC_OK);
+  CHECK(strcmp(coproc_errmsg(c), "") == 0); /* success clears the message */
+  CHECK(coproc_client_set_str(c, COPROC_OPT_CLIENT_NAME, "c_api_test") == COPROC_OK);
+}
+
+static void check_calls(coproc_client* c) {
+  char* json = NULL;
+  void* raw = NULL;
+  size_t raw_len = 0;
+  long long rtt = -1;
+  static const char no_args[] = {(char)0x91, (char)0x80}; /* [{}] */
+
+  CHECK(coproc_client_connect(c) == COPROC_OK);
+  CHECK(coproc_ping(c, &rtt) == COPROC_OK);
+  CHECK(rtt >= 0);
+  CHECK(coproc_ping(c, NULL) == COPROC_OK);
+
+  CHECK(coproc_call_json(c, "sys.hello", "{\"protocol\": 1, \"client\": \"c\"}", &json) ==
+        COPROC_OK);
+  CHECK(contains(json, "\"protocol\":1"));
+  coproc_free(json);
+
+  CHECK(coproc_call_json(c, "debug.echo", "{\"data\": \"h\\u00e9\"}", &json) == COPROC_OK);
+  CHECK(json != NULL && strcmp(json, "{\"data\":\"h\xc3\xa9\"}") == 0);
+  coproc_free(json);
+
+  CHECK(coproc_call_json(c, "debug.echo", "{\"data\": {\"$base64\": \"AAEC/w==\"}}", &json) ==
+        COPROC_OK);
+  CHECK(json != NULL && strcmp(json, "{\"data\":{\"$base64\":\"AAEC/w==\"}}") == 0);
+  coproc_free(json);
+
+  CHECK(coproc_call(c, "sys.ping", no_args, sizeof no_args, &raw, &raw_len) == COPROC_OK);
+  CHECK(raw != NULL && raw_len > 0);
+  coproc_free(raw);
+  CHECK(coproc_call(c, "sys.ping", NULL, 0, &raw, &raw_len) == COPROC_OK);
+  coproc_free(raw);
+
+  /* Failures: status, message, and NULL outputs. */
+  json = (char*)"untouched";
+  CHECK(coproc_call_json(c, "sys.ping", "{\"a\": }", &json) == COPROC_E_JSON);
+  CHECK(json == NULL);
+  CHECK(contains(coproc_errmsg(c), "json: invalid JSON at byte 6"));
+
+  CHECK(coproc_call_json(c, "no.such_method", NULL, &json) == COPROC_E_NOT_FOUND);
+  CHECK(contains(coproc_errmsg(c), "not_found: unknown method 'no.such_method'"));
+
+  CHECK(coproc_call_json(c, "debug.sleep", "{\"ms\": -5}", &json) == COPROC_E_BAD_REQUEST);
+  CHECK(contains(coproc_errmsg(c), "bad_request:"));
+
+  CHECK(coproc_call(c, NULL, NULL, 0, &raw, &raw_len) == COPROC_E_MISUSE);
+  CHECK(coproc_call(c, "sys.ping", NULL, 5, &raw, &raw_len) == COPROC_E_MISUSE);
+  CHECK(coproc_call(c, "sys.ping", "\xc1", 1, &raw, &raw_len) == COPROC_E_MISUSE);
+  CHECK(coproc_call_json(c, "sys.ping", NULL, NULL) == COPROC_E_MISUSE);
+
+  CHECK(coproc_client_set_int(c, COPROC_OPT_CALL_TIMEOUT_MS, 100) == COPROC_OK);
+  CHECK(coproc_call_json(c, "debug.sleep", "{\"ms\": 3000}", &json) == COPROC_E_TIMEOUT);
+  CHECK(contains(coproc_errmsg(c), "timeout: no answer to debug.sleep within 100 ms"));
+  CHECK(coproc_client_set_int(c, COPROC_OPT_CALL_TIMEOUT_MS, 30000) == COPROC_OK);
+
+  /* The handle keeps working after every failure above. */
+  CHECK(coproc_ping(c, &rtt) == COPROC_OK);
+  CHECK(strcmp(coproc_errmsg(c), "") == 0);
+}
+
+static void check_not_running(const char* empty_dir) {
+  coproc_client* c = NULL;
+  char path[512];
+  char* json = NULL;
+  snprintf(path, sizeof path, "%s/coproc.sock", empty_dir);
+  CHECK(coproc_client_new(&c) == COPROC_OK);
+  CHECK(coproc_client_set_str(c, COPROC_OPT_ENDPOINT, path) == COPROC_OK);
+  CHECK(coproc_client_set_int(c, COPROC_OPT_AUTO_LAUNCH, 0) == COPROC_OK);
+  CHECK(coproc_client_connect(c) == COPROC_E_NOT_RUNNING);
+  CHECK(contains(coproc_errmsg(c), "not_running: the co-process is not running"));
+  CHECK(coproc_client_set_int(c, COPROC_OPT_AUTO_LAUNCH, 1) == COPROC_OK);
+  CHECK(coproc_call_json(c, "sys.ping", NULL, &json) == COPROC_E_SERVICE_NOT_RUNNING);
+  CHECK(json == NULL);
+  CHECK(contains(coproc_errmsg(c), "control.sock"));
+  coproc_client_close(c);
+}
+
+int main(int argc, char** argv) {
+  coproc_client* c = NULL;
+  char endpoint[512];
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s RUNTIME_DIR EMPTY_DIR\n", argv[0]);
+    return 2;
+  }
+  check_constants();
+  check_null_handling();
+  CHECK(coproc_client_new(&c) == COPROC_OK);
+  CHECK(c != NULL);
+  if (c != NULL) {
+    snprintf(endpoint, sizeof endpoint, "%s/coproc.sock", argv[1]);
+    CHECK(coproc_client_set_str(c, COPROC_OPT_ENDPOINT, endpoint) == COPROC_OK);
+    check_options(c);
+    check_calls(c);
+    coproc_client_close(c);
+  }
+  check_not_running(argv[2]);
+  if (failures) {
+    printf("%d of %d checks failed\n", failures, checks);
+    return 1;
+  }
+  printf("ok: %d checks\n", checks);
+  return 0;
+}

@@ -1,0 +1,123 @@
+// coprocctl against the real coprocess: output and exit codes
+// (0 ok, 1 remote error, 2 usage, 3 not running, 4 timeout, 6 permission).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "coprocess_fixture.h"
+
+namespace coproc::test {
+namespace {
+
+struct CtlRun {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+class CoprocctlTest : public CoprocessFixture {
+ protected:
+  CtlRun coprocctl(std::vector<std::string> args, const std::vector<std::string>& prefix = {}) {
+    TestProcess::Options o;
+    o.argv = prefix;
+    o.argv.push_back(bin_path("coprocctl"));
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.output_path = dir_.file("coprocctl." + std::to_string(++runs_) + ".out");
+    TestProcess p(o);
+    const int status = p.wait(std::chrono::seconds(60));
+    CtlRun r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.output = read_file(o.output_path);
+    return r;
+  }
+  std::vector<std::string> at(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--runtime-dir", runtime_dir()});
+    return args;
+  }
+  int runs_ = 0;
+};
+
+bool has(const CtlRun& r, const std::string& text) {
+  return r.output.find(text) != std::string::npos;
+}
+
+TEST_F(CoprocctlTest, PingPrintsALatencySummary) {
+  start_coprocess();
+  CtlRun r = coprocctl(at({"ping", "-c", "20"}));
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(has(r, "20 pings to " + socket_path())) << r.output;
+  for (const char* part : {"min ", "p50 ", "p99 ", "max "}) EXPECT_TRUE(has(r, part)) << r.output;
+  CtlRun j = coprocctl(at({"--json", "ping", "-c", "3"}));
+  EXPECT_EQ(j.code, 0);
+  EXPECT_TRUE(has(j, "{\"count\":3,\"min_us\":")) << j.output;
+}
+
+TEST_F(CoprocctlTest, CallPrintsTheJsonResult) {
+  start_coprocess();
+  CtlRun r = coprocctl(at({"call", "sys.hello", "{\"protocol\": 1, \"client\": \"t\"}"}));
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(has(r, "\"protocol\":1")) << r.output;
+  EXPECT_TRUE(has(r, "\"pid\":" + std::to_string(coprocess_.pid()))) << r.output;
+}
+
+TEST_F(CoprocctlTest, StatusShowsTheCoprocessAndSaysTheServiceIsNotRunning) {
+  start_coprocess();
+  CtlRun r = coprocctl(at({"status"}));
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(has(r, "pid: " + std::to_string(coprocess_.pid()))) << r.output;
+  EXPECT_TRUE(has(r, "requests_total: ")) << r.output;
+  EXPECT_TRUE(has(r, "/control.sock): not running")) << r.output;
+  CtlRun j = coprocctl(at({"--json", "status"}));
+  EXPECT_EQ(j.code, 0);
+  EXPECT_TRUE(has(j, "{\"coprocess\":{")) << j.output;
+  EXPECT_TRUE(has(j, "\"service\":null")) << j.output;
+}
+
+TEST_F(CoprocctlTest, RemoteErrorExitsOneWithTheErrorName) {
+  start_coprocess();
+  CtlRun r = coprocctl(at({"call", "no.such_method"}));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(has(r, "not_found: unknown method 'no.such_method'")) << r.output;
+}
+
+TEST_F(CoprocctlTest, UsageErrorsExitTwo) {
+  start_coprocess();
+  EXPECT_EQ(coprocctl(at({"call", "sys.ping", "{bad json"})).code, 2);
+  EXPECT_EQ(coprocctl(at({"frobnicate"})).code, 2);
+  EXPECT_EQ(coprocctl(at({"ping", "-c", "zero"})).code, 2);
+  EXPECT_EQ(coprocctl({"--timeout", "soon", "ping"}).code, 2);
+  EXPECT_EQ(coprocctl({}).code, 2);
+  CtlRun bad = coprocctl(at({"call", "sys.ping", "[1,"}));
+  EXPECT_TRUE(has(bad, "json: invalid JSON at byte 3: unexpected end of input")) << bad.output;
+}
+
+TEST_F(CoprocctlTest, NotRunningExitsThreeWithAClearMessage) {
+  CtlRun off = coprocctl(at({"--no-launch", "ping"}));
+  EXPECT_EQ(off.code, 3);
+  EXPECT_TRUE(has(off, "not_running: the co-process is not running")) << off.output;
+  CtlRun on = coprocctl(at({"ping"}));
+  EXPECT_EQ(on.code, 3);
+  EXPECT_TRUE(has(on, "service_not_running:")) << on.output;
+  EXPECT_TRUE(has(on, "the coproc service that launches it is not running either")) << on.output;
+}
+
+TEST_F(CoprocctlTest, TimeoutExitsFour) {
+  start_coprocess({"--set", "debug.methods=true"});
+  CtlRun r = coprocctl(at({"--timeout", "200", "call", "debug.sleep", "{\"ms\": 5000}"}));
+  EXPECT_EQ(r.code, 4) << r.output;
+  EXPECT_TRUE(has(r, "timeout: no answer to debug.sleep within 200 ms")) << r.output;
+}
+
+TEST_F(CoprocctlTest, PermissionDeniedExitsSix) {
+  start_coprocess();
+  ::chmod(dir_.path().c_str(), 0755);
+  ::chmod(runtime_dir().c_str(), 0755);
+  ASSERT_EQ(::chmod(socket_path().c_str(), 0600), 0);
+  // As nobody (the tests run as root, which no file mode stops).
+  CtlRun r = coprocctl(at({"ping"}), {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                   "--clear-groups"});
+  EXPECT_EQ(r.code, 6) << r.output;
+  EXPECT_TRUE(has(r, "permission_denied: permission denied connecting to")) << r.output;
+}
+
+}  // namespace
+}  // namespace coproc::test
