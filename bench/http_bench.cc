@@ -1,0 +1,247 @@
+// HTTP figures (issue 5): 1000 GETs of a 1 KB file from a local nginx
+//   - through the co-process (libcoproc C++ client, one connection),
+//   - with `curl` spawned per request (what a legacy app does today),
+//   - with one in-process libcurl handle and keep-alive (the limit),
+// all in the same run, printed with ratios; then 64 concurrent clients'
+// aggregate requests per second through the co-process.
+//
+// usage: http_bench [requests] [concurrent-clients]
+#include <curl/curl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "coproc/client.hpp"
+#include "nginx_server.h"
+#include "temp_dir.h"
+#include "test_process.h"
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace coproc;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string get_params(const std::string& url) {
+  msgpack::sbuffer b;
+  msgpack::packer<msgpack::sbuffer> pk(b);
+  pk.pack_array(1);
+  pk.pack_map(1);
+  pk.pack(std::string("url"));
+  pk.pack(url);
+  return std::string(b.data(), b.size());
+}
+
+// Status and body size of an http.request result.
+void check_result(const CallResult& r, std::size_t expect_size) {
+  if (!r.ok()) throw std::runtime_error("http.request failed: " + r.error_name + ": " + r.error_message);
+  msgpack::object_handle h = msgpack::unpack(r.result.data(), r.result.size());
+  const msgpack::object& m = h.get();
+  int status = 0;
+  std::size_t size = 0;
+  for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
+    const auto& kv = m.via.map.ptr[i];
+    const std::string key(kv.key.via.str.ptr, kv.key.via.str.size);
+    if (key == "status") status = kv.val.as<int>();
+    if (key == "body") size = kv.val.via.bin.size;
+  }
+  if (status != 200 || size != expect_size) {
+    throw std::runtime_error("unexpected answer: status " + std::to_string(status) + ", " +
+                             std::to_string(size) + " bytes");
+  }
+}
+
+double run_coproc(const std::string& socket, const std::string& url, int n) {
+  ClientOptions o;
+  o.endpoint = socket;
+  o.auto_launch = false;
+  Client client(o);
+  const std::string params = get_params(url);
+  check_result(client.call("http.request", params), 1024);  // connect + warm the pool
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) check_result(client.call("http.request", params), 1024);
+  return seconds_since(t0);
+}
+
+// Anchors: the RPC round trip alone (sys.ping, answered on the event loop)
+// and with the hop to a worker thread (debug.sleep ms=0), the part of every
+// http.request that is not HTTP.
+double run_rpc(const std::string& socket, const std::string& method, const std::string& params,
+               int n) {
+  ClientOptions o;
+  o.endpoint = socket;
+  o.auto_launch = false;
+  Client client(o);
+  if (!client.call(method, params).ok()) throw std::runtime_error(method + " failed");
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    if (!client.call(method, params).ok()) throw std::runtime_error(method + " failed");
+  }
+  return seconds_since(t0);
+}
+
+std::string sleep0_params() {
+  msgpack::sbuffer b;
+  msgpack::packer<msgpack::sbuffer> pk(b);
+  pk.pack_array(1);
+  pk.pack_map(1);
+  pk.pack(std::string("ms"));
+  pk.pack(0);
+  return std::string(b.data(), b.size());
+}
+
+double run_curl_per_request(const std::string& url, int n) {
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    std::vector<std::string> args = {"/usr/bin/curl", "-sS", "-f", "-o", "/dev/null", url};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+      throw std::runtime_error("cannot spawn curl");
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("curl failed");
+  }
+  return seconds_since(t0);
+}
+
+std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+double run_libcurl(const std::string& url, int n) {
+  CURL* curl = curl_easy_init();
+  std::string body;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_perform(curl);  // warm: connection kept alive
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    body.clear();
+    if (curl_easy_perform(curl) != CURLE_OK || body.size() != 1024) {
+      throw std::runtime_error("libcurl request failed");
+    }
+  }
+  const double s = seconds_since(t0);
+  curl_easy_cleanup(curl);
+  return s;
+}
+
+double run_concurrent(const std::string& socket, const std::string& url, int clients,
+                      int per_client, std::atomic<int>* failures) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  Clock::time_point t0;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      ClientOptions o;
+      o.endpoint = socket;
+      o.auto_launch = false;
+      Client client(o);
+      const std::string params = get_params(url);
+      try {
+        check_result(client.call("http.request", params), 1024);
+      } catch (const std::exception&) {
+        ++*failures;
+      }
+      ++ready;
+      while (!go) std::this_thread::yield();
+      for (int i = 0; i < per_client; ++i) {
+        try {
+          check_result(client.call("http.request", params), 1024);
+        } catch (const std::exception&) {
+          ++*failures;
+        }
+      }
+    });
+  }
+  while (ready < clients) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  t0 = Clock::now();
+  go = true;
+  for (auto& t : threads) t.join();
+  return seconds_since(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int n = argc > 1 ? std::atoi(argv[1]) : 1000;
+  const int clients = argc > 2 ? std::atoi(argv[2]) : 64;
+  try {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    test::NginxServer nginx;
+    std::string file(1024, 'x');
+    for (std::size_t i = 0; i < file.size(); ++i) file[i] = static_cast<char>('a' + i % 26);
+    test::write_file(nginx.www_dir() + "/files/1k.bin", file);
+    const std::string url = nginx.http_url("/files/1k.bin");
+
+    test::TempDir dir;
+    ::mkdir(dir.file("run").c_str(), 0755);
+    ::mkdir(dir.file("state").c_str(), 0755);
+    test::TestProcess::Options o;
+    o.argv = {COPROC_BIN_DIR "/coprocess/coprocess", "--runtime-dir", dir.file("run"), "--state-dir",
+              dir.file("state"), "--config", "/dev/null", "--log-level", "warn", "--set",
+              "debug.methods=true"};
+    o.output_path = dir.file("coprocess.log");
+    test::TestProcess coprocess(o);
+    const std::string socket = dir.file("run") + "/coproc.sock";
+    if (!test::wait_until([&] { struct stat st {}; return ::stat(socket.c_str(), &st) == 0; },
+                          std::chrono::seconds(20))) {
+      throw std::runtime_error("coprocess did not come up:\n" + test::read_file(o.output_path));
+    }
+
+    std::printf("http_bench: %d sequential GETs of a 1 KB file from nginx on 127.0.0.1\n", n);
+    const double t_coproc = run_coproc(socket, url, n);
+    const double t_libcurl = run_libcurl(url, n);
+    const double t_curl = run_curl_per_request(url, n);
+    auto line = [&](const char* what, double s) {
+      std::printf("  %-34s %8.3f s  %8.1f us/request  %9.0f requests/s\n", what, s, s / n * 1e6,
+                  n / s);
+    };
+    line("coproc (libcoproc -> co-process)", t_coproc);
+    line("curl spawned per request", t_curl);
+    line("libcurl, one handle, keep-alive", t_libcurl);
+    line("anchor: sys.ping (RPC only)", run_rpc(socket, "sys.ping", "", n));
+    line("anchor: debug.sleep 0 (RPC+worker)", run_rpc(socket, "debug.sleep", sleep0_params(), n));
+    std::printf("  coproc is %.1fx faster than curl per request (goal >= 30x)\n", t_curl / t_coproc);
+    std::printf("  coproc reaches %.2fx of in-process libcurl's rate (goal >= 0.7x)\n",
+                t_libcurl / t_coproc);
+
+    std::atomic<int> failures{0};
+    const int per_client = std::max(1, n / 4);
+    const double t_conc = run_concurrent(socket, url, clients, per_client, &failures);
+    const double total = static_cast<double>(clients) * per_client;
+    std::printf("  %d concurrent clients x %d GETs: %.3f s, %.0f requests/s aggregate, %d failed\n",
+                clients, per_client, t_conc, total / t_conc, failures.load());
+    std::printf("  (sequential single client: %.0f requests/s; aggregate/sequential = %.2fx)\n",
+                n / t_coproc, (total / t_conc) / (n / t_coproc));
+    curl_global_cleanup();
+    return failures == 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "http_bench: %s\n", e.what());
+    return 1;
+  }
+}
