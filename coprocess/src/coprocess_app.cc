@@ -22,6 +22,7 @@
 #include "log.h"
 #include "notify.h"
 #include "paths.h"
+#include "process_limits.h"
 #include "rpc_server.h"
 #include "server_stats.h"
 #include "sys_methods.h"
@@ -135,11 +136,17 @@ int run_coprocess(int argc, char** argv) {
     return 1;
   }
 
+  std::string error;
+  if (!check_private_directory(paths.runtime_dir, &error)) {
+    COPROC_LOG(error, "main", "cannot start: unsafe runtime dir: " << error);
+    return 1;
+  }
+  const long max_files = raise_open_files_limit();
+
   // A handed-over socket (from coproc-service or systemd) or our own.
   int listen_fd = inherited_listen_fd();
   const bool own_socket = listen_fd < 0;
   InstanceLock lock;
-  std::string error;
   if (!lock.try_acquire(paths.coprocess_lock(), &error)) {
     COPROC_LOG(error, "main", "cannot start: " << error);
     if (listen_fd >= 0) ::close(listen_fd);
@@ -179,6 +186,7 @@ int run_coprocess(int argc, char** argv) {
 
   asio::io_context io;
   RpcServer server(io, dispatcher, workers, ServerSettings::from_config(config), stats);
+  register_usage_section(dispatcher, server);
   server.listen(listen_fd);
   for (auto& c : components) c->start();
 
@@ -195,7 +203,8 @@ int run_coprocess(int argc, char** argv) {
   COPROC_LOG(info, "main", "coprocess " << COPROC_VERSION << " pid=" << ::getpid()
                                         << " generation=" << identity.generation << " listening on "
                                         << paths.client_socket()
-                                        << (own_socket ? "" : " (socket handed over)"));
+                                        << (own_socket ? "" : " (socket handed over)")
+                                        << " max_open_files=" << max_files);
   for (const auto& [name, value] : config.changed_options()) {
     COPROC_LOG(info, "config", name << " = " << value);
   }

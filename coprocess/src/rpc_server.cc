@@ -166,6 +166,14 @@ void RpcServer::connection_closed(const std::shared_ptr<RpcConnection>& c) {
   if (it != connections_per_uid_.end() && --it->second == 0) connections_per_uid_.erase(it);
 }
 
+std::map<std::uint32_t, RpcServer::Usage> RpcServer::usage_by_uid() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::map<std::uint32_t, Usage> out;
+  for (const auto& [uid, n] : connections_per_uid_) out[uid].connections = n;
+  for (const auto& [uid, n] : in_flight_per_uid_) out[uid].in_flight = n;
+  return out;
+}
+
 void RpcServer::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
   stop_accepting();
   asio::post(io_, [this, grace, done = std::move(done)]() mutable {

@@ -59,6 +59,13 @@ class RpcServer {
   /// `done` on the io_context. Thread-safe.
   void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
 
+  struct Usage {
+    std::size_t connections = 0;
+    std::size_t in_flight = 0;
+  };
+  /// Connections and calls in flight per uid, now.
+  std::map<std::uint32_t, Usage> usage_by_uid() const;
+
   const ServerSettings& settings() const { return settings_; }
   ServerStats& stats() { return stats_; }
   const Dispatcher& dispatcher() const { return dispatcher_; }

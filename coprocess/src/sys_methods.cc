@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,18 @@ void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity
         }
         return out;
       });
+}
+
+void register_usage_section(Dispatcher& dispatcher, const RpcServer& server) {
+  dispatcher.add_status_section("users", [&server](const CallContext& call) {
+    std::map<std::string, std::map<std::string, std::uint64_t>> out;
+    for (const auto& [uid, usage] : server.usage_by_uid()) {
+      if (!call.admin && uid != call.peer.uid) continue;
+      out[std::to_string(uid)] = {{"connections", usage.connections},
+                                  {"in_flight", usage.in_flight}};
+    }
+    return rpc::pack_value(out);
+  });
 }
 
 }  // namespace coproc

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "dispatcher.h"
+#include "rpc_server.h"
 #include "server_stats.h"
 #include "worker_pool.h"
 
@@ -19,5 +20,9 @@ struct ServerIdentity {
 /// Registers sys.*; `stats` and `workers` must outlive the dispatcher's use.
 void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity,
                           ServerStats& stats, WorkerPool& workers);
+
+/// Adds the "users" section to sys.status: connections and calls in flight
+/// per uid — every uid for admins, only the caller's own for others.
+void register_usage_section(Dispatcher& dispatcher, const RpcServer& server);
 
 }  // namespace coproc

@@ -59,10 +59,12 @@ std::optional<MsgId> peek_request_msgid(const char* data, std::size_t size) {
   return static_cast<MsgId>(id);
 }
 
-StreamDecoder::StreamDecoder(const DecodeLimits& limits, std::size_t read_chunk)
+StreamDecoder::StreamDecoder(const DecodeLimits& limits, std::size_t min_chunk,
+                             std::size_t max_chunk)
     : limits_(limits),
-      read_chunk_(std::max<std::size_t>(read_chunk, 64)),
-      unpacker_(&never_reference, nullptr, std::min(read_chunk_, limits.max_message_bytes + 1),
+      min_chunk_(std::max<std::size_t>(min_chunk, 64)),
+      max_chunk_(std::max(max_chunk, min_chunk_)),
+      unpacker_(&never_reference, nullptr, std::min(min_chunk_, limits.max_message_bytes + 1),
                 msgpack::unpack_limit(limits.max_array, limits.max_map, limits.max_str,
                                       limits.max_bin, limits.max_ext, limits.max_depth)) {}
 
@@ -72,7 +74,8 @@ StreamDecoder::Buffer StreamDecoder::prepare() {
   const std::size_t used = unpacker_.message_size();
   const std::size_t room =
       used > limits_.max_message_bytes ? 1 : limits_.max_message_bytes - used + 1;
-  const std::size_t want = std::min(room, read_chunk_);
+  const std::size_t chunk = std::clamp(used, min_chunk_, max_chunk_);
+  const std::size_t want = std::min(room, chunk);
   unpacker_.reserve_buffer(want);
   return Buffer{unpacker_.buffer(), std::min(unpacker_.buffer_capacity(), want)};
 }

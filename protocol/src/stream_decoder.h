@@ -31,14 +31,17 @@ class StreamDecoder {
  public:
   enum class Status { message, need_more, error };
 
-  explicit StreamDecoder(const DecodeLimits& limits, std::size_t read_chunk = 16384);
+  /// Starts with a `min_chunk` buffer (many idle connections stay cheap) and
+  /// reads in chunks that grow up to `max_chunk` while a large message arrives.
+  explicit StreamDecoder(const DecodeLimits& limits, std::size_t min_chunk = 2048,
+                         std::size_t max_chunk = 65536);
 
   struct Buffer {
     char* data;
     std::size_t size;
   };
-  /// Space for the next read: up to `read_chunk` bytes, never more than one
-  /// byte past the message limit. Valid until the next call of any method.
+  /// Space for the next read: up to the current chunk size, never more than
+  /// one byte past the message limit. Valid until the next call of any method.
   Buffer prepare();
   /// Declares that `n` bytes were written into the prepared buffer.
   void commit(std::size_t n);
@@ -58,7 +61,8 @@ class StreamDecoder {
   Status fail(Errc code, std::string message);
 
   DecodeLimits limits_;
-  std::size_t read_chunk_;
+  std::size_t min_chunk_;
+  std::size_t max_chunk_;
   msgpack::unpacker unpacker_;
   std::string prefix_;        // first bytes of the message being decoded
   bool at_boundary_ = true;   // the next byte starts a new message
