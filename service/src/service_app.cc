@@ -1,8 +1,12 @@
 #include "service_app.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <functional>
 #include <iostream>
@@ -55,6 +59,27 @@ class WatchdogPinger {
   asio::steady_timer timer_;
   std::chrono::microseconds interval_;
 };
+
+// The listening socket bound at `path` among those systemd passed by socket
+// activation (coproc.socket; LISTEN_PID/LISTEN_FDS), or -1. systemd keeps
+// such sockets open while the service restarts (package upgrade, systemctl
+// restart), so clients wait in the backlog instead of finding no socket.
+int socket_from_systemd(const std::string& path) {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  if (!pid || !fds || std::strtol(pid, nullptr, 10) != static_cast<long>(::getpid())) return -1;
+  const long count = std::strtol(fds, nullptr, 10);
+  for (int fd = 3; fd < 3 + count; ++fd) {
+    sockaddr_un addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+        addr.sun_family == AF_UNIX && path == addr.sun_path) {
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      return fd;
+    }
+  }
+  return -1;
+}
 
 // Removes a socket file we created, when leaving.
 struct SocketFile {
@@ -200,21 +225,37 @@ int ServiceApp::serve() {
 
   // The client socket is created once here and handed to every co-process
   // generation, so clients wait in its backlog across restarts.
-  const int client_fd = listen_unix(paths_.client_socket(), socket_mode,
-                                    config.str("server.allowed_group"), SOMAXCONN, &error);
+  // Under coproc.socket systemd already listens on both paths (its
+  // SocketMode= applies); otherwise the service binds them itself.
+  const int passed_client = socket_from_systemd(paths_.client_socket());
+  const int passed_control = socket_from_systemd(paths_.control_socket());
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_FDNAMES");
+  const int client_fd = passed_client >= 0
+                            ? passed_client
+                            : listen_unix(paths_.client_socket(), socket_mode,
+                                          config.str("server.allowed_group"), SOMAXCONN, &error);
   if (client_fd < 0) {
     COPROC_LOG(error, "service", "cannot start: " << error
                                                   << " (a co-process started by hand? stop it first)");
     return EXIT_UNAVAILABLE;
   }
-  SocketFile client_file{paths_.client_socket()};
-  const int control_fd = listen_unix(paths_.control_socket(), 0666, "", SOMAXCONN, &error);
+  SocketFile client_file{passed_client >= 0 ? "" : paths_.client_socket()};
+  const int control_fd = passed_control >= 0
+                             ? passed_control
+                             : listen_unix(paths_.control_socket(), 0666, "", SOMAXCONN, &error);
   if (control_fd < 0) {
     ::close(client_fd);
     COPROC_LOG(error, "service", "cannot start: " << error);
     return EXIT_UNAVAILABLE;
   }
-  SocketFile control_file{paths_.control_socket()};
+  SocketFile control_file{passed_control >= 0 ? "" : paths_.control_socket()};
+  if (passed_client >= 0 || passed_control >= 0) {
+    COPROC_LOG(info, "service", "using sockets passed by systemd:"
+                                    << (passed_client >= 0 ? " clients" : "")
+                                    << (passed_control >= 0 ? " control" : ""));
+  }
 
   SupervisorSettings ss;
   ss.coprocess_path = coprocess;
