@@ -52,16 +52,18 @@ chown root:coproc /etc/coproc/coproc.conf
 chmod 0640 /etc/coproc/coproc.conf
 ldconfig
 
-unit="$prefix/lib/systemd/system/coproc.service"
+units=("$prefix/lib/systemd/system/coproc.socket" "$prefix/lib/systemd/system/coproc.service")
 case "$prefix" in
   /usr|/usr/local) ;;   # in systemd's unit search path
-  *) say "linking $unit into /etc/systemd/system"; systemctl link "$unit" ;;
+  *) say "linking the units into /etc/systemd/system"; systemctl link "${units[@]}" ;;
 esac
 
 if [[ -d /run/systemd/system ]]; then
   systemctl daemon-reload
-  systemctl enable coproc.service
+  systemctl enable coproc.socket coproc.service
   if [[ $start == yes ]]; then
+    # The socket unit keeps the endpoints open while the service restarts.
+    systemctl start coproc.socket
     if systemctl is-active --quiet coproc.service; then
       say "restarting the running service"
       systemctl restart coproc.service
@@ -71,7 +73,7 @@ if [[ -d /run/systemd/system ]]; then
     systemctl --no-pager --lines=0 status coproc.service || true
   fi
 else
-  say "systemd is not running: enabled coproc.service for the next boot"
-  systemctl enable coproc.service
+  say "systemd is not running: enabled coproc for the next boot"
+  systemctl enable coproc.socket coproc.service
 fi
 say "done"

@@ -23,10 +23,10 @@ manifest="$here/install_manifest.txt"
 [[ -f $manifest ]] || { echo "uninstall.sh: no $manifest: nothing installed by install.sh here" >&2; exit 1; }
 
 if [[ -d /run/systemd/system ]]; then
-  say "stopping and disabling coproc.service"
-  systemctl disable --now coproc.service || true
+  say "stopping and disabling coproc.socket and coproc.service"
+  systemctl disable --now coproc.socket coproc.service || true
 else
-  systemctl disable coproc.service || true
+  systemctl disable coproc.socket coproc.service || true
 fi
 
 while IFS= read -r file; do

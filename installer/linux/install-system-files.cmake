@@ -1,4 +1,4 @@
-# Run by `cmake --install` (and by CPack): writes the systemd unit with the
+# Run by `cmake --install` (and by CPack): writes the systemd units with the
 # paths of the prefix chosen at INSTALL time (cmake --install --prefix, or
 # /usr for the .deb), so one build tree serves both, and installs the live
 # config once. Inputs: COPROC_SRC (installer/linux), COPROC_SAMPLE_CONFIG,
@@ -13,6 +13,11 @@ message(STATUS "Installing: ${_unit}")
 configure_file("${COPROC_SRC}/coproc.service.in" "${_unit}" @ONLY)
 file(CHMOD "${_unit}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 list(APPEND CMAKE_INSTALL_MANIFEST_FILES "${_unit}")
+set(_socket "${_root}${_prefix}/lib/systemd/system/coproc.socket")
+message(STATUS "Installing: ${_socket}")
+configure_file("${COPROC_SRC}/coproc.socket" "${_socket}" @ONLY)
+file(CHMOD "${_socket}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+list(APPEND CMAKE_INSTALL_MANIFEST_FILES "${_socket}")
 
 # The live config is installed once and never overwritten by a re-install
 # (an administrator edits it); the package marks it as a conffile instead.
