@@ -149,6 +149,26 @@ TEST_F(ServiceAppTest, UnknownOptionInSetStopsStartUpWithAClearMessage) {
   EXPECT_NE(log().find("service.nonsense"), std::string::npos) << log();
 }
 
+TEST_F(ServiceAppTest, MalformedCommandLinesAreRefusedWithAClearMessage) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{bin_path("coproc-service"), "--bogus"}, "Unknown option specified: bogus"},
+      {{bin_path("coproc-service"), "--runtime-dir"}, "runtime-dir requires DIR"},
+      {{bin_path("coproc-service"), "stray"}, "unexpected argument 'stray'"},
+  };
+  int i = 0;
+  for (const auto& [argv, message] : cases) {
+    TestProcess::Options o;
+    o.argv = argv;
+    o.output_path = dir_.file("cmdline" + std::to_string(i++) + ".log");
+    TestProcess p(o);
+    const int wstatus = p.wait(seconds(20));
+    ASSERT_NE(wstatus, -1);
+    EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) << argv.back();
+    EXPECT_NE(read_file(o.output_path).find(message), std::string::npos)
+        << read_file(o.output_path);
+  }
+}
+
 TEST_F(ServiceAppTest, ServiceReportsReadyWatchdogAndStoppingToSystemd) {
   // Stand in for systemd's notify socket (Type=notify, WatchdogSec=).
   NotifyReceiver systemd;
