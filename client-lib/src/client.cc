@@ -65,7 +65,6 @@ class Client::Impl {
     *err = establish(options_, [this] { return next_msgid(); }, deadline, patient, &e);
     if (!err->ok()) return nullptr;
     auto c = std::make_shared<Connection>(io_, e.fd);
-    c->start();
     std::lock_guard<std::mutex> lock(conn_mu_);
     conn_ = c;
     info_ = e.info;
@@ -128,7 +127,7 @@ class Client::Impl {
           std::make_shared<PendingCall>(id, rpc::encode_request(id, method, params), co.fds);
       call->set_spin(spin_);
       if (!conn->submit(call)) continue;  // died just now: nothing was sent
-      if (!call->wait_until(deadline) && conn->withdraw(call)) {
+      if (!conn->wait(call, deadline) && conn->withdraw(call)) {
         return make_error(COPROC_E_TIMEOUT, "no answer to " + std::string(method) + " within " +
                                                 std::to_string(timeout_ms) + " ms");
       }

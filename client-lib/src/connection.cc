@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -36,11 +37,6 @@ Connection::Connection(asio::io_context& io, int fd)
 Connection::~Connection() {
   asio::error_code ignored;
   socket_.close(ignored);
-}
-
-void Connection::start() {
-  auto self = shared_from_this();
-  asio::post(socket_.get_executor(), [self] { self->read_more(); });
 }
 
 bool Connection::alive() const {
@@ -127,42 +123,91 @@ void Connection::close() {
     std::lock_guard<std::mutex> lock(mu_);
     if (dead_) return;
   }
-  // Wakes the reader, which completes the pending calls on the I/O thread.
+  // Wakes a reading caller; the pending calls complete as lost.
   ::shutdown(fd_, SHUT_RDWR);
   fail_all(PendingCall::Outcome::connection_lost, "the connection was closed by the client");
 }
 
-void Connection::read_more() {
-  auto buf = decoder_.prepare();
-  auto self = shared_from_this();
-  socket_.async_read_some(asio::buffer(buf.data, buf.size),
-                          [self](const asio::error_code& ec, std::size_t n) { self->on_read(ec, n); });
+bool Connection::wait(const std::shared_ptr<PendingCall>& call,
+                      std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (call->done()) return true;
+    if (!reading_ && !dead_) {
+      reading_ = true;
+      lock.unlock();
+      lead(call, deadline);
+      lock.lock();
+      reading_ = false;
+      hand_over_locked(call.get());
+      return call->done();
+    }
+    lock.unlock();
+    const auto wake = call->wait_turn(deadline);
+    if (wake == PendingCall::Wake::done) return true;
+    if (wake == PendingCall::Wake::timeout) {
+      // Pass on a turn that may have arrived with the deadline.
+      lock.lock();
+      if (!reading_) hand_over_locked(call.get());
+      return call->done();
+    }
+    lock.lock();
+  }
 }
 
-void Connection::on_read(const asio::error_code& ec, std::size_t n) {
-  if (ec) {
-    fail_all(PendingCall::Outcome::connection_lost,
-             ec == asio::error::eof ? "the co-process closed the connection"
-                                    : "reading from the co-process failed: " + ec.message());
-    return;
+void Connection::hand_over_locked(const PendingCall* self) {
+  for (auto& [id, other] : pending_) {
+    if (other.get() != self && !other->done()) {
+      other->grant_turn();
+      return;
+    }
   }
-  decoder_.commit(n);
+}
+
+void Connection::lead(const std::shared_ptr<PendingCall>& call,
+                      std::chrono::steady_clock::time_point deadline) {
+  while (!call->done()) {
+    auto buf = decoder_.prepare();
+    ssize_t n;
+    do {
+      n = ::recv(fd_, buf.data, buf.size, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+      decoder_.commit(static_cast<std::size_t>(n));
+      if (!dispatch_buffered()) return;
+      continue;
+    }
+    if (n == 0) {
+      fail_all(PendingCall::Outcome::connection_lost, "the co-process closed the connection");
+      return;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      fail_all(PendingCall::Outcome::connection_lost,
+               std::string("reading from the co-process failed: ") + std::strerror(errno));
+      return;
+    }
+    if (net::Clock::now() >= deadline) return;
+    net::wait_ready(fd_, POLLIN, deadline);
+  }
+}
+
+bool Connection::dispatch_buffered() {
   for (;;) {
     msgpack::object_handle oh;
     const auto st = decoder_.next(oh);
-    if (st == rpc::StreamDecoder::Status::need_more) break;
+    if (st == rpc::StreamDecoder::Status::need_more) return true;
     if (st == rpc::StreamDecoder::Status::error) {
       ::shutdown(fd_, SHUT_RDWR);
       fail_all(PendingCall::Outcome::failed,
                "the co-process sent bytes that are not MessagePack: " + decoder_.error().message);
-      return;
+      return false;
     }
     rpc::Message m = rpc::classify(std::move(oh));
     if (auto* inv = std::get_if<rpc::Invalid>(&m)) {
       ::shutdown(fd_, SHUT_RDWR);
       fail_all(PendingCall::Outcome::failed,
                "the co-process sent an invalid MessagePack-RPC message: " + inv->error.message);
-      return;
+      return false;
     }
     auto* resp = std::get_if<rpc::Response>(&m);
     if (!resp) continue;  // notifications and requests are not used by clients
@@ -183,7 +228,6 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
     }
     call->complete(PendingCall::Outcome::answered, std::move(r));
   }
-  read_more();
 }
 
 void Connection::fail_all(PendingCall::Outcome outcome, const std::string& message) {

@@ -1,8 +1,13 @@
-// One live connection to the co-process, after the handshake. Calling
-// threads write their requests straight to the socket (no thread hop on the
-// way out); the Client's I/O thread reads answers and completes the calls,
-// matched by msgid. When the connection ends every pending call learns
-// whether its bytes had been written, so the Client can decide to resend.
+// One live connection to the co-process, after the handshake.
+//
+// No thread hop on the hot path: a calling thread writes its request
+// straight to the socket, then — if no other thread is reading — reads the
+// socket itself until its own answer arrives (leader/follower). Answers for
+// other calls found on the way complete those calls; when the leader is
+// done it hands the reading over to one waiting caller. The Client's I/O
+// thread (Asio) only finishes writes the socket buffer could not take at
+// once. When the connection ends, every pending call learns whether its
+// bytes had been written, so the Client can decide to resend it.
 #pragma once
 
 #include <deque>
@@ -23,13 +28,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(asio::io_context& io, int fd);
   ~Connection();
 
-  /// Starts reading on the I/O thread.
-  void start();
-
   /// Registers `call` and sends its request (or queues the rest when the
   /// socket buffer is full). False when the connection is already dead: the
   /// call was not registered and nothing was sent. Thread-safe.
   bool submit(const std::shared_ptr<PendingCall>& call);
+
+  /// Waits for `call` to complete, reading the socket when no other thread
+  /// does. False when `deadline` passed first. Thread-safe.
+  bool wait(const std::shared_ptr<PendingCall>& call, std::chrono::steady_clock::time_point deadline);
 
   /// Forgets a call whose caller gave up (timeout). False when the call has
   /// already been completed. Thread-safe.
@@ -42,8 +48,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool alive() const;
 
  private:
-  void read_more();
-  void on_read(const asio::error_code& ec, std::size_t n);
+  /// Reads and dispatches until `call` is done, the deadline passes or the
+  /// connection fails. Only the thread holding the reader role calls it.
+  void lead(const std::shared_ptr<PendingCall>& call,
+            std::chrono::steady_clock::time_point deadline);
+  /// Completes calls for every whole message in the decoder; false when the
+  /// stream is broken (the connection was failed).
+  bool dispatch_buffered();
+  /// Passes the reader role to one waiting caller other than `self`. Needs mu_.
+  void hand_over_locked(const PendingCall* self);
+
   void flush_when_writable();
   /// Writes queued requests; false when the socket failed. Needs mu_.
   bool flush_locked();
@@ -51,12 +65,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// NOT held.
   void fail_all(PendingCall::Outcome outcome, const std::string& message);
 
-  asio::local::stream_protocol::socket socket_;
+  asio::local::stream_protocol::socket socket_;  // used for write readiness only
   const int fd_;
-  rpc::StreamDecoder decoder_;
+  rpc::StreamDecoder decoder_;  // touched only by the thread holding the reader role
 
   mutable std::mutex mu_;
   bool dead_ = false;
+  bool reading_ = false;  // a caller holds the reader role
   bool flush_scheduled_ = false;
   std::unordered_map<rpc::MsgId, std::shared_ptr<PendingCall>> pending_;
   std::deque<std::shared_ptr<PendingCall>> queue_;  // not fully written yet

@@ -46,19 +46,40 @@ class PendingCall {
     cv_.notify_one();
   }
 
-  /// Waits for complete() until `deadline`; false on timeout.
-  bool wait_until(std::chrono::steady_clock::time_point deadline) {
-    // A short spin catches fast answers without a sleep/wake-up round trip.
+  bool done() const { return done_.load(std::memory_order_acquire); }
+
+  /// Tells the waiting caller that nobody reads the connection now: it
+  /// should take over reading (leader/follower, see Connection::wait).
+  void grant_turn() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      turn_ = true;
+    }
+    turn_flag_.store(true, std::memory_order_release);
+    cv_.notify_one();
+  }
+
+  enum class Wake { done, turn, timeout };
+  /// Waits until complete(), grant_turn() or `deadline`. Consumes the turn.
+  Wake wait_turn(std::chrono::steady_clock::time_point deadline) {
+    // A short spin catches a fast hand-over without a sleep and wake-up.
     for (int i = 0; i < spin_iterations_; ++i) {
-      if (done_.load(std::memory_order_acquire)) return true;
+      if (done() || turn_flag_.load(std::memory_order_acquire)) break;
     }
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_until(lock, deadline, [&] { return outcome_ != Outcome::waiting; });
+    cv_.wait_until(lock, deadline, [&] { return outcome_ != Outcome::waiting || turn_; });
+    if (outcome_ != Outcome::waiting) return Wake::done;
+    if (turn_) {
+      turn_ = false;
+      turn_flag_.store(false, std::memory_order_relaxed);
+      return Wake::turn;
+    }
+    return Wake::timeout;
   }
 
   void set_spin(int iterations) { spin_iterations_ = iterations; }
 
-  /// Valid after wait_until() returned true.
+  /// Valid once done().
   Outcome outcome() {
     std::lock_guard<std::mutex> lock(mu_);
     return outcome_;
@@ -76,6 +97,8 @@ class PendingCall {
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> done_{false};
+  std::atomic<bool> turn_flag_{false};
+  bool turn_ = false;
   Outcome outcome_ = Outcome::waiting;
   CallResult result_;
 };
