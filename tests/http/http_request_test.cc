@@ -1,6 +1,7 @@
 // http.request through the real co-process against a real nginx (TLS from a
 // test CA) on 127.0.0.1.
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,6 +51,17 @@ class HttpRequestTest : public CoprocessFixture {
   }
 
   void start() { start_coprocess({"--set", "http.ca_file=" + nginx_->ca_file()}); }
+
+  // Every test ends with a clean stop: exit status 0 (also no sanitizer
+  // report at exit), whatever the requests did.
+  void TearDown() override {
+    if (coprocess_.pid() > 0 && coprocess_.running()) {
+      const int status = stop_coprocess();
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "coprocess did not stop cleanly, status " << status;
+    }
+    CoprocessFixture::TearDown();
+  }
 
   rpc::Response call(RawClient& client, const HttpParams& params,
                      milliseconds timeout = std::chrono::seconds(60)) {
@@ -491,6 +503,40 @@ TEST_F(HttpRequestTest, DroppedOrRefusedConnectionsAreUpstreamErrors) {
   ASSERT_TRUE(refused.error);
   EXPECT_EQ(refused.error->name, "upstream");
   EXPECT_NE(refused.error->message.find("refused"), std::string::npos) << refused.error->message;
+}
+
+TEST_F(HttpRequestTest, ProxyFromTheConfigCarriesHttpAndTunnelsHttps) {
+  TestProcess::Options o;
+  o.argv = {"/usr/bin/python3", std::string(COPROC_SOURCE_DIR) + "/tests/support/http_proxy.py"};
+  o.output_path = dir_.file("proxy.log");
+  TestProcess proxy(o);
+  int port = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::string text = read_file(o.output_path);
+        if (text.rfind("port ", 0) != 0) return false;
+        port = std::stoi(text.substr(5));
+        return true;
+      },
+      std::chrono::seconds(20)))
+      << read_file(o.output_path);
+  start_coprocess({"--set", "http.ca_file=" + nginx_->ca_file(), "--set",
+                   "http.proxy=127.0.0.1:" + std::to_string(port)});
+  auto c = connect();
+  auto plain = ok(*c, HttpParams(nginx_->http_url("/echo")).str("method", "POST").str("body", "via proxy"));
+  ASSERT_FALSE(plain.error);
+  EXPECT_EQ(field_str(plain.result, "body"), "method=POST\nx-test=\ncontent-type=\nvia proxy");
+  auto tls = ok(*c, HttpParams(nginx_->https_url("/files/1k.bin")));
+  ASSERT_FALSE(tls.error);
+  EXPECT_EQ(field_str(tls.result, "body"), file_1k_);
+  // Certificate checks stay end to end through the tunnel.
+  auto untrusted = call(*c, HttpParams("https://localhost:" + std::to_string(nginx_->untrusted_port()) + "/"));
+  ASSERT_TRUE(untrusted.error);
+  EXPECT_EQ(untrusted.error->name, "upstream");
+  const std::string seen = read_file(o.output_path);
+  EXPECT_NE(seen.find("POST " + nginx_->http_url("/echo")), std::string::npos) << seen;
+  EXPECT_NE(seen.find("CONNECT localhost:" + std::to_string(nginx_->https_port())), std::string::npos)
+      << seen;
 }
 
 TEST_F(HttpRequestTest, StatusReportsTheHttpSection) {
