@@ -103,7 +103,9 @@ class Client::Impl {
     std::string checked;
     if (packed_params.empty()) {
       packed_params = std::string_view("\x91\x80", 2);  // [{}]
-    } else if (!params_are_one_array(packed_params, &checked)) {
+    } else if (packed_params != std::string_view("\x91\x80", 2) &&
+               packed_params != std::string_view("\x90", 1) &&
+               !params_are_one_array(packed_params, &checked)) {
       return make_error(COPROC_E_MISUSE, "params must be one packed MessagePack array: " + checked);
     }
     const int timeout_ms = co.timeout_ms > 0 ? co.timeout_ms : options_.call_timeout_ms;
