@@ -73,6 +73,25 @@ class HttpRequestTest : public CoprocessFixture {
     EXPECT_FALSE(r.error) << r.error->name << ": " << r.error->message;
     return r;
   }
+  /// Starts tests/support/<script> with /usr/bin/python3; *port gets the
+  /// port it printed (0 if it did not come up).
+  TestProcess start_python_server(const std::string& script, const std::string& output, int* port) {
+    TestProcess::Options o;
+    o.argv = {"/usr/bin/python3", std::string(COPROC_SOURCE_DIR) + "/tests/support/" + script};
+    o.output_path = output;
+    TestProcess p(o);
+    *port = 0;
+    wait_until(
+        [&] {
+          const std::string text = read_file(output);
+          if (text.rfind("port ", 0) != 0 || text.find('\n') == std::string::npos) return false;
+          *port = std::stoi(text.substr(5));
+          return true;
+        },
+        std::chrono::seconds(20));
+    return p;
+  }
+
   std::int64_t http_status_field(RawClient& client, const std::string& key) {
     rpc::Response r = client.call("sys.status");
     return field_int(field(r.result, "http"), key);
@@ -505,21 +524,37 @@ TEST_F(HttpRequestTest, DroppedOrRefusedConnectionsAreUpstreamErrors) {
   EXPECT_NE(refused.error->message.find("refused"), std::string::npos) << refused.error->message;
 }
 
-TEST_F(HttpRequestTest, ProxyFromTheConfigCarriesHttpAndTunnelsHttps) {
-  TestProcess::Options o;
-  o.argv = {"/usr/bin/python3", std::string(COPROC_SOURCE_DIR) + "/tests/support/http_proxy.py"};
-  o.output_path = dir_.file("proxy.log");
-  TestProcess proxy(o);
+TEST_F(HttpRequestTest, StalePooledConnectionIsRetriedOnceForIdempotentMethodsOnly) {
   int port = 0;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        const std::string text = read_file(o.output_path);
-        if (text.rfind("port ", 0) != 0) return false;
-        port = std::stoi(text.substr(5));
-        return true;
-      },
-      std::chrono::seconds(20)))
-      << read_file(o.output_path);
+  const std::string out = dir_.file("flaky.log");
+  TestProcess flaky = start_python_server("http_flaky_server.py", out, &port);
+  ASSERT_GT(port, 0) << read_file(out);
+  start();
+  auto c = connect();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/x";
+  auto first = ok(*c, HttpParams(url));
+  EXPECT_EQ(field_str(first.result, "body"), "answer from connection 1");
+  // Reusing connection 1 fails (the server drops it): a GET is resent once.
+  auto second = ok(*c, HttpParams(url));
+  EXPECT_EQ(field_str(second.result, "body"), "answer from connection 2");
+  EXPECT_EQ(http_status_field(*c, "stale_retries"), 1);
+  // A POST is never sent twice: the caller learns the server dropped it.
+  auto post = call(*c, HttpParams(url).str("method", "POST").str("body", "once"));
+  ASSERT_TRUE(post.error);
+  EXPECT_EQ(post.error->name, "upstream");
+  EXPECT_NE(post.error->message.find("closed the connection without answering"), std::string::npos)
+      << post.error->message;
+  EXPECT_EQ(http_status_field(*c, "stale_retries"), 1);
+  const std::string seen = read_file(out);
+  EXPECT_NE(seen.find("2 2 POST /x"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find(" 1 POST /x"), std::string::npos) << "POST was resent:\n" << seen;
+}
+
+TEST_F(HttpRequestTest, ProxyFromTheConfigCarriesHttpAndTunnelsHttps) {
+  int port = 0;
+  const std::string proxy_log = dir_.file("proxy.log");
+  TestProcess proxy = start_python_server("http_proxy.py", proxy_log, &port);
+  ASSERT_GT(port, 0) << read_file(proxy_log);
   start_coprocess({"--set", "http.ca_file=" + nginx_->ca_file(), "--set",
                    "http.proxy=127.0.0.1:" + std::to_string(port)});
   auto c = connect();
@@ -533,7 +568,7 @@ TEST_F(HttpRequestTest, ProxyFromTheConfigCarriesHttpAndTunnelsHttps) {
   auto untrusted = call(*c, HttpParams("https://localhost:" + std::to_string(nginx_->untrusted_port()) + "/"));
   ASSERT_TRUE(untrusted.error);
   EXPECT_EQ(untrusted.error->name, "upstream");
-  const std::string seen = read_file(o.output_path);
+  const std::string seen = read_file(proxy_log);
   EXPECT_NE(seen.find("POST " + nginx_->http_url("/echo")), std::string::npos) << seen;
   EXPECT_NE(seen.find("CONNECT localhost:" + std::to_string(nginx_->https_port())), std::string::npos)
       << seen;
