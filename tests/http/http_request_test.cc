@@ -509,6 +509,20 @@ TEST_F(HttpRequestTest, ClientDisconnectCancelsItsRequest) {
   EXPECT_EQ(http_status_field(*watcher, "errors"), 1);
 }
 
+TEST_F(HttpRequestTest, StoppingTheCoprocessCancelsRequestsPastTheGracePeriod) {
+  start_coprocess({"--set", "server.shutdown_timeout_ms=300"});
+  auto c = connect();
+  c->send_request(1, "http.request",
+                  HttpParams(nginx_->http_url("/slow5")).integer("timeout_ms", 60000).packed());
+  ASSERT_TRUE(wait_until([&] { return http_status_field(*c, "in_flight") == 1; },
+                         std::chrono::seconds(10)));
+  const int status = stop_coprocess();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  // Had it not been cancelled, the request would have ended with 200 after 5 s.
+  EXPECT_NE(log().find("failed: cancelled"), std::string::npos) << log();
+  EXPECT_EQ(log().find("/slow5 -> 200"), std::string::npos) << log();
+}
+
 TEST_F(HttpRequestTest, DroppedOrRefusedConnectionsAreUpstreamErrors) {
   start();
   auto c = connect();

@@ -74,7 +74,8 @@ RpcException map_error(const RequestWatch& watch, const Poco::URI& uri, long tim
                                              " within timeout_ms=" + std::to_string(timeout_ms));
     case RequestWatch::Fired::cancelled:
       return RpcException(Errc::cancelled,
-                          "the caller went away; the request to " + uri.toString() + " was stopped");
+                          "the request to " + uri.toString() +
+                              " was cancelled (the caller disconnected or the co-process is stopping)");
     case RequestWatch::Fired::no:
       break;
   }

@@ -102,6 +102,10 @@ class HttpComponent : public Component {
     env.dispatcher.add_status_section("http", [this](const CallContext&) { return status(); });
   }
 
+  /// Requests still running (the server's grace period is over) are
+  /// cancelled, so no worker stays blocked on a slow server.
+  void stop() override { watchdog_.cancel_all(); }
+
  private:
   rpc::Packed request(CallContext& call, const rpc::Params& params) {
     const auto start = std::chrono::steady_clock::now();

@@ -37,10 +37,10 @@ long RequestWatch::remaining_ms() const {
   return std::max<long>(1, static_cast<long>(left.count()));
 }
 
-bool RequestWatch::check(Clock::time_point now) {
+bool RequestWatch::check(Clock::time_point now, bool cancel_all) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (fired_ != Fired::no) return false;
-  if (cancel_flag_ && cancel_flag_->load(std::memory_order_relaxed)) {
+  if (cancel_all || (cancel_flag_ && cancel_flag_->load(std::memory_order_relaxed))) {
     fired_ = Fired::cancelled;
   } else if (now >= deadline_) {
     fired_ = Fired::deadline;
@@ -67,6 +67,7 @@ std::shared_ptr<RequestWatch> Watchdog::watch(Clock::time_point deadline,
   auto w = std::make_shared<RequestWatch>(deadline, std::move(cancel_flag));
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (cancel_all_) w->check(Clock::now(), true);
     watches_.push_back(w);
   }
   wake_.notify_all();
@@ -76,6 +77,12 @@ std::shared_ptr<RequestWatch> Watchdog::watch(Clock::time_point deadline,
 void Watchdog::unwatch(const std::shared_ptr<RequestWatch>& watch) {
   std::lock_guard<std::mutex> lock(mutex_);
   watches_.remove(watch);
+}
+
+void Watchdog::cancel_all() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cancel_all_ = true;
+  for (auto& w : watches_) w->check(Clock::now(), true);
 }
 
 void Watchdog::run() {
@@ -89,7 +96,7 @@ void Watchdog::run() {
       continue;
     }
     const auto now = Clock::now();
-    for (auto& w : watches_) w->check(now);
+    for (auto& w : watches_) w->check(now, cancel_all_);
     wake_.wait_for(lock, kTick, [&] { return stopping_; });
   }
 }

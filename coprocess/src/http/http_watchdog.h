@@ -37,8 +37,9 @@ class RequestWatch {
   /// Milliseconds left (at least 1, so it can be used as a timeout).
   long remaining_ms() const;
 
-  /// Called by the watchdog thread: fires when due. Returns true when fired.
-  bool check(Clock::time_point now);
+  /// Called by the watchdog thread: fires when due (or at once as cancelled
+  /// when `cancel_all`). Returns true when fired.
+  bool check(Clock::time_point now, bool cancel_all);
 
  private:
   const Clock::time_point deadline_;
@@ -59,6 +60,8 @@ class Watchdog {
   std::shared_ptr<RequestWatch> watch(Clock::time_point deadline,
                                       std::shared_ptr<std::atomic<bool>> cancel_flag);
   void unwatch(const std::shared_ptr<RequestWatch>& watch);
+  /// Cancels every request in flight and every later one (shutdown).
+  void cancel_all();
 
  private:
   void run();
@@ -67,6 +70,7 @@ class Watchdog {
   std::condition_variable wake_;
   std::list<std::shared_ptr<RequestWatch>> watches_;
   bool stopping_ = false;
+  bool cancel_all_ = false;
   std::thread thread_;
 };
 
