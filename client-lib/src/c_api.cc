@@ -89,6 +89,7 @@ coproc_status coproc_client_set_str(coproc_client* c, coproc_str_option option, 
       case COPROC_OPT_ENDPOINT: o.endpoint = v; break;
       case COPROC_OPT_CONTROL_ENDPOINT: o.control_endpoint = v; break;
       case COPROC_OPT_CLIENT_NAME: o.client_name = v.empty() ? "libcoproc" : v; break;
+      case COPROC_STR_OPTION_FORCE_INT:
       default:
         return fail(c, COPROC_E_MISUSE,
                     "coproc_client_set_str: unknown option " + std::to_string(option));
@@ -126,6 +127,7 @@ coproc_status coproc_client_set_int(coproc_client* c, coproc_int_option option, 
         if (value < 0 || value > 1) return range("COPROC_OPT_AUTO_LAUNCH", 0, 1);
         o.auto_launch = value == 1;
         break;
+      case COPROC_INT_OPTION_FORCE_INT:
       default:
         return fail(c, COPROC_E_MISUSE,
                     "coproc_client_set_int: unknown option " + std::to_string(option));

@@ -25,6 +25,7 @@ const char* status_name(coproc_status status) {
     case COPROC_E_JSON: return "json";
     case COPROC_E_NOMEM: return "nomem";
     case COPROC_E_IO: return "io";
+    case COPROC_STATUS_FORCE_INT: break;
   }
   return "unknown";
 }

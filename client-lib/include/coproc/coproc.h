@@ -48,7 +48,8 @@ typedef enum coproc_status {
   COPROC_E_PROTOCOL = 104,        /* peer sent something that is not valid MessagePack-RPC */
   COPROC_E_JSON = 105,            /* invalid JSON given to the JSON bridge */
   COPROC_E_NOMEM = 106,           /* out of memory */
-  COPROC_E_IO = 107               /* local file could not be opened/read */
+  COPROC_E_IO = 107,              /* local file could not be opened/read */
+  COPROC_STATUS_FORCE_INT = 0x7fffffff /* not a status: keeps any int a valid value */
 } coproc_status;
 
 /** An open client: options, one connection (made on demand) and the last
@@ -64,7 +65,8 @@ typedef enum coproc_str_option {
       Default: $COPROC_CONTROL_ENDPOINT, else control.sock next to the endpoint. */
   COPROC_OPT_CONTROL_ENDPOINT = 2,
   /** Name sent in sys.hello and shown in the co-process log. Default "libcoproc". */
-  COPROC_OPT_CLIENT_NAME = 3
+  COPROC_OPT_CLIENT_NAME = 3,
+  COPROC_STR_OPTION_FORCE_INT = 0x7fffffff /* not an option: keeps any int a valid value */
 } coproc_str_option;
 
 /** Options of coproc_client_set_int(). */
@@ -76,7 +78,8 @@ typedef enum coproc_int_option {
   /** How often a call may be resent after a lost connection. Default 3. */
   COPROC_OPT_RETRIES = 103,
   /** 1: ask the service to launch an absent co-process (default); 0: do not. */
-  COPROC_OPT_AUTO_LAUNCH = 104
+  COPROC_OPT_AUTO_LAUNCH = 104,
+  COPROC_INT_OPTION_FORCE_INT = 0x7fffffff /* not an option: keeps any int a valid value */
 } coproc_int_option;
 
 /// Version of the library actually loaded, e.g. "0.1.0". Static string.
