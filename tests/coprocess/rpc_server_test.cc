@@ -236,7 +236,16 @@ TEST_F(RpcServerLimitsTest, FullWorkerQueueAnswersUnavailable) {
   start_coprocess({"--set", "debug.methods=true", "--set", "server.worker_threads=1", "--set",
                    "server.worker_queue=1"});
   auto c = connect();
-  for (rpc::MsgId id = 1; id <= 5; ++id) c->send_request(id, "debug.sleep", sleep_params(300));
+  auto observer = connect();
+  c->send_request(1, "debug.sleep", sleep_params(500));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto s = observer->call("sys.status");
+        return map_get(*map_get(s.result, "workers"), "busy")->as<int>() == 1;
+      },
+      seconds(5)))
+      << "the only worker is taken";
+  for (rpc::MsgId id = 2; id <= 5; ++id) c->send_request(id, "debug.sleep", sleep_params(300));
   int ok = 0, unavailable = 0;
   for (int i = 0; i < 5; ++i) {
     auto r = c->receive_response();
