@@ -8,6 +8,7 @@
  * The first call launches the co-process through coproc-service if it is not
  * running yet; nothing here knows about sockets, TLS or MIME.
  */
+#define _DEFAULT_SOURCE /* usleep */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
