@@ -29,8 +29,10 @@ CallResult service_status(const CommandEnv& env) {
 
 int run_status(CommandEnv& env, std::vector<std::string>& args) {
   if (!args.empty()) return env.usage_error("usage: status");
-  const CallResult svc = service_status(env);
+  // The co-process first: asking it may launch it, and the service's view
+  // is then current.
   CallResult sys = env.client().call(rpc::method::kStatus, "");
+  const CallResult svc = service_status(env);
   if (env.flags().json) {
     std::string sys_json = "null", svc_json = "null", error;
     if (sys.ok()) msgpack_to_json(sys.result, &sys_json, &error);
