@@ -26,6 +26,10 @@ void register_debug_methods(Dispatcher& dispatcher) {
     p.allow_only({"data", "repeat"});
     const std::string data = p.opt_bytes("data").value_or("");
     const auto repeat = p.int_or("repeat", 1, 0, 1 << 20);
+    constexpr std::size_t kMaxAnswer = 64u << 20;
+    if (data.size() * static_cast<std::size_t>(repeat) > kMaxAnswer) {
+      throw RpcException(Errc::too_large, "debug.echo answers at most 64 MiB");
+    }
     std::string out;
     out.reserve(data.size() * static_cast<std::size_t>(repeat));
     for (std::int64_t i = 0; i < repeat; ++i) out += data;

@@ -1,14 +1,53 @@
-// libFuzzer target: the stream decoder, message classification and the
-// named-parameter reader, i.e. everything the server does with untrusted
-// bytes before a handler runs. Build: scripts/fuzz (clang, -fsanitize=fuzzer).
+// libFuzzer target: the stream decoder, message classification, the
+// named-parameter reader and the dispatcher with the sys.* and debug.echo
+// handlers — everything the server does with untrusted bytes, minus the
+// socket. Build and run: scripts/fuzz (clang, -fsanitize=fuzzer).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
+#include "dispatcher.h"
+#include "debug_methods.h"
 #include "params.h"
+#include "server_stats.h"
+#include "sys_methods.h"
+#include "worker_pool.h"
 #include "rpc_error.h"
 #include "rpc_message.h"
 #include "stream_decoder.h"
+
+namespace {
+
+// The handlers of a real co-process that need no network; debug.sleep and
+// debug.read_fd are left out (they block or need descriptors).
+const coproc::Dispatcher& dispatcher() {
+  static coproc::ServerStats stats;
+  static coproc::WorkerPool workers(1, 1);
+  static coproc::Dispatcher d = [] {
+    coproc::Dispatcher out;
+    coproc::register_sys_methods(out, coproc::ServerIdentity{"fuzz", "0", 0}, stats, workers);
+    coproc::register_debug_methods(out);
+    return out;
+  }();
+  return d;
+}
+
+void dispatch(const coproc::rpc::Request& req) {
+  using namespace coproc;
+  if (req.method == "debug.sleep" || req.method == "debug.read_fd") return;
+  const Method* m = dispatcher().find(req.method);
+  if (!m) return;
+  CallContext call;
+  call.method = req.method;
+  try {
+    rpc::Params p(req.params);
+    (void)m->handler(call, p);
+  } catch (const RpcException&) {
+  } catch (const msgpack::type_error&) {
+  }
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace coproc;
@@ -44,6 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           p.allow_only({"to", "body"});
         } catch (const RpcException&) {
         }
+        dispatch(*req);
         (void)rpc::encode_result(req->msgid, rpc::empty_params());
       }
     }
