@@ -208,8 +208,16 @@ int main(int argc, char** argv) {
     o.output_path = dir.file("coprocess.log");
     test::TestProcess coprocess(o);
     const std::string socket = dir.file("run") + "/coproc.sock";
-    if (!test::wait_until([&] { struct stat st {}; return ::stat(socket.c_str(), &st) == 0; },
-                          std::chrono::seconds(20))) {
+    if (!test::wait_until(
+            [&] {
+              ClientOptions co;
+              co.endpoint = socket;
+              co.auto_launch = false;
+              co.connect_timeout_ms = 200;
+              Client probe(co);
+              return probe.connect() == COPROC_OK;
+            },
+            std::chrono::seconds(20))) {
       throw std::runtime_error("coprocess did not come up:\n" + test::read_file(o.output_path));
     }
 

@@ -30,6 +30,9 @@ constexpr std::size_t kChunk = 64 * 1024;
 // A redirect's own body is read (so the connection can be reused) up to this
 // size; a larger one closes the connection instead.
 constexpr std::uint64_t kMaxRedirectBody = 1 << 20;
+// Socket timeouts of an established connection: above the largest
+// timeout_ms, so only the watchdog ends a request early.
+const Poco::Timespan kSocketTimeout(3601, 0);
 
 bool iequals(const std::string& a, const char* b) {
   return Poco::icompare(a, std::string(b)) == 0;
@@ -120,33 +123,33 @@ using Sink = std::function<void(const char*, std::size_t)>;
 // Counts the raw (still encoded) body bytes read through it, in large reads.
 class CountingBuf : public std::streambuf {
  public:
-  explicit CountingBuf(std::istream& in) : in_(in), buffer_(kChunk, '\0') {}
+  explicit CountingBuf(std::istream& in) : in_(in), buffer_(new char[kChunk]) {}
   std::uint64_t count() const { return count_; }
 
  protected:
   int_type underflow() override {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    in_.read(buffer_.get(), static_cast<std::streamsize>(kChunk));
     const auto n = in_.gcount();
     if (n <= 0) return traits_type::eof();
     count_ += static_cast<std::uint64_t>(n);
-    setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
+    setg(buffer_.get(), buffer_.get(), buffer_.get() + n);
     return traits_type::to_int_type(*gptr());
   }
 
  private:
   std::istream& in_;
-  std::string buffer_;
+  std::unique_ptr<char[]> buffer_;  // not zeroed: it is overwritten
   std::uint64_t count_ = 0;
 };
 
 // Copies `in` to `sink` until EOF; returns the bytes copied. Throws too_large
 // past `limit` (negative = no limit).
 std::uint64_t pump(std::istream& in, const Sink& sink, std::int64_t limit, const std::string& url) {
-  std::string buffer(kChunk, '\0');
+  thread_local std::unique_ptr<char[]> buffer(new char[kChunk]);  // not zeroed: it is overwritten
   std::uint64_t total = 0;
   while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    in.read(buffer.get(), static_cast<std::streamsize>(kChunk));
     const auto n = static_cast<std::size_t>(in.gcount());
     if (n == 0) break;
     if (limit >= 0 && total + n > static_cast<std::uint64_t>(limit)) {
@@ -155,7 +158,7 @@ std::uint64_t pump(std::istream& in, const Sink& sink, std::int64_t limit, const
                                               std::to_string(limit));
     }
     total += n;
-    sink(buffer.data(), n);
+    sink(buffer.get(), n);
   }
   return total;
 }
@@ -250,8 +253,6 @@ HttpResponse HttpClient::run(const HttpRequestParams& r, RequestWatch& watch, in
                                millis(left), millis(left));
         int fd_before = -1;
         if (ex.session->connected()) {
-          ex.session->socket().setReceiveTimeout(millis(left));
-          ex.session->socket().setSendTimeout(millis(left));
           fd_before = ex.session->socket().impl()->sockfd();
           watch.arm(fd_before);
         }
@@ -276,8 +277,16 @@ HttpResponse HttpClient::run(const HttpRequestParams& r, RequestWatch& watch, in
         clear_last_certificate_error();
         std::ostream& os = ex.session->sendRequest(request);
         const int fd = ex.session->socket().impl()->sockfd();
-        if (fd != fd_before) ++stats_.connections_opened;
-        watch.arm(fd);
+        if (fd != fd_before) {
+          // A new connection: Poco applied the time left as its socket
+          // timeouts, which bounded the connect and the TLS handshake. From
+          // now on the watchdog enforces every request's deadline, so the
+          // socket gets timeouts no request can outlast.
+          ++stats_.connections_opened;
+          watch.arm(fd);
+          ex.session->socket().setReceiveTimeout(kSocketTimeout);
+          ex.session->socket().setSendTimeout(kSocketTimeout);
+        }
         if (!body.empty()) os.write(body.data(), static_cast<std::streamsize>(body.size()));
         if (!os.good() && ex.session->networkException()) ex.session->networkException()->rethrow();
         ex.body = &ex.session->receiveResponse(ex.response);

@@ -14,10 +14,11 @@ RequestWatch::RequestWatch(Clock::time_point deadline,
 RequestWatch::~RequestWatch() { disarm(); }
 
 void RequestWatch::arm(int fd) {
-  int copy = ::dup(fd);
   std::lock_guard<std::mutex> lock(mutex_);
+  if (fd_ >= 0 && fd == source_) return;
   if (fd_ >= 0) ::close(fd_);
-  fd_ = copy;
+  fd_ = ::dup(fd);
+  source_ = fd;
   if (fired_ != Fired::no && fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
 }
 
@@ -25,6 +26,7 @@ void RequestWatch::disarm() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  source_ = -1;
 }
 
 RequestWatch::Fired RequestWatch::fired() const {
@@ -65,12 +67,17 @@ Watchdog::~Watchdog() {
 std::shared_ptr<RequestWatch> Watchdog::watch(Clock::time_point deadline,
                                               std::shared_ptr<std::atomic<bool>> cancel_flag) {
   auto w = std::make_shared<RequestWatch>(deadline, std::move(cancel_flag));
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (cancel_all_) w->check(Clock::now(), true);
     watches_.push_back(w);
+    wake = sleeping_;
+    sleeping_ = false;
   }
-  wake_.notify_all();
+  // Waking a thread costs more than a whole pooled request; the ticking
+  // thread needs no wake-up, only one that went to sleep when idle.
+  if (wake) wake_.notify_all();
   return w;
 }
 
@@ -89,13 +96,20 @@ void Watchdog::run() {
   // Cancellation is a flag, not an event, so it is polled; 20 ms keeps a
   // disconnected client's request from outliving it noticeably.
   constexpr auto kTick = std::chrono::milliseconds(20);
+  // After this long without requests the thread sleeps until one arrives.
+  constexpr auto kIdle = std::chrono::seconds(1);
   std::unique_lock<std::mutex> lock(mutex_);
+  auto last_busy = Clock::now();
   while (!stopping_) {
-    if (watches_.empty()) {
+    const auto now = Clock::now();
+    if (!watches_.empty()) {
+      last_busy = now;
+    } else if (now - last_busy > kIdle) {
+      sleeping_ = true;
       wake_.wait(lock, [&] { return stopping_ || !watches_.empty(); });
+      last_busy = Clock::now();
       continue;
     }
-    const auto now = Clock::now();
     for (auto& w : watches_) w->check(now, cancel_all_);
     wake_.wait_for(lock, kTick, [&] { return stopping_; });
   }

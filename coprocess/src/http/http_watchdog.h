@@ -27,7 +27,8 @@ class RequestWatch {
   RequestWatch(const RequestWatch&) = delete;
   RequestWatch& operator=(const RequestWatch&) = delete;
 
-  /// Watches the connected socket `fd` (duplicated); replaces a previous one.
+  /// Watches the connected socket `fd` (duplicated); replaces a previous one
+  /// (no-op when it is the one already watched).
   /// If the watch already fired, the socket is shut down immediately.
   void arm(int fd);
   /// Stops watching the socket (before it goes back to the pool or closes).
@@ -45,7 +46,8 @@ class RequestWatch {
   const Clock::time_point deadline_;
   const std::shared_ptr<std::atomic<bool>> cancel_flag_;
   mutable std::mutex mutex_;
-  int fd_ = -1;
+  int fd_ = -1;      // our dup of the watched socket
+  int source_ = -1;  // the descriptor it duplicates
   Fired fired_ = Fired::no;
 };
 
@@ -71,6 +73,7 @@ class Watchdog {
   std::list<std::shared_ptr<RequestWatch>> watches_;
   bool stopping_ = false;
   bool cancel_all_ = false;
+  bool sleeping_ = false;  // idle for a while: waits for a notify
   std::thread thread_;
 };
 
