@@ -166,7 +166,10 @@ void Connection::hand_over_locked(const PendingCall* self) {
 
 void Connection::lead(const std::shared_ptr<PendingCall>& call,
                       std::chrono::steady_clock::time_point deadline) {
+  // Wait first, then read: an answer is rarely there already, and this
+  // saves a recv() that would only say EAGAIN.
   while (!call->done()) {
+    if (!net::wait_ready(fd_, POLLIN, deadline)) return;  // deadline
     auto buf = decoder_.prepare();
     ssize_t n;
     do {
@@ -186,8 +189,6 @@ void Connection::lead(const std::shared_ptr<PendingCall>& call,
                std::string("reading from the co-process failed: ") + std::strerror(errno));
       return;
     }
-    if (net::Clock::now() >= deadline) return;
-    net::wait_ready(fd_, POLLIN, deadline);
   }
 }
 
