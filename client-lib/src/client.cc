@@ -227,6 +227,10 @@ CallResult Client::call_json(std::string_view method, std::string_view params_js
 }
 
 CallResult Client::ping(long long* rtt_us) {
+  // Connect first, so the figure is one round trip, not the connection set-up.
+  std::string message;
+  const coproc_status st = impl_->connect(&message);
+  if (st != COPROC_OK) return make_error(st, message);
   const auto start = std::chrono::steady_clock::now();
   CallResult r = impl_->call(rpc::method::kPing, std::string_view(), CallOptions{});
   if (r.ok() && rtt_us) {

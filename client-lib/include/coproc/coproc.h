@@ -9,7 +9,8 @@
  *  - Memory the library hands out is released with coproc_free(), never
  *    with the caller's own free().
  *  - A coproc_client may be used from many threads at once; calls made
- *    concurrently are pipelined on one connection.
+ *    concurrently are pipelined on one connection. A handle does not cross
+ *    fork(): a child process creates its own.
  *  - Status codes are never renumbered; new ones are only appended.
  *  - No function is ever changed; a changed behaviour gets a new name.
  */
@@ -145,8 +146,9 @@ COPROC_API coproc_status coproc_call(coproc_client* client, const char* method, 
 COPROC_API coproc_status coproc_call_json(coproc_client* client, const char* method,
                                           const char* params_json, char** result_json);
 
-/// Round trip of sys.ping; on COPROC_OK `*rtt_us` (may be NULL) receives the
-/// time in microseconds. Thread-safe.
+/// Round trip of sys.ping (connecting first if needed, not counted); on
+/// COPROC_OK `*rtt_us` (may be NULL) receives the time in microseconds.
+/// Thread-safe.
 COPROC_API coproc_status coproc_ping(coproc_client* client, long long* rtt_us);
 
 /// Frees memory returned by libcoproc. NULL is a no-op. Thread-safe.
