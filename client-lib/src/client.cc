@@ -115,6 +115,11 @@ class Client::Impl {
     int resends = 0;
     bool lost_before = false;
     for (;;) {
+      if (lost_before && net::Clock::now() >= deadline) {
+        return make_error(COPROC_E_TIMEOUT, "the connection kept breaking during " +
+                                                std::string(method) + " until its deadline (" +
+                                                std::to_string(timeout_ms) + " ms) passed");
+      }
       CallResult err;
       auto conn = connection(deadline, lost_before, &err);
       if (!conn) {
