@@ -43,7 +43,8 @@ RunResult run_host(const std::vector<std::string>& argv, const std::string& log,
 std::string SystemContainer::source_dir() { return COPROC_SOURCE_DIR; }
 std::string SystemContainer::build_dir() { return COPROC_BIN_DIR; }
 
-SystemContainer::SystemContainer() : helper_(source_dir() + "/tests/system/container.sh") {
+SystemContainer::SystemContainer(const std::vector<std::string>& boot_args)
+    : helper_(source_dir() + "/tests/system/container.sh") {
   std::vector<std::string> argv = {helper_, "boot", state_.file("container"),
                                    "--bind", source_dir() + ":" + source_dir()};
   const std::string build = std::filesystem::weakly_canonical(build_dir()).string();
@@ -52,6 +53,7 @@ SystemContainer::SystemContainer() : helper_(source_dir() + "/tests/system/conta
     argv.push_back("--bind");
     argv.push_back(build + ":" + build);
   }
+  argv.insert(argv.end(), boot_args.begin(), boot_args.end());
   // The first run builds the cached root file system (about a minute).
   RunResult boot = run_host(argv, state_.file("boot.log"), std::chrono::seconds(600));
   if (boot.status != 0) {

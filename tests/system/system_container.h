@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "temp_dir.h"
 
@@ -23,9 +24,10 @@ std::string shell_quote(const std::string& s);
 
 class SystemContainer {
  public:
-  /// Boots the container; throws std::runtime_error with the console log
-  /// when it does not reach "running" or "degraded".
-  SystemContainer();
+  /// Boots the container; `boot_args` go to `container.sh boot` (e.g.
+  /// "--bind-ro", "HOST:CONTAINER"). Throws std::runtime_error with the
+  /// console log when it does not reach "running" or "degraded".
+  explicit SystemContainer(const std::vector<std::string>& boot_args = {});
   ~SystemContainer();  // powers off (SIGKILL after a deadline)
   SystemContainer(const SystemContainer&) = delete;
   SystemContainer& operator=(const SystemContainer&) = delete;

@@ -1,0 +1,303 @@
+// The Debian package (issue 7) in a booted Debian system: built here with
+// `cpack -G DEB` from this build tree, installed with apt-get (offline: its
+// dependencies are in the cached root), upgraded under load, restarted with
+// mail queued, removed and purged, and used by a C program built the way a
+// legacy-app developer would build one.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "system_container.h"
+#include "test_process.h"
+
+namespace coproc::test {
+namespace {
+
+using std::chrono::seconds;
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Builds coproc_<version>-<release>_<arch>.deb from this build tree into
+// `dir` and returns the container path it is bound to (/opt/debs/<release>).
+std::string build_deb(const TempDir& dir, int release) {
+  const std::string out = dir.file("r" + std::to_string(release));
+  TestProcess cpack({{"/usr/bin/cpack", "--config", SystemContainer::build_dir() + "/CPackConfig.cmake",
+                      "-G", "DEB", "-B", out, "-D",
+                      "CPACK_DEBIAN_PACKAGE_RELEASE=" + std::to_string(release)},
+                     {},
+                     dir.file("cpack.log")});
+  const int status = cpack.wait(seconds(300));
+  if (status != 0) {
+    ADD_FAILURE() << "cpack failed:\n" << read_file(dir.file("cpack.log"));
+    return "";
+  }
+  return "/opt/debs/r" + std::to_string(release) + "/coproc_*-" + std::to_string(release) + "_*.deb";
+}
+
+class PackageTest : public ::testing::Test {
+ protected:
+  // Boots only after the packages exist, so they can be bound in.
+  void boot(int releases) {
+    for (int r = 1; r <= releases; ++r) debs_.push_back(build_deb(debs_dir_, r));
+    for (const auto& d : debs_) ASSERT_FALSE(d.empty());
+    box_ = std::make_unique<SystemContainer>(std::vector<std::string>{
+        "--bind-ro", debs_dir_.path() + ":/opt/debs", "--bind-ro",
+        SystemContainer::source_dir() + "/tests/system/c_client:/opt/c_client"});
+    RunResult users = box_->run("useradd -m -s /bin/bash alice && useradd -m -s /bin/bash bob");
+    ASSERT_EQ(users.status, 0) << users.output;
+  }
+
+  RunResult apt(const std::string& args) const {
+    return box_->run("DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold " +
+                         args,
+                     seconds(300));
+  }
+
+  void install(int release) {
+    RunResult r = apt("install " + debs_.at(release - 1));
+    ASSERT_EQ(r.status, 0) << r.output;
+  }
+
+  std::string journal() const { return box_->run("journalctl -u coproc --no-pager").output; }
+
+  // alice submits a mail; returns its id (one line printed by coprocctl).
+  std::string send_mail(const std::string& body) const {
+    RunResult r = box_->run_as_login(
+        "alice", "echo " + shell_quote(body) +
+                     " | coprocctl mail send --from alice@example.org --to bob@example.org "
+                     "--subject package-test");
+    EXPECT_EQ(r.status, 0) << r.output;
+    const std::string id = trim(r.output);
+    EXPECT_FALSE(id.empty());
+    EXPECT_EQ(id.find('\n'), std::string::npos) << id;
+    return id;
+  }
+
+  // Points the co-process at a relay that refuses connections: accepted
+  // mail stays pending in the spool, retried at most a second apart so it
+  // goes out soon after release_the_queue().
+  void hold_mail_in_the_queue() const {
+    RunResult r = box_->run(
+        "printf '\\n[smtp]\\nhost = 127.0.0.1\\nport = 9\\nsecurity = none\\n"
+        "[mail]\\nretry_initial_ms = 100\\nretry_max_ms = 1000\\n' >>/etc/coproc/coproc.conf && "
+        "systemctl restart coproc.service");
+    ASSERT_EQ(r.status, 0) << r.output;
+  }
+
+  // Back to the shipped config (maildir transport) and restart. With the
+  // default service.start = on_demand the co-process (and so delivery)
+  // starts with the next client call: bob makes one.
+  void release_the_queue() const {
+    RunResult r = box_->run(
+        "cp /usr/share/doc/coproc/coproc.conf.sample /etc/coproc/coproc.conf && "
+        "systemctl restart coproc.service");
+    ASSERT_EQ(r.status, 0) << r.output;
+    RunResult ping = box_->run_as_login("bob", "coprocctl ping");
+    ASSERT_EQ(ping.status, 0) << ping.output;
+  }
+
+  // "pending" while accepted and not yet delivered (queued or sending),
+  // else what mail.status says.
+  std::string mail_state(const std::string& id) const {
+    RunResult r = box_->run_as_login("alice", "coprocctl mail status " + id);
+    std::smatch m;
+    if (r.status != 0 ||
+        !std::regex_search(r.output, m, std::regex("(?:^|\n) *state: ([a-z]+)"))) {
+      return "unknown: " + r.output;
+    }
+    return m[1] == "queued" || m[1] == "sending" ? "pending" : m[1].str();
+  }
+
+  bool delivered_to_maildir(const std::string& id) const {
+    return box_->wait_for("ls /var/spool/coproc/maildir/new/ | grep -q -- " + shell_quote(id),
+                          seconds(60));
+  }
+
+  TempDir debs_dir_;
+  std::vector<std::string> debs_;
+  std::unique_ptr<SystemContainer> box_;
+};
+
+TEST_F(PackageTest, InstallStartsTheServiceForOrdinaryUsersAndMailLandsInTheMaildir) {
+  ASSERT_NO_FATAL_FAILURE(boot(1));
+  ASSERT_NO_FATAL_FAILURE(install(1));
+
+  EXPECT_EQ(box_->run("systemctl is-active coproc.socket coproc.service").output,
+            "active\nactive\n");
+  EXPECT_EQ(box_->run("systemctl is-enabled coproc.socket coproc.service").output,
+            "enabled\nenabled\n");
+  EXPECT_EQ(box_->run("stat -c '%a %U %G' /etc/coproc/coproc.conf").output, "640 root coproc\n");
+  EXPECT_EQ(box_->run("stat -c '%a %U %G' /var/spool/coproc").output, "750 coproc coproc\n");
+  EXPECT_EQ(box_->run("stat -c '%a' /run/coproc/coproc.sock /run/coproc/control.sock").output,
+            "666\n666\n");
+  // The shipped config documents every option: it is what the installed
+  // co-process prints from its table of options.
+  RunResult same = box_->run(
+      "/usr/libexec/coproc/coprocess --print-sample-config | cmp - /etc/coproc/coproc.conf");
+  EXPECT_EQ(same.status, 0) << same.output;
+
+  RunResult ping = box_->run_as_login("alice", "coprocctl ping");
+  ASSERT_EQ(ping.status, 0) << ping.output << journal();
+
+  const std::string id = send_mail("hello from alice through the package");
+  ASSERT_TRUE(delivered_to_maildir(id)) << journal();
+  RunResult eml = box_->run("cat /var/spool/coproc/maildir/new/*" + id + "*");
+  EXPECT_NE(eml.output.find("hello from alice through the package"), std::string::npos)
+      << eml.output;
+  EXPECT_NE(eml.output.find("Subject: package-test"), std::string::npos) << eml.output;
+
+  const std::string log = journal();
+  EXPECT_NE(log.find("coproc-service 0.1.0"), std::string::npos) << log;
+  EXPECT_NE(log.find("started co-process"), std::string::npos) << log;
+}
+
+TEST_F(PackageTest, UnitsPassVerifyAndTheServiceExposureIsAtMostTwo) {
+  ASSERT_NO_FATAL_FAILURE(boot(1));
+  ASSERT_NO_FATAL_FAILURE(install(1));
+
+  RunResult verify = box_->run(
+      "systemd-analyze verify /lib/systemd/system/coproc.service /lib/systemd/system/coproc.socket");
+  EXPECT_EQ(verify.status, 0) << verify.output;
+  EXPECT_EQ(verify.output, "") << "systemd-analyze verify complained";
+
+  RunResult security = box_->run("systemd-analyze security --no-pager coproc.service");
+  ASSERT_EQ(security.status, 0) << security.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(security.output, m,
+                                std::regex("Overall exposure level for coproc.service: ([0-9.]+)")))
+      << security.output;
+  const double exposure = std::stod(m[1]);
+  std::printf("systemd-analyze security coproc.service: exposure %.1f\n", exposure);
+  RecordProperty("exposure", m[1].str());
+  EXPECT_LE(exposure, 2.0) << security.output;
+}
+
+TEST_F(PackageTest, UpgradeWhileAClientLoopsFailsNoCallAndKeepsQueuedMail) {
+  ASSERT_NO_FATAL_FAILURE(boot(2));
+  ASSERT_NO_FATAL_FAILURE(install(1));
+  ASSERT_NO_FATAL_FAILURE(hold_mail_in_the_queue());
+  const std::string a = send_mail("queued before the upgrade (1)");
+  const std::string b = send_mail("queued before the upgrade (2)");
+  ASSERT_EQ(mail_state(a), "pending") << journal();
+  ASSERT_EQ(mail_state(b), "pending");
+
+  // bob calls in a loop (each coprocctl ping is a new connection with
+  // several calls) until told to stop; failures are counted, not hidden.
+  RunResult loop = box_->run(
+      "su -l bob -c 'ok=0; fail=0; while [ ! -e /tmp/stop-loop ]; do "
+      "if coprocctl ping >/dev/null 2>>/tmp/loop.err; then ok=$((ok+1)); else fail=$((fail+1)); fi; "
+      "done; echo ok=$ok fail=$fail >/tmp/loop.out' >/dev/null 2>&1 </dev/null & "
+      "echo started");
+  ASSERT_EQ(loop.status, 0) << loop.output;
+  ASSERT_TRUE(box_->wait_for("pgrep -u bob -x coprocctl >/dev/null", seconds(30)));
+  std::this_thread::sleep_for(seconds(1));
+
+  const std::string pid_before = trim(box_->run("pgrep -x coprocess").output);
+  ASSERT_FALSE(pid_before.empty());
+  ASSERT_NO_FATAL_FAILURE(install(2));
+  EXPECT_EQ(box_->run("dpkg-query -W -f '${Version}' coproc").output, "0.1.0-2");
+  // Calls keep being served by the new generation.
+  ASSERT_TRUE(box_->wait_for(
+      "test \"$(pgrep -x coprocess)\" != " + shell_quote(pid_before) +
+          " && test -n \"$(pgrep -x coprocess)\"",
+      seconds(60)))
+      << journal();
+  std::this_thread::sleep_for(seconds(1));
+  ASSERT_EQ(box_->run("touch /tmp/stop-loop").status, 0);
+  ASSERT_TRUE(box_->wait_for("test -s /tmp/loop.out", seconds(60)));
+
+  const std::string counts = box_->run("cat /tmp/loop.out").output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(counts, m, std::regex("ok=([0-9]+) fail=([0-9]+)"))) << counts;
+  std::printf("calls during the upgrade: %s", counts.c_str());
+  EXPECT_GT(std::stoi(m[1]), 0) << counts;
+  EXPECT_EQ(std::stoi(m[2]), 0) << counts << box_->run("sort /tmp/loop.err | uniq -c").output;
+
+  EXPECT_EQ(mail_state(a), "pending") << journal();
+  EXPECT_EQ(mail_state(b), "pending");
+  ASSERT_NO_FATAL_FAILURE(release_the_queue());
+  EXPECT_TRUE(delivered_to_maildir(a)) << journal();
+  EXPECT_TRUE(delivered_to_maildir(b)) << journal();
+}
+
+TEST_F(PackageTest, RestartWithMailQueuedLosesNothing) {
+  ASSERT_NO_FATAL_FAILURE(boot(1));
+  ASSERT_NO_FATAL_FAILURE(install(1));
+  ASSERT_NO_FATAL_FAILURE(hold_mail_in_the_queue());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(send_mail("queued across restart " + std::to_string(i)));
+  for (const auto& id : ids) ASSERT_EQ(mail_state(id), "pending") << journal();
+
+  RunResult restart = box_->run("systemctl restart coproc.service");
+  ASSERT_EQ(restart.status, 0) << restart.output;
+  for (const auto& id : ids) EXPECT_EQ(mail_state(id), "pending") << id << journal();
+
+  ASSERT_NO_FATAL_FAILURE(release_the_queue());
+  for (const auto& id : ids) EXPECT_TRUE(delivered_to_maildir(id)) << id << journal();
+  EXPECT_EQ(box_->run("ls /var/spool/coproc/maildir/new | wc -l").output, "5\n");
+}
+
+TEST_F(PackageTest, RemoveKeepsConfigAndSpoolAndPurgeDeletesThem) {
+  ASSERT_NO_FATAL_FAILURE(boot(1));
+  ASSERT_NO_FATAL_FAILURE(install(1));
+  const std::string id = send_mail("kept across remove");
+  ASSERT_TRUE(delivered_to_maildir(id)) << journal();
+  ASSERT_FALSE(box_->run("pgrep -x coprocess").output.empty());
+
+  RunResult remove = apt("remove coproc");
+  ASSERT_EQ(remove.status, 0) << remove.output;
+  EXPECT_EQ(box_->run("test -f /etc/coproc/coproc.conf").status, 0) << "remove deleted the config";
+  EXPECT_EQ(box_->run("ls /var/spool/coproc/maildir/new | grep -q -- " + shell_quote(id)).status, 0)
+      << "remove deleted the spool";
+  EXPECT_EQ(box_->run("pgrep -u coproc -l").output, "") << "something still runs as coproc";
+  EXPECT_NE(box_->run("systemctl is-active coproc.socket coproc.service").status, 0);
+  EXPECT_NE(box_->run("test -e /run/coproc/coproc.sock").status, 0);
+  EXPECT_NE(box_->run("test -e /usr/sbin/coproc-service").status, 0);
+
+  RunResult purge = apt("purge coproc");
+  ASSERT_EQ(purge.status, 0) << purge.output;
+  EXPECT_NE(box_->run("test -e /etc/coproc").status, 0) << "purge kept /etc/coproc";
+  EXPECT_NE(box_->run("test -e /var/spool/coproc").status, 0) << "purge kept the spool";
+  EXPECT_EQ(box_->run("dpkg-query -W -f '${Status}' coproc 2>&1 | grep -c installed").output,
+            "0\n");
+  // Debian leaves system users in place on purge (files may still be theirs).
+  EXPECT_EQ(box_->run("id -u coproc").status, 0);
+  EXPECT_EQ(box_->run("pgrep -u coproc -l").output, "");
+}
+
+TEST_F(PackageTest, CProgramBuildsAgainstThePackageWithPkgConfigAndWithCMake) {
+  ASSERT_NO_FATAL_FAILURE(boot(1));
+  ASSERT_NO_FATAL_FAILURE(install(1));
+
+  RunResult pc = box_->run(
+      "set -e; mkdir -p /opt/app && cd /opt/app && "
+      "gcc -Wall -Werror /opt/c_client/hello.c $(pkg-config --cflags --libs coproc) -o hello-pc");
+  ASSERT_EQ(pc.status, 0) << pc.output;
+  RunResult cm = box_->run(
+      "set -e; cmake -S /opt/c_client -B /opt/app/build >/dev/null && "
+      "cmake --build /opt/app/build >/dev/null",
+      seconds(300));
+  ASSERT_EQ(cm.status, 0) << cm.output;
+
+  for (const char* program : {"/opt/app/hello-pc", "/opt/app/build/hello"}) {
+    RunResult run = box_->run_as_login("alice", program);
+    EXPECT_EQ(run.status, 0) << program << ": " << run.output << journal();
+    EXPECT_EQ(run.output.rfind("ok 0.1.0 ", 0), 0u) << program << ": " << run.output;
+  }
+  // Linked against the installed shared library, found through its SONAME.
+  RunResult ldd = box_->run("ldd /opt/app/hello-pc /opt/app/build/hello | grep libcoproc");
+  EXPECT_EQ(ldd.status, 0) << ldd.output;
+  EXPECT_EQ(ldd.output.find("not found"), std::string::npos) << ldd.output;
+}
+
+}  // namespace
+}  // namespace coproc::test
