@@ -1,0 +1,134 @@
+// One user floods the co-process; how does another user's sys.ping fare?
+//
+// Anchor: the well-behaved client's ping latency on a quiet co-process,
+// measured first in the same run. Then the same client pings while the flood
+// runs: 5000 idle connections, 20 connections pipelining pings without ever
+// reading an answer, and 4 connections sending 1 MiB requests in a loop.
+// Prints p50/p99 of both, their ratio, and the co-process's RSS.
+//
+//   build/bench/flood_bench [pings] [senders of 1 MiB requests, default 4]
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "raw_client.h"
+#include "temp_dir.h"
+#include "test_process.h"
+
+using namespace coproc;
+using namespace coproc::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Summary {
+  double p50_us, p99_us, max_us;
+};
+
+Summary ping_latency(RawClient& c, int count) {
+  std::vector<double> us;
+  us.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    const auto t0 = Clock::now();
+    auto r = c.call("sys.ping");
+    if (r.error) {
+      std::fprintf(stderr, "ping failed: %s\n", r.error->message.c_str());
+      std::exit(1);
+    }
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  return {us[us.size() / 2], us[us.size() * 99 / 100], us.back()};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int pings = argc > 1 ? std::atoi(argv[1]) : 2000;
+  const int big_senders = argc > 2 ? std::atoi(argv[2]) : 4;
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
+
+  TempDir dir;
+  const std::string run = dir.file("run");
+  TestProcess::Options o;
+  o.argv = {bin_path("coprocess"), "--runtime-dir", run, "--state-dir", dir.file("state"),
+            "--config", "/dev/null", "--set", "server.max_connections=20000", "--set",
+            "server.max_connections_per_uid=20000", "--log-level", "warn"};
+  o.output_path = dir.file("log");
+  TestProcess coprocess(o);
+  const std::string sock = run + "/coproc.sock";
+  wait_until([&] {
+    try {
+      RawClient probe(sock);
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }, std::chrono::seconds(20));
+
+  RawClient good(sock);
+  ping_latency(good, 200);  // warm-up
+  const Summary quiet = ping_latency(good, pings);
+  const long rss_quiet = rss_kib(coprocess.pid());
+
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 5000; ++i) idle.push_back(std::make_unique<RawClient>(sock));
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> flood;
+  std::string burst;
+  for (rpc::MsgId id = 1; id <= 1000; ++id) burst += rpc::encode_request(id, "sys.ping", rpc::empty_params());
+  std::vector<std::unique_ptr<RawClient>> hogs;
+  for (int i = 0; i < 20; ++i) {
+    hogs.push_back(std::make_unique<RawClient>(sock));
+    const int fd = hogs.back()->fd();
+    flood.emplace_back([fd, &burst, &stop] {
+      timeval tv{0, 100000};
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      while (!stop) {
+        if (send(fd, burst.data(), burst.size(), MSG_NOSIGNAL) < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  std::vector<std::map<std::string, std::string>> big{{{"pad", std::string(1 << 20, 'x')}}};
+  const std::string big_request = rpc::encode_request(1, "sys.ping", rpc::pack_value(big));
+  for (int i = 0; i < big_senders; ++i) {
+    flood.emplace_back([&sock, &big_request, &stop] {
+      while (!stop) {
+        try {
+          RawClient c(sock);
+          c.send_bytes(big_request);
+          c.receive_response(std::chrono::seconds(5));
+        } catch (...) {
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const Summary loaded = ping_latency(good, pings);
+  const long rss_flood = rss_kib(coprocess.pid());
+  stop = true;
+  for (auto& t : flood) t.join();
+
+  std::printf("flood_bench: %d pings of a well-behaved client\n", pings);
+  std::printf("  quiet (anchor)  p50 %8.1f us  p99 %8.1f us  max %8.1f us  rss %6ld KiB\n",
+              quiet.p50_us, quiet.p99_us, quiet.max_us, rss_quiet);
+  std::printf("  under flood     p50 %8.1f us  p99 %8.1f us  max %8.1f us  rss %6ld KiB\n",
+              loaded.p50_us, loaded.p99_us, loaded.max_us, rss_flood);
+  std::printf("  flood: 5000 idle connections, 20 pipelining without reading, %d sending 1 MiB requests\n",
+              big_senders);
+  std::printf("  ratio under flood / quiet: p50 %.2fx  p99 %.2fx\n", loaded.p50_us / quiet.p50_us,
+              loaded.p99_us / quiet.p99_us);
+  return 0;
+}
