@@ -287,18 +287,18 @@ class ClientNotRunningTest : public ::testing::Test {
     ClientOptions o;
     o.endpoint = dir_.file("coproc.sock");
     o.auto_launch = auto_launch;
-    o.connect_timeout_ms = 30000;  // must fail at once, not at the deadline
+    o.connect_timeout_ms = 600000;  // must fail at once, not at the deadline
     return o;
   }
 };
 
 TEST_F(ClientNotRunningTest, WithoutServiceTheStatusIsServiceNotRunning) {
   Client client(options(true));
-  const auto start = std::chrono::steady_clock::now();
   CallResult r = client.call("sys.ping", "");
   EXPECT_EQ(r.status, COPROC_E_SERVICE_NOT_RUNNING);
   EXPECT_NE(r.error_message.find("control.sock"), std::string::npos) << r.error_message;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(10)) << "failed only at the deadline";
+  // Decided at once, not by waiting for the 10-minute connect deadline.
+  EXPECT_EQ(r.error_message.find("deadline"), std::string::npos) << r.error_message;
 }
 
 TEST_F(ClientNotRunningTest, WithAutoLaunchOffTheStatusIsNotRunning) {
