@@ -1,0 +1,344 @@
+// The mail part of the C ABI (coproc/mail.h): plain strings in, mail.send /
+// mail.status / mail.list out. Attachment files are opened here, with the
+// caller's rights, and passed to the co-process as descriptors.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "c_api_internal.h"
+#include "coproc/mail.h"
+
+struct coproc_mail {
+  struct Attachment {
+    std::string filename;
+    std::string content_type;  // "" = guessed by the co-process
+    std::string data;
+    int fd = -1;  // owned
+  };
+  std::string from, subject, text, html, reply_to, key;
+  std::vector<std::string> to, cc, bcc;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<Attachment> attachments;
+
+  ~coproc_mail() {
+    for (auto& a : attachments) {
+      if (a.fd >= 0) ::close(a.fd);
+    }
+  }
+};
+
+namespace coproc::capi {
+namespace {
+
+struct Buffer {
+  std::string bytes;
+  void write(const char* data, std::size_t size) { bytes.append(data, size); }
+};
+
+std::string random_key() {
+  std::string out = "capi-";
+  std::random_device rd;
+  static const char hex[] = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) out += hex[rd() & 15];
+  return out;
+}
+
+void pack_str(msgpack::packer<Buffer>& pk, const char* key, const std::string& value) {
+  pk.pack(std::string(key));
+  pk.pack(value);
+}
+
+void pack_list(msgpack::packer<Buffer>& pk, const char* key, const std::vector<std::string>& v) {
+  pk.pack(std::string(key));
+  pk.pack(v);
+}
+
+// [ {mail.send params} ]; attachments with a file refer to fds by index.
+std::string pack_mail(const coproc_mail& m, std::vector<int>* fds) {
+  Buffer b;
+  msgpack::packer<Buffer> pk(b);
+  std::uint32_t n = 4;  // from, to, subject, idempotency_key
+  n += !m.cc.empty() + !m.bcc.empty() + !m.text.empty() + !m.html.empty() + !m.reply_to.empty() +
+       !m.headers.empty() + !m.attachments.empty();
+  pk.pack_array(1);
+  pk.pack_map(n);
+  pack_str(pk, "from", m.from);
+  pack_list(pk, "to", m.to);
+  pack_str(pk, "subject", m.subject);
+  pack_str(pk, "idempotency_key", m.key);
+  if (!m.cc.empty()) pack_list(pk, "cc", m.cc);
+  if (!m.bcc.empty()) pack_list(pk, "bcc", m.bcc);
+  if (!m.text.empty()) pack_str(pk, "text", m.text);
+  if (!m.html.empty()) pack_str(pk, "html", m.html);
+  if (!m.reply_to.empty()) pack_str(pk, "reply_to", m.reply_to);
+  if (!m.headers.empty()) {
+    pk.pack(std::string("headers"));
+    pk.pack_map(static_cast<std::uint32_t>(m.headers.size()));
+    for (const auto& [name, value] : m.headers) {
+      pk.pack(name);
+      pk.pack(value);
+    }
+  }
+  if (!m.attachments.empty()) {
+    pk.pack(std::string("attachments"));
+    pk.pack_array(static_cast<std::uint32_t>(m.attachments.size()));
+    for (const auto& a : m.attachments) {
+      pk.pack_map(2 + !a.content_type.empty());
+      pack_str(pk, "filename", a.filename);
+      if (!a.content_type.empty()) pack_str(pk, "content_type", a.content_type);
+      if (a.fd >= 0) {
+        // A resend after a lost connection must read the file from the start.
+        ::lseek(a.fd, 0, SEEK_SET);
+        pk.pack(std::string("fd"));
+        pk.pack(static_cast<std::uint64_t>(fds->size()));
+        fds->push_back(a.fd);
+      } else {
+        pk.pack(std::string("data"));
+        pk.pack_bin(static_cast<std::uint32_t>(a.data.size()));
+        pk.pack_bin_body(a.data.data(), static_cast<std::uint32_t>(a.data.size()));
+      }
+    }
+  }
+  return b.bytes;
+}
+
+std::string unpack_id(const std::string& packed) {
+  msgpack::object_handle h = msgpack::unpack(packed.data(), packed.size());
+  const msgpack::object& m = h.get();
+  if (m.type != msgpack::type::MAP) return "";
+  for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
+    const auto& kv = m.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR && kv.key.as<std::string>() == "id" &&
+        kv.val.type == msgpack::type::STR) {
+      return kv.val.as<std::string>();
+    }
+  }
+  return "";
+}
+
+coproc_status submit(coproc_client* client, const coproc_mail& m, char** id_out) {
+  if (id_out) *id_out = nullptr;
+  CallOptions options;
+  options.idempotent = 1;  // the idempotency key makes a resend safe
+  const std::string params = pack_mail(m, &options.fds);
+  CallResult r = client->cpp.call("mail.send", params, options);
+  if (!r.ok()) return from_result(client, r);
+  const std::string id = unpack_id(r.result);
+  if (id.empty()) return fail(client, COPROC_E_PROTOCOL, "mail.send returned no id");
+  if (id_out) {
+    *id_out = dup_string(id);
+    if (!*id_out) return fail(client, COPROC_E_NOMEM, "out of memory");
+  }
+  return succeed(client);
+}
+
+coproc_status call_to_json(coproc_client* client, const char* method, const std::string& params,
+                           char** json_out) {
+  CallResult r = client->cpp.call(method, params);
+  if (!r.ok()) return from_result(client, r);
+  std::string json, error;
+  if (!msgpack_to_json(r.result, &json, &error)) {
+    return fail(client, COPROC_E_PROTOCOL, std::string(method) + " returned bad data: " + error);
+  }
+  *json_out = dup_string(json);
+  if (!*json_out) return fail(client, COPROC_E_NOMEM, "out of memory");
+  return succeed(client);
+}
+
+bool has_line_break(const char* s) { return std::strpbrk(s, "\r\n") != nullptr; }
+
+coproc_status add_address(coproc_mail* m, std::vector<std::string> coproc_mail::*list,
+                          const char* address, const char* fn) {
+  if (!m) return fail(nullptr, COPROC_E_MISUSE, std::string(fn) + ": mail is NULL");
+  if (!address) return fail(nullptr, COPROC_E_MISUSE, std::string(fn) + ": address is NULL");
+  return guard(nullptr, [&] {
+    (m->*list).emplace_back(address);
+    return COPROC_OK;
+  });
+}
+
+}  // namespace
+}  // namespace coproc::capi
+
+using coproc::capi::fail;
+using coproc::capi::guard;
+
+extern "C" {
+
+coproc_status coproc_mail_send(coproc_client* client, const char* from, const char* to,
+                               const char* subject, const char* text_body, char** id_out) {
+  if (id_out) *id_out = nullptr;
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_send: client is NULL");
+  if (!from || !to) return fail(client, COPROC_E_MISUSE, "coproc_mail_send: from and to are required");
+  return guard(client, [&] {
+    coproc_mail m;
+    m.from = from;
+    m.to.emplace_back(to);
+    if (subject) m.subject = subject;
+    if (text_body) m.text = text_body;
+    m.key = coproc::capi::random_key();
+    return coproc::capi::submit(client, m, id_out);
+  });
+}
+
+coproc_status coproc_mail_new(coproc_mail** out) {
+  if (!out) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_new: out is NULL");
+  *out = nullptr;
+  return guard(nullptr, [&] {
+    auto m = std::make_unique<coproc_mail>();
+    m->key = coproc::capi::random_key();
+    *out = m.release();
+    return COPROC_OK;
+  });
+}
+
+coproc_status coproc_mail_set(coproc_mail* mail, coproc_mail_field field, const char* value) {
+  if (!mail) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_set: mail is NULL");
+  std::string* target = nullptr;
+  switch (field) {
+    case COPROC_MAIL_FROM: target = &mail->from; break;
+    case COPROC_MAIL_SUBJECT: target = &mail->subject; break;
+    case COPROC_MAIL_TEXT: target = &mail->text; break;
+    case COPROC_MAIL_HTML: target = &mail->html; break;
+    case COPROC_MAIL_REPLY_TO: target = &mail->reply_to; break;
+    case COPROC_MAIL_IDEMPOTENCY_KEY: target = &mail->key; break;
+  }
+  if (!target) {
+    return fail(nullptr, COPROC_E_MISUSE,
+                "coproc_mail_set: unknown field " + std::to_string(static_cast<int>(field)));
+  }
+  if (field == COPROC_MAIL_IDEMPOTENCY_KEY && (!value || !*value)) {
+    return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_set: the idempotency key cannot be empty");
+  }
+  return guard(nullptr, [&] {
+    *target = value ? value : "";
+    return COPROC_OK;
+  });
+}
+
+coproc_status coproc_mail_add_to(coproc_mail* mail, const char* address) {
+  return coproc::capi::add_address(mail, &coproc_mail::to, address, "coproc_mail_add_to");
+}
+
+coproc_status coproc_mail_add_cc(coproc_mail* mail, const char* address) {
+  return coproc::capi::add_address(mail, &coproc_mail::cc, address, "coproc_mail_add_cc");
+}
+
+coproc_status coproc_mail_add_bcc(coproc_mail* mail, const char* address) {
+  return coproc::capi::add_address(mail, &coproc_mail::bcc, address, "coproc_mail_add_bcc");
+}
+
+coproc_status coproc_mail_set_html(coproc_mail* mail, const char* html) {
+  return coproc_mail_set(mail, COPROC_MAIL_HTML, html);
+}
+
+coproc_status coproc_mail_add_header(coproc_mail* mail, const char* name, const char* value) {
+  if (!mail || !name || !value) {
+    return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_add_header: NULL argument");
+  }
+  if (coproc::capi::has_line_break(name) || coproc::capi::has_line_break(value)) {
+    return fail(nullptr, COPROC_E_MISUSE,
+                "coproc_mail_add_header: a header name or value cannot contain CR or LF");
+  }
+  return guard(nullptr, [&] {
+    mail->headers.emplace_back(name, value);
+    return COPROC_OK;
+  });
+}
+
+coproc_status coproc_mail_attach_file(coproc_mail* mail, const char* path, const char* content_type) {
+  if (!mail || !path) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_attach_file: NULL argument");
+  return guard(nullptr, [&] {
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return fail(nullptr, COPROC_E_IO, std::string("cannot open attachment '") + path +
+                                            "': " + std::strerror(errno));
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      return fail(nullptr, COPROC_E_IO, std::string("attachment '") + path + "' is a directory");
+    }
+    std::string name = path;
+    const std::size_t slash = name.find_last_of('/');
+    if (slash != std::string::npos) name = name.substr(slash + 1);
+    coproc_mail::Attachment a;
+    a.filename = name;
+    a.content_type = content_type ? content_type : "";
+    a.fd = fd;
+    try {
+      mail->attachments.push_back(std::move(a));
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    return COPROC_OK;
+  });
+}
+
+coproc_status coproc_mail_attach_bytes(coproc_mail* mail, const char* filename, const void* data,
+                                       size_t len, const char* content_type) {
+  if (!mail || !filename || (!data && len > 0)) {
+    return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_attach_bytes: NULL argument");
+  }
+  return guard(nullptr, [&] {
+    coproc_mail::Attachment a;
+    a.filename = filename;
+    a.content_type = content_type ? content_type : "";
+    if (len) a.data.assign(static_cast<const char*>(data), len);
+    mail->attachments.push_back(std::move(a));
+    return COPROC_OK;
+  });
+}
+
+coproc_status coproc_mail_submit(coproc_client* client, coproc_mail* mail, char** id_out) {
+  if (id_out) *id_out = nullptr;
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_submit: client is NULL");
+  if (!mail) return fail(client, COPROC_E_MISUSE, "coproc_mail_submit: mail is NULL");
+  return guard(client, [&] { return coproc::capi::submit(client, *mail, id_out); });
+}
+
+void coproc_mail_free(coproc_mail* mail) { delete mail; }
+
+coproc_status coproc_mail_status(coproc_client* client, const char* id, char** json_out) {
+  if (json_out) *json_out = nullptr;
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_status: client is NULL");
+  if (!id || !json_out) return fail(client, COPROC_E_MISUSE, "coproc_mail_status: NULL argument");
+  return guard(client, [&] {
+    coproc::capi::Buffer b;
+    msgpack::packer<coproc::capi::Buffer> pk(b);
+    pk.pack_array(1);
+    pk.pack_map(1);
+    coproc::capi::pack_str(pk, "id", id);
+    return coproc::capi::call_to_json(client, "mail.status", b.bytes, json_out);
+  });
+}
+
+coproc_status coproc_mail_list(coproc_client* client, const char* state, int limit, char** json_out) {
+  if (json_out) *json_out = nullptr;
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_list: client is NULL");
+  if (!json_out) return fail(client, COPROC_E_MISUSE, "coproc_mail_list: json_out is NULL");
+  return guard(client, [&] {
+    coproc::capi::Buffer b;
+    msgpack::packer<coproc::capi::Buffer> pk(b);
+    pk.pack_array(1);
+    pk.pack_map(1 + (state ? 1 : 0));
+    pk.pack(std::string("limit"));
+    pk.pack(static_cast<std::int64_t>(limit > 0 ? limit : 100));
+    if (state) coproc::capi::pack_str(pk, "state", state);
+    return coproc::capi::call_to_json(client, "mail.list", b.bytes, json_out);
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,316 @@
+// coprocctl mail send --from F --to T [--cc C]... [--bcc B]... [--subject S]
+//                     [--html FILE] [--attach FILE]... [--header 'N: V']... [--count N]
+//   (body from stdin) — queues a mail (or N copies, with progress);
+// coprocctl mail status ID — where a mail is (queued, sending, sent, failed);
+// coprocctl mail list [--state S] [--limit N] — the caller's mails.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <msgpack.hpp>
+
+#include "command.h"
+
+namespace coproc::ctl {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: coprocctl mail send --from ADDR --to ADDR[,ADDR] [--cc ADDR]... [--bcc ADDR]...\n"
+    "                           [--subject TEXT] [--html FILE] [--attach FILE]...\n"
+    "                           [--header 'Name: value']... [--count N]   (body from stdin)\n"
+    "       coprocctl mail status ID\n"
+    "       coprocctl mail list [--state queued|sending|sent|failed] [--limit N]";
+
+struct Buffer {
+  std::string bytes;
+  void write(const char* data, std::size_t size) { bytes.append(data, size); }
+};
+
+struct SendArgs {
+  std::string from, subject, text, html;
+  std::vector<std::string> to, cc, bcc, attach;
+  std::vector<std::pair<std::string, std::string>> headers;
+  long count = 1;
+};
+
+std::string random_key() {
+  static std::mutex mu;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mu);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "ctl-%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+std::string file_name(const std::string& path) {
+  const std::size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string pack_send(const SendArgs& a, const std::string& key) {
+  Buffer b;
+  msgpack::packer<Buffer> pk(b);
+  pk.pack_array(1);
+  pk.pack_map(5 + !a.cc.empty() + !a.bcc.empty() + !a.html.empty() + !a.headers.empty() +
+              !a.attach.empty());
+  pk.pack(std::string("from"));
+  pk.pack(a.from);
+  pk.pack(std::string("to"));
+  pk.pack(a.to);
+  pk.pack(std::string("subject"));
+  pk.pack(a.subject);
+  pk.pack(std::string("text"));
+  pk.pack(a.text);
+  pk.pack(std::string("idempotency_key"));
+  pk.pack(key);
+  if (!a.cc.empty()) {
+    pk.pack(std::string("cc"));
+    pk.pack(a.cc);
+  }
+  if (!a.bcc.empty()) {
+    pk.pack(std::string("bcc"));
+    pk.pack(a.bcc);
+  }
+  if (!a.html.empty()) {
+    pk.pack(std::string("html"));
+    pk.pack(a.html);
+  }
+  if (!a.headers.empty()) {
+    pk.pack(std::string("headers"));
+    pk.pack_map(static_cast<std::uint32_t>(a.headers.size()));
+    for (const auto& [n, v] : a.headers) {
+      pk.pack(n);
+      pk.pack(v);
+    }
+  }
+  if (!a.attach.empty()) {
+    pk.pack(std::string("attachments"));
+    pk.pack_array(static_cast<std::uint32_t>(a.attach.size()));
+    for (std::size_t i = 0; i < a.attach.size(); ++i) {
+      pk.pack_map(2);
+      pk.pack(std::string("filename"));
+      pk.pack(file_name(a.attach[i]));
+      pk.pack(std::string("fd"));
+      pk.pack(static_cast<std::uint64_t>(i));
+    }
+  }
+  return b.bytes;
+}
+
+std::string id_of(const std::string& packed) {
+  msgpack::object_handle h = msgpack::unpack(packed.data(), packed.size());
+  const msgpack::object& m = h.get();
+  if (m.type != msgpack::type::MAP) return "";
+  for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
+    const auto& kv = m.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR && kv.key.as<std::string>() == "id" &&
+        kv.val.type == msgpack::type::STR) {
+      return kv.val.as<std::string>();
+    }
+  }
+  return "";
+}
+
+void print_result(CommandEnv& env, const CallResult& r) {
+  if (env.flags().json) {
+    std::string json, error;
+    if (msgpack_to_json(r.result, &json, &error)) env.out() << json << "\n";
+  } else {
+    render_readable(env.out(), r.result);
+  }
+}
+
+int run_send(CommandEnv& env, std::vector<std::string>& args) {
+  SendArgs a;
+  std::string html_file;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
+    const std::string* v = nullptr;
+    if (arg == "--from" || arg == "--to" || arg == "--cc" || arg == "--bcc" || arg == "--subject" ||
+        arg == "--html" || arg == "--attach" || arg == "--header" || arg == "--count") {
+      v = value();
+      if (!v) return env.usage_error(arg + " needs a value\n" + kUsage);
+    } else {
+      return env.usage_error("unknown argument '" + arg + "'\n" + kUsage);
+    }
+    if (arg == "--from") a.from = *v;
+    if (arg == "--to") a.to.push_back(*v);
+    if (arg == "--cc") a.cc.push_back(*v);
+    if (arg == "--bcc") a.bcc.push_back(*v);
+    if (arg == "--subject") a.subject = *v;
+    if (arg == "--html") html_file = *v;
+    if (arg == "--attach") a.attach.push_back(*v);
+    if (arg == "--header") {
+      const std::size_t colon = v->find(':');
+      if (colon == std::string::npos) return env.usage_error("--header needs 'Name: value'");
+      std::string value_part = v->substr(colon + 1);
+      while (!value_part.empty() && value_part[0] == ' ') value_part.erase(0, 1);
+      a.headers.emplace_back(v->substr(0, colon), value_part);
+    }
+    if (arg == "--count") {
+      try {
+        a.count = std::stol(*v);
+      } catch (const std::exception&) {
+        a.count = 0;
+      }
+      if (a.count < 1 || a.count > 10000000) return env.usage_error("--count must be 1 or more");
+    }
+  }
+  if (a.from.empty() || a.to.empty()) return env.usage_error("--from and --to are required\n" + std::string(kUsage));
+  // "a@x, b@y" stays one string: the co-process splits it (quotes respected).
+  if (!html_file.empty()) {
+    std::ifstream in(html_file, std::ios::binary);
+    if (!in) return env.usage_error("cannot read '" + html_file + "'");
+    std::ostringstream s;
+    s << in.rdbuf();
+    a.html = s.str();
+  }
+  {
+    std::ostringstream s;
+    s << std::cin.rdbuf();
+    a.text = s.str();
+  }
+  // Attachments are opened here, with the rights of the user running
+  // coprocctl, and passed as descriptors: the co-process never opens a path.
+  std::vector<int> fds;
+  auto close_all = [&] {
+    for (int fd : fds) ::close(fd);
+  };
+  for (const auto& path : a.attach) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+      env.err() << "coprocctl: cannot attach '" << path << "': "
+                << (fd < 0 ? std::strerror(errno) : "it is a directory") << "\n";
+      if (fd >= 0) ::close(fd);
+      close_all();
+      return kExitUsage;
+    }
+    fds.push_back(fd);
+  }
+
+  Client& client = env.client();  // made once, here: env.client() is not thread-safe
+  std::atomic<long> next{0}, done{0};
+  std::mutex mu;
+  CallResult first_error;
+  bool failed = false;
+  std::vector<std::string> ids(static_cast<std::size_t>(a.count));
+  const auto start = std::chrono::steady_clock::now();
+  auto worker = [&] {
+    for (;;) {
+      const long i = next++;
+      if (i >= a.count) return;
+      CallOptions options;
+      options.idempotent = 1;  // the idempotency key makes a resend safe
+      options.fds = fds;
+      if (!fds.empty()) {
+        std::lock_guard<std::mutex> lock(mu);  // the fds' offsets are shared
+        for (int fd : fds) ::lseek(fd, 0, SEEK_SET);
+      }
+      CallResult r = client.call("mail.send", pack_send(a, random_key()), options);
+      std::lock_guard<std::mutex> lock(mu);
+      if (!r.ok()) {
+        if (!failed) first_error = r;
+        failed = true;
+        next = a.count;
+        return;
+      }
+      ids[static_cast<std::size_t>(i)] = id_of(r.result);
+      const long n = ++done;
+      if (a.count > 1 && (n % 100 == 0 || n == a.count)) {
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        env.err() << "\rqueued " << n << "/" << a.count << " (" << static_cast<long>(n / std::max(secs, 1e-3))
+                  << "/s)" << (n == a.count ? "\n" : "") << std::flush;
+      }
+    }
+  };
+  // Attachments by descriptor go one at a time (shared file offsets); plain
+  // mails are pipelined over the one connection by several threads.
+  const int threads = fds.empty() ? static_cast<int>(std::min<long>(a.count, 16)) : 1;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  close_all();
+  if (failed) {
+    if (done > 0) env.err() << "coprocctl: " << done << " of " << a.count << " mails were queued\n";
+    return env.fail(first_error, "mail send");
+  }
+  for (const auto& id : ids) env.out() << id << "\n";
+  env.out().flush();
+  return kExitOk;
+}
+
+int run_mail(CommandEnv& env, std::vector<std::string>& args) {
+  if (args.empty()) return env.usage_error(kUsage);
+  const std::string sub = args[0];
+  if (sub == "send") return run_send(env, args);
+  if (sub == "status") {
+    if (args.size() != 2) return env.usage_error(kUsage);
+    Buffer b;
+    msgpack::packer<Buffer> pk(b);
+    pk.pack_array(1);
+    pk.pack_map(1);
+    pk.pack(std::string("id"));
+    pk.pack(args[1]);
+    CallResult r = env.client().call("mail.status", b.bytes);
+    if (!r.ok()) return env.fail(r, "mail status");
+    print_result(env, r);
+    return kExitOk;
+  }
+  if (sub == "list") {
+    std::string state;
+    long limit = 100;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--state" && i + 1 < args.size()) {
+        state = args[++i];
+      } else if (args[i] == "--limit" && i + 1 < args.size()) {
+        try {
+          limit = std::stol(args[++i]);
+        } catch (const std::exception&) {
+          limit = 0;
+        }
+        if (limit < 1) return env.usage_error("--limit must be 1 or more");
+      } else {
+        return env.usage_error("unknown argument '" + args[i] + "'\n" + kUsage);
+      }
+    }
+    Buffer b;
+    msgpack::packer<Buffer> pk(b);
+    pk.pack_array(1);
+    pk.pack_map(state.empty() ? 1 : 2);
+    pk.pack(std::string("limit"));
+    pk.pack(static_cast<std::int64_t>(limit));
+    if (!state.empty()) {
+      pk.pack(std::string("state"));
+      pk.pack(state);
+    }
+    CallResult r = env.client().call("mail.list", b.bytes);
+    if (!r.ok()) return env.fail(r, "mail list");
+    print_result(env, r);
+    return kExitOk;
+  }
+  return env.usage_error("unknown mail command '" + sub + "'\n" + kUsage);
+}
+
+}  // namespace
+
+COPROCCTL_COMMAND(mail_registered, "mail",
+                  "mail send|status|list ...  queue a mail (body from stdin), show its state, "
+                  "list yours",
+                  run_mail);
+
+}  // namespace coproc::ctl
