@@ -26,9 +26,11 @@ class Client::Impl {
   }
 
   ~Impl() {
+    // Closing shuts the socket down, so a pending wait for writability
+    // completes; the I/O thread then runs out of work and returns, and no
+    // handler is left to outlive the io_context.
     disconnect();
     work_.reset();
-    io_.stop();
     if (thread_.joinable()) thread_.join();
   }
 

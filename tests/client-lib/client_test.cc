@@ -241,6 +241,20 @@ TEST_F(ClientTest, LargeRequestsFromManyThreadsAreWrittenWhole) {
   for (auto& c : calls) EXPECT_TRUE(c.get());
 }
 
+TEST_F(ClientTest, ClientWithAHalfWrittenRequestClosesCleanly) {
+  freeze_coprocess();  // nobody reads: the socket buffer fills up
+  {
+    Client client(options());
+    CallOptions co;
+    co.timeout_ms = 300;
+    CallResult r = client.call("debug.echo", echo_params(std::string(8u << 20, 'x')), co);
+    EXPECT_EQ(r.status, COPROC_E_TIMEOUT);
+  }  // destroyed while the rest of the request still waits to be written
+  coprocess_.signal(SIGCONT);
+  Client fresh(options());
+  EXPECT_TRUE(fresh.call("sys.ping", "").ok());
+}
+
 TEST_F(ClientTest, RemoteErrorsKeepTheirCodeNameAndMessage) {
   Client client(options());
   CallResult r = client.call_json("no.such_method", "{}");
