@@ -134,6 +134,51 @@ TEST_F(ClientTest, SlowCallDoesNotHoldBackFastCallsOnTheSameClient) {
   EXPECT_TRUE(slow.get().ok());
 }
 
+TEST_F(ClientTest, ReadingPassesToTheOtherCallersWhenTheReaderTimesOut) {
+  Client client(options());
+  ASSERT_EQ(client.connect(), COPROC_OK);
+  // The first caller reads the socket for everyone, then gives up at its
+  // deadline; the others' answers arrive later and must still be read.
+  CallOptions short_wait;
+  short_wait.timeout_ms = 200;
+  auto reader = std::async(std::launch::async, [&] {
+    return client.call("debug.sleep", sleep_params(5000), short_wait);
+  });
+  std::this_thread::sleep_for(milliseconds(50));
+  std::vector<std::future<CallResult>> others;
+  for (int i = 0; i < 4; ++i) {
+    others.push_back(std::async(std::launch::async, [&] {
+      return client.call("debug.sleep", sleep_params(800));
+    }));
+  }
+  EXPECT_EQ(reader.get().status, COPROC_E_TIMEOUT);
+  for (auto& o : others) {
+    CallResult r = o.get();
+    EXPECT_TRUE(r.ok()) << r.error_name << ": " << r.error_message;
+  }
+}
+
+TEST_F(ClientTest, AnswersArriveInCompletionOrderOnOneClient) {
+  Client client(options());
+  std::atomic<int> order{0};
+  int slow_rank = -1, fast_rank = -1;
+  auto slow = std::async(std::launch::async, [&] {
+    CallResult r = client.call("debug.sleep", sleep_params(1500));
+    slow_rank = order++;
+    return r.ok();
+  });
+  std::this_thread::sleep_for(milliseconds(100));
+  auto fast = std::async(std::launch::async, [&] {
+    CallResult r = client.call("debug.sleep", sleep_params(10));
+    fast_rank = order++;
+    return r.ok();
+  });
+  EXPECT_TRUE(fast.get());
+  EXPECT_TRUE(slow.get());
+  EXPECT_EQ(fast_rank, 0);
+  EXPECT_EQ(slow_rank, 1);
+}
+
 TEST_F(ClientTest, HandshakeReportsTheServerAndItsPid) {
   Client client(options());
   ASSERT_EQ(client.connect(), COPROC_OK);
