@@ -12,7 +12,9 @@
 #       clean environment; exit status and output are COMMAND's.
 #   container.sh stop STATE_DIR
 #       powers the container off (SIGTERM to nspawn), SIGKILL after a deadline.
-#       Always safe to call, also when boot failed half-way.
+#       Always safe to call, also when boot failed half-way. It also happens
+#       by itself when the process that booted the container (the caller of
+#       `boot`, or $COPROC_CONTAINER_OWNER) exits without calling it.
 set -uo pipefail
 
 die() { echo "container.sh: $*" >&2; exit 1; }
@@ -53,6 +55,12 @@ cmd_boot() {
     --console=passive "${binds[@]}" >"$state/console.log" 2>&1 </dev/null &
   local nspawn=$!
   echo "$nspawn" >"$state/nspawn.pid"
+  # Should the process that booted the container die without stopping it
+  # (a test killed by its ctest timeout), a watcher powers the container off.
+  local owner=${COPROC_CONTAINER_OWNER:-$PPID}
+  setsid bash -c 'while kill -0 "$2" 2>/dev/null && kill -0 "$3" 2>/dev/null; do sleep 1; done
+                  exec "$0" stop "$1"' "$here/container.sh" "$state" "$owner" "$nspawn" \
+    </dev/null >/dev/null 2>&1 &
 
   local leader="" i
   for i in $(seq 1 300); do   # up to 30 s for PID 1 to appear
