@@ -212,6 +212,11 @@ int main(int argc, char** argv) {
              "--set", "smtp.host=127.0.0.1", "--set", "smtp.port=" + std::to_string(port),
              "--set", "smtp.security=none", "--set", "mail.per_uid_per_minute=1000000",
              "--set", "mail.batch=1000"};
+  // MAIL_BENCH_SET="name=value" adds one --set (e.g. mail.workers=2) to compare settings.
+  if (const char* extra = std::getenv("MAIL_BENCH_SET")) {
+    po.argv.push_back("--set");
+    po.argv.push_back(extra);
+  }
   po.output_path = dir.file("coprocess.log");
   test::TestProcess coprocess(po);
   ClientOptions co;

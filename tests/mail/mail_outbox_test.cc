@@ -107,16 +107,34 @@ TEST_F(MailOutbox, SentStateIsDurable) {
   EXPECT_TRUE(again.unfinished().empty());
 }
 
+TEST_F(MailOutbox, TornStateFileFallsBackToTheRecordAsAccepted) {
+  std::string id;
+  {
+    Outbox box(dir());
+    MailRecord r = record(1);
+    id = r.id;
+    box.add(r, "m");
+    r.state = "sent";
+    box.update(r);
+  }
+  test::write_file(dir() + "/" + id + ".state", "");  // what a power cut may leave
+  Outbox again(dir());
+  ASSERT_TRUE(again.get(id));
+  EXPECT_EQ(again.get(id)->state, "queued") << "sent again rather than lost";
+}
+
 TEST_F(MailOutbox, LeftoversOfUnfinishedSubmissionsAreRemoved) {
   { Outbox box(dir()); }
   test::write_file(dir() + "/aaaa.eml", "message without metadata");
   test::write_file(dir() + "/bbbb.meta", "metadata without message");
   test::write_file(dir() + "/.cccc.meta.tmp", "half written");
+  test::write_file(dir() + "/dddd.state", "state of nothing");
   Outbox again(dir());
   EXPECT_TRUE(again.list(std::nullopt, std::nullopt, 100).empty());
   EXPECT_EQ(test::read_file(dir() + "/aaaa.eml"), "");
   EXPECT_EQ(test::read_file(dir() + "/bbbb.meta"), "");
   EXPECT_EQ(test::read_file(dir() + "/.cccc.meta.tmp"), "");
+  EXPECT_EQ(test::read_file(dir() + "/dddd.state"), "");
 }
 
 TEST_F(MailOutbox, ListFiltersByOwnerAndStateNewestFirst) {

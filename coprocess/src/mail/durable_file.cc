@@ -22,8 +22,10 @@ struct Fd {
 
 }  // namespace
 
-void write_file_durably(const std::string& dir, const std::string& name, std::string_view content,
-                        bool sync_dir) {
+namespace {
+
+void write_file(const std::string& dir, const std::string& name, std::string_view content,
+                bool sync) {
   const std::string tmp = dir + "/." + name + ".tmp";
   const std::string final_path = dir + "/" + name;
   {
@@ -41,7 +43,7 @@ void write_file_durably(const std::string& dir, const std::string& name, std::st
       }
       done += static_cast<std::size_t>(n);
     }
-    if (::fsync(f.fd) != 0) {
+    if (sync && ::fsync(f.fd) != 0) {
       int saved = errno;
       ::unlink(tmp.c_str());
       errno = saved;
@@ -54,7 +56,18 @@ void write_file_durably(const std::string& dir, const std::string& name, std::st
     errno = saved;
     fail("cannot rename " + tmp + " to " + final_path);
   }
+}
+
+}  // namespace
+
+void write_file_durably(const std::string& dir, const std::string& name, std::string_view content,
+                        bool sync_dir) {
+  write_file(dir, name, content, true);
   if (sync_dir) fsync_directory(dir);
+}
+
+void replace_file(const std::string& dir, const std::string& name, std::string_view content) {
+  write_file(dir, name, content, false);
 }
 
 void fsync_directory(const std::string& dir) {

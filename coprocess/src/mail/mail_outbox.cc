@@ -57,7 +57,7 @@ std::string Outbox::new_id() {
 void Outbox::load() {
   DIR* d = ::opendir(dir_.c_str());
   if (!d) throw std::system_error(errno, std::generic_category(), "cannot read outbox " + dir_);
-  std::set<std::string> metas, emls;
+  std::set<std::string> metas, emls, states;
   std::vector<std::string> junk;
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
@@ -68,6 +68,8 @@ void Outbox::load() {
       metas.insert(name.substr(0, name.size() - 5));
     } else if (ends_with(name, ".eml")) {
       emls.insert(name.substr(0, name.size() - 4));
+    } else if (ends_with(name, ".state")) {
+      states.insert(name.substr(0, name.size() - 6));
     }
   }
   ::closedir(d);
@@ -81,6 +83,19 @@ void Outbox::load() {
       msgpack::object_handle oh = msgpack::unpack(bytes.data(), bytes.size());
       MailRecord r = oh.get().as<MailRecord>();
       if (r.id != id) throw std::runtime_error("id does not match the file name");
+      if (states.count(id)) {
+        // The later state, unless a power cut left it empty or torn: then
+        // the record as accepted stands (at worst the mail goes out again).
+        try {
+          std::string sb = read_whole_file(dir_ + "/" + state_name(id));
+          msgpack::object_handle sh = msgpack::unpack(sb.data(), sb.size());
+          MailRecord later = sh.get().as<MailRecord>();
+          if (later.id == id) r = std::move(later);
+        } catch (const std::exception& ex) {
+          COPROC_LOG(warn, "mail", "id=" << id << " unreadable state file, using the record as "
+                                         "accepted: " << ex.what());
+        }
+      }
       if (r.state == "sending") r.state = "queued";
       if (!r.idempotency_key.empty()) keys_[{r.owner_uid, r.idempotency_key}] = r.id;
       records_[id] = std::move(r);
@@ -91,6 +106,9 @@ void Outbox::load() {
   }
   for (const std::string& id : emls) {
     if (!metas.count(id)) junk.push_back(eml_name(id));
+  }
+  for (const std::string& id : states) {
+    if (!metas.count(id) || !emls.count(id)) junk.push_back(state_name(id));
   }
   for (const std::string& name : junk) ::unlink((dir_ + "/" + name).c_str());
   if (!junk.empty()) fsync_directory(dir_);
@@ -137,9 +155,7 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
 }
 
 void Outbox::update(const MailRecord& record) {
-  if (record.state != "sending") {
-    write_file_durably(dir_, meta_name(record.id), pack_record(record), true);
-  }
+  if (record.state != "sending") replace_file(dir_, state_name(record.id), pack_record(record));
   std::lock_guard<std::mutex> lock(mutex_);
   records_[record.id] = record;
 }
@@ -219,6 +235,7 @@ std::size_t Outbox::remove_finished_before(std::int64_t cutoff_ms) {
     }
   }
   for (const std::string& id : victims) {
+    ::unlink((dir_ + "/" + state_name(id)).c_str());
     ::unlink((dir_ + "/" + meta_name(id)).c_str());
     ::unlink((dir_ + "/" + eml_name(id)).c_str());
   }

@@ -1,8 +1,12 @@
-// The durable outbox: one message file (<id>.eml) and one metadata file
-// (<id>.meta, MessagePack) per accepted mail under <state-dir>/outbox/.
-// A mail is accepted only once both files and the directory entry are on
-// disk. Idempotency keys are per owner uid and survive restarts because
-// they are part of the metadata. Thread-safe.
+// The durable outbox under <state-dir>/outbox/, per accepted mail:
+//   <id>.eml    the message, written and fsynced before mail.send answers
+//   <id>.meta   the record as accepted (MessagePack), idem
+//   <id>.state  the record's later states (attempts, sent, failed), replaced
+//               atomically but not fsynced: a process crash never loses it;
+//               a power cut may bring back an older state, which can only
+//               cause a resend (same Message-ID), never a lost mail.
+// Idempotency keys are per owner uid and survive restarts because they are
+// part of the record. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -39,8 +43,9 @@ class Outbox {
   /// key, releasing the reservation). Throws std::system_error on disk errors.
   void add(const MailRecord& record, const std::string& message);
 
-  /// Durably replaces the metadata of a known record. A record in state
-  /// "sending" is kept in memory only: after a crash it is "queued" again.
+  /// Records a new state of a known record (<id>.state, see above). A record
+  /// in state "sending" is kept in memory only: after a crash it is
+  /// "queued" again.
   void update(const MailRecord& record);
 
   std::optional<MailRecord> get(const std::string& id) const;
@@ -67,6 +72,7 @@ class Outbox {
   void load();
   std::string meta_name(const std::string& id) const { return id + ".meta"; }
   std::string eml_name(const std::string& id) const { return id + ".eml"; }
+  std::string state_name(const std::string& id) const { return id + ".state"; }
 
   const std::string dir_;
   mutable std::mutex mutex_;
