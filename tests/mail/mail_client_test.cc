@@ -176,6 +176,35 @@ TEST_F(MailClientTest, ListShowsTheCallersMailNewestFirst) {
   coproc_free(json);
 }
 
+TEST_F(MailClientTest, JsonBridgeSendsMailWithBinaryAttachmentsAndReadsItsStatus) {
+  char* json = nullptr;
+  ASSERT_EQ(coproc_call_json(client_, "mail.send",
+                             "{\"from\": \"app@example.org\", \"to\": [\"x@example.net\"],"
+                             " \"subject\": \"from JSON\", \"text\": \"hi\","
+                             " \"idempotency_key\": \"json-1\", \"attachments\": ["
+                             "{\"filename\": \"a.bin\", \"data\": {\"$base64\": \"AAEC/w==\"}},"
+                             "{\"filename\": \"b.txt\", \"data_base64\": \"aGVsbG8=\"}]}",
+                             &json),
+            COPROC_OK)
+      << coproc_errmsg(client_);
+  const std::string result = json;
+  coproc_free(json);
+  const std::size_t at = result.find("\"id\":\"");
+  ASSERT_NE(at, std::string::npos) << result;
+  const std::string id = result.substr(at + 6, 24);
+  const std::string status = final_status(id);
+  EXPECT_NE(status.find("\"state\":\"sent\""), std::string::npos) << status;
+  ASSERT_EQ(coproc_call_json(client_, "mail.list", "{\"state\": \"sent\"}", &json), COPROC_OK);
+  EXPECT_NE(std::string(json).find(id), std::string::npos);
+  coproc_free(json);
+  MimePart p = parse_mime(only_delivered_file());
+  ASSERT_EQ(p.children.size(), 3u);
+  EXPECT_EQ(p.children[1].decoded(), std::string("\0\1\2\xff", 4));
+  EXPECT_EQ(p.children[2].decoded(), "hello");
+  EXPECT_EQ(coproc_call_json(client_, "mail.send", "{\"from\": \"app@example.org\"}", &json),
+            COPROC_E_BAD_REQUEST);
+}
+
 TEST_F(MailClientTest, CoprocctlSendsBodyFromStdinWithAttachmentAndShowsStatus) {
   const std::string path = dir_.file("notes.txt");
   write_file(path, "attached\n");
