@@ -125,16 +125,20 @@ TEST_F(MailOutbox, TornStateFileFallsBackToTheRecordAsAccepted) {
 
 TEST_F(MailOutbox, LeftoversOfUnfinishedSubmissionsAreRemoved) {
   { Outbox box(dir()); }
-  test::write_file(dir() + "/aaaa.eml", "message without metadata");
-  test::write_file(dir() + "/bbbb.meta", "metadata without message");
-  test::write_file(dir() + "/.cccc.meta.tmp", "half written");
-  test::write_file(dir() + "/dddd.state", "state of nothing");
+  test::write_file(dir() + "/.cccc.mail.tmp", "half written, never acknowledged");
+  test::write_file(dir() + "/dddd.state", "state of a mail that does not exist");
   Outbox again(dir());
   EXPECT_TRUE(again.list(std::nullopt, std::nullopt, 100).empty());
-  EXPECT_EQ(test::read_file(dir() + "/aaaa.eml"), "");
-  EXPECT_EQ(test::read_file(dir() + "/bbbb.meta"), "");
-  EXPECT_EQ(test::read_file(dir() + "/.cccc.meta.tmp"), "");
+  EXPECT_EQ(test::read_file(dir() + "/.cccc.mail.tmp"), "");
   EXPECT_EQ(test::read_file(dir() + "/dddd.state"), "");
+}
+
+TEST_F(MailOutbox, DamagedMailFileIsLeftInPlaceAndNotDelivered) {
+  { Outbox box(dir()); }
+  test::write_file(dir() + "/eeee.mail", std::string("\0\0\0\5abc", 7));
+  Outbox again(dir());
+  EXPECT_TRUE(again.unfinished().empty());
+  EXPECT_EQ(test::read_file(dir() + "/eeee.mail").size(), 7u);
 }
 
 TEST_F(MailOutbox, ListFiltersByOwnerAndStateNewestFirst) {

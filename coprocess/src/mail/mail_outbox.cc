@@ -1,6 +1,7 @@
 #include "mail_outbox.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,41 @@ namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::size_t header_length(const std::string& content) {
+  auto b = [&](int i) { return static_cast<std::size_t>(static_cast<unsigned char>(content[i])); };
+  return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+}
+
+// The record at the start of an <id>.mail file, without reading the message.
+MailRecord read_header(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
+  std::string buf(4, '\0');
+  auto read_exact = [&](char* p, std::size_t n, off_t at) {
+    std::size_t done = 0;
+    while (done < n) {
+      ssize_t k = ::pread(fd, p + done, n - done, at + static_cast<off_t>(done));
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0) {
+        ::close(fd);
+        throw std::runtime_error(path + " is truncated");
+      }
+      done += static_cast<std::size_t>(k);
+    }
+  };
+  read_exact(buf.data(), 4, 0);
+  const std::size_t n = header_length(buf);
+  if (n > (16u << 20)) {
+    ::close(fd);
+    throw std::runtime_error(path + " has an implausible header length");
+  }
+  std::string header(n, '\0');
+  read_exact(header.data(), n, 4);
+  ::close(fd);
+  msgpack::object_handle oh = msgpack::unpack(header.data(), header.size());
+  return oh.get().as<MailRecord>();
 }
 
 std::string pack_record(const MailRecord& r) {
@@ -57,31 +93,23 @@ std::string Outbox::new_id() {
 void Outbox::load() {
   DIR* d = ::opendir(dir_.c_str());
   if (!d) throw std::system_error(errno, std::generic_category(), "cannot read outbox " + dir_);
-  std::set<std::string> metas, emls, states;
+  std::set<std::string> mails, states;
   std::vector<std::string> junk;
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
     if (name[0] == '.' && ends_with(name, ".tmp")) {
-      junk.push_back(name);
-    } else if (ends_with(name, ".meta")) {
-      metas.insert(name.substr(0, name.size() - 5));
-    } else if (ends_with(name, ".eml")) {
-      emls.insert(name.substr(0, name.size() - 4));
+      junk.push_back(name);  // a write that never completed: never acknowledged
+    } else if (ends_with(name, ".mail")) {
+      mails.insert(name.substr(0, name.size() - 5));
     } else if (ends_with(name, ".state")) {
       states.insert(name.substr(0, name.size() - 6));
     }
   }
   ::closedir(d);
-  for (const std::string& id : metas) {
-    if (!emls.count(id)) {
-      junk.push_back(meta_name(id));  // submission never completed: never acknowledged
-      continue;
-    }
+  for (const std::string& id : mails) {
     try {
-      std::string bytes = read_whole_file(dir_ + "/" + meta_name(id));
-      msgpack::object_handle oh = msgpack::unpack(bytes.data(), bytes.size());
-      MailRecord r = oh.get().as<MailRecord>();
+      MailRecord r = read_header(dir_ + "/" + mail_name(id));
       if (r.id != id) throw std::runtime_error("id does not match the file name");
       if (states.count(id)) {
         // The later state, unless a power cut left it empty or torn: then
@@ -101,14 +129,11 @@ void Outbox::load() {
       records_[id] = std::move(r);
     } catch (const std::exception& ex) {
       // Kept on disk for a person to look at; not delivered blindly.
-      COPROC_LOG(error, "mail", "id=" << id << " unreadable metadata, left in place: " << ex.what());
+      COPROC_LOG(error, "mail", "id=" << id << " unreadable outbox file, left in place: " << ex.what());
     }
   }
-  for (const std::string& id : emls) {
-    if (!metas.count(id)) junk.push_back(eml_name(id));
-  }
   for (const std::string& id : states) {
-    if (!metas.count(id) || !emls.count(id)) junk.push_back(state_name(id));
+    if (!mails.count(id)) junk.push_back(state_name(id));
   }
   for (const std::string& name : junk) ::unlink((dir_ + "/" + name).c_str());
   if (!junk.empty()) fsync_directory(dir_);
@@ -141,8 +166,17 @@ void Outbox::release(std::uint32_t uid, const std::string& key) {
 }
 
 void Outbox::add(const MailRecord& record, const std::string& message) {
-  write_file_durably(dir_, eml_name(record.id), message, false);
-  write_file_durably(dir_, meta_name(record.id), pack_record(record), true);
+  const std::string header = pack_record(record);
+  std::string content;
+  content.reserve(4 + header.size() + message.size());
+  const auto n = static_cast<std::uint32_t>(header.size());
+  content += static_cast<char>(n >> 24);
+  content += static_cast<char>((n >> 16) & 0xff);
+  content += static_cast<char>((n >> 8) & 0xff);
+  content += static_cast<char>(n & 0xff);
+  content += header;
+  content += message;
+  write_file_durably(dir_, mail_name(record.id), content, true);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     records_[record.id] = record;
@@ -177,7 +211,11 @@ std::optional<MailRecord> Outbox::claim(const std::string& id) {
 }
 
 std::string Outbox::read_message(const std::string& id) const {
-  return read_whole_file(dir_ + "/" + eml_name(id));
+  std::string content = read_whole_file(dir_ + "/" + mail_name(id));
+  if (content.size() < 4) throw std::runtime_error("outbox file of " + id + " is truncated");
+  const std::size_t n = header_length(content);
+  if (4 + n > content.size()) throw std::runtime_error("outbox file of " + id + " is truncated");
+  return content.substr(4 + n);
 }
 
 std::vector<MailRecord> Outbox::list(std::optional<std::uint32_t> owner,
@@ -236,8 +274,7 @@ std::size_t Outbox::remove_finished_before(std::int64_t cutoff_ms) {
   }
   for (const std::string& id : victims) {
     ::unlink((dir_ + "/" + state_name(id)).c_str());
-    ::unlink((dir_ + "/" + meta_name(id)).c_str());
-    ::unlink((dir_ + "/" + eml_name(id)).c_str());
+    ::unlink((dir_ + "/" + mail_name(id)).c_str());
   }
   if (!victims.empty()) fsync_directory(dir_);
   return victims.size();

@@ -1,6 +1,8 @@
 // The durable outbox under <state-dir>/outbox/, per accepted mail:
-//   <id>.eml    the message, written and fsynced before mail.send answers
-//   <id>.meta   the record as accepted (MessagePack), idem
+//   <id>.mail   the record as accepted (4-byte big-endian length, then the
+//               MessagePack record) followed by the message; written through
+//               a temp file, fsynced, renamed, directory fsynced — all before
+//               mail.send answers
 //   <id>.state  the record's later states (attempts, sent, failed), replaced
 //               atomically but not fsynced: a process crash never loses it;
 //               a power cut may bring back an older state, which can only
@@ -26,8 +28,8 @@ namespace coproc::mail {
 class Outbox {
  public:
   /// Creates `dir` (0700) if needed and loads what is in it. Removes the
-  /// leftovers of submissions that never completed (a message without
-  /// metadata, metadata without a message, temp files). Throws
+  /// leftovers of submissions that never completed (temp files) and state
+  /// files of mails that no longer exist. Throws
   /// std::system_error / std::runtime_error when the directory is unusable.
   explicit Outbox(std::string dir);
 
@@ -39,7 +41,7 @@ class Outbox {
   std::optional<MailRecord> reserve(std::uint32_t uid, const std::string& key);
   void release(std::uint32_t uid, const std::string& key);
 
-  /// Writes message and metadata durably and registers the record (and its
+  /// Writes record and message durably (one file) and registers the record (and its
   /// key, releasing the reservation). Throws std::system_error on disk errors.
   void add(const MailRecord& record, const std::string& message);
 
@@ -70,8 +72,7 @@ class Outbox {
 
  private:
   void load();
-  std::string meta_name(const std::string& id) const { return id + ".meta"; }
-  std::string eml_name(const std::string& id) const { return id + ".eml"; }
+  std::string mail_name(const std::string& id) const { return id + ".mail"; }
   std::string state_name(const std::string& id) const { return id + ".state"; }
 
   const std::string dir_;
