@@ -1,6 +1,14 @@
 # All dependencies come from Debian packages (scripts/install-deps).
 find_package(Threads REQUIRED)
 
+if(WIN32)
+  # mingw-w64 cross build: the header-only Asio and msgpack-c come from the
+  # build machine's Debian packages, linked into a private include dir —
+  # never -I/usr/include, which would mix glibc headers into a Windows build.
+  include(${CMAKE_CURRENT_LIST_DIR}/Dependencies-win32.cmake)
+  return()
+endif()
+
 # Asio ships no CMake or pkg-config file (PITFALLS.md).
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(coproc_asio INTERFACE)

@@ -17,10 +17,14 @@
 
 #include <asio.hpp>
 
+#include "local_io.h"
 #include "pending_call.h"
 #include "stream_decoder.h"
 
 namespace coproc {
+
+/// Limits on what the co-process may send back.
+rpc::DecodeLimits client_decode_limits();
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -61,11 +65,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void flush_when_writable();
   /// Writes queued requests; false when the socket failed. Needs mu_.
   bool flush_locked();
+  /// Ends the stream so a blocked reader wakes up (platform code).
+  void stop_io();
   /// Marks the connection dead and completes every pending call. Needs mu_
   /// NOT held.
   void fail_all(PendingCall::Outcome outcome, const std::string& message);
 
-  asio::local::stream_protocol::socket socket_;  // used for write readiness only
+  net::ConnectionIo socket_;  // POSIX: write readiness only; Windows: stop event
   const int fd_;
   rpc::StreamDecoder decoder_;  // touched only by the thread holding the reader role
 

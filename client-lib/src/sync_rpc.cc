@@ -1,9 +1,5 @@
 #include "sync_rpc.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 
@@ -94,18 +90,15 @@ CallResult sync_call(int fd, rpc::MsgId msgid, std::string_view method, const rp
       r.result = pack_object(resp->result);
       return r;
     }
-    if (!net::wait_ready(fd, POLLIN, deadline)) {
-      return make_error(COPROC_E_TIMEOUT, what + ": no answer before the deadline");
-    }
     auto buf = decoder.prepare();
-    ssize_t n;
-    do {
-      n = ::recv(fd, buf.data, buf.size, MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
+    int read_err = 0;
+    const ssize_t n = net::recv_some(fd, buf.data, buf.size, deadline, &read_err);
     if (n == 0) return make_error(COPROC_E_CONNECTION_LOST, what + ": peer closed the connection");
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) continue;
-      return make_error(COPROC_E_CONNECTION_LOST, what + ": " + std::strerror(errno));
+      if (read_err == ETIMEDOUT) {
+        return make_error(COPROC_E_TIMEOUT, what + ": no answer before the deadline");
+      }
+      return make_error(COPROC_E_CONNECTION_LOST, what + ": " + std::strerror(read_err));
     }
     decoder.commit(static_cast<std::size_t>(n));
   }

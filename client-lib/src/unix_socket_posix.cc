@@ -29,6 +29,24 @@ bool wait_ready(int fd, short events, Clock::time_point deadline) {
   }
 }
 
+ssize_t recv_some(int fd, char* buffer, std::size_t len, Clock::time_point deadline, int* err) {
+  for (;;) {
+    if (!wait_ready(fd, POLLIN, deadline)) {
+      *err = ETIMEDOUT;
+      return -1;
+    }
+    ssize_t n;
+    do {
+      n = ::recv(fd, buffer, len, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) return n;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      *err = errno;
+      return -1;
+    }
+  }
+}
+
 int connect_unix(const std::string& path, int* err) {
   sockaddr_un addr;
   std::memset(&addr, 0, sizeof addr);

@@ -29,6 +29,11 @@ ssize_t send_some(int fd, const char* data, std::size_t size, const int* fds, st
 /// Returns 0 or an errno value (ETIMEDOUT when the deadline passed).
 int send_all(int fd, std::string_view bytes, const std::vector<int>& fds, Clock::time_point deadline);
 
+/// Reads up to `len` bytes, waiting until `deadline`. Returns the byte
+/// count, 0 at end of stream, or -1 with an errno value in `*err`
+/// (ETIMEDOUT when the deadline passed).
+ssize_t recv_some(int fd, char* buffer, std::size_t len, Clock::time_point deadline, int* err);
+
 /// Waits until `fd` is ready for `events` (POLLIN/POLLOUT) or the deadline.
 /// True when ready (or in error: the next read/write reports it).
 bool wait_ready(int fd, short events, Clock::time_point deadline);

@@ -13,16 +13,14 @@
 
 #include <asio.hpp>
 
+#include "client_endpoint.h"
 #include "component.h"
 #include "debug_methods.h"
 #include "config.h"
 #include "dispatcher.h"
-#include "endpoint.h"
-#include "instance_lock.h"
 #include "log.h"
 #include "notify.h"
 #include "paths.h"
-#include "process_limits.h"
 #include "rpc_server.h"
 #include "server_stats.h"
 #include "sys_methods.h"
@@ -109,7 +107,6 @@ std::int64_t generation_from_env() {
 int run_coprocess(int argc, char** argv) {
   Options options;
   if (int rc = parse_options(argc, argv, &options); rc >= 0) return rc;
-  ::signal(SIGPIPE, SIG_IGN);
 
   Config config;
   try {
@@ -128,44 +125,8 @@ int run_coprocess(int argc, char** argv) {
   set_log_level(level);
 
   const Paths& paths = options.paths;
-  try {
-    ensure_directory(paths.runtime_dir, 0755);
-    ensure_directory(paths.state_dir, 0750);
-  } catch (const std::exception& e) {
-    COPROC_LOG(error, "main", e.what());
-    return 1;
-  }
-
-  std::string error;
-  if (!check_private_directory(paths.runtime_dir, &error)) {
-    COPROC_LOG(error, "main", "cannot start: unsafe runtime dir: " << error);
-    return 1;
-  }
-  const long max_files = raise_open_files_limit();
-
-  // A handed-over socket (from coproc-service or systemd) or our own.
-  int listen_fd = inherited_listen_fd();
-  const bool own_socket = listen_fd < 0;
-  InstanceLock lock;
-  if (!lock.try_acquire(paths.coprocess_lock(), &error)) {
-    COPROC_LOG(error, "main", "cannot start: " << error);
-    if (listen_fd >= 0) ::close(listen_fd);
-    return 1;
-  }
-  lock.write_pid();
-  if (own_socket) {
-    unsigned mode = 0;
-    if (!parse_mode(config.str("server.socket_mode"), &mode)) {
-      COPROC_LOG(error, "main", "server.socket_mode must be an octal mode such as 0666");
-      return 2;
-    }
-    listen_fd = listen_unix(paths.client_socket(), mode, config.str("server.allowed_group"),
-                            SOMAXCONN, &error);
-    if (listen_fd < 0) {
-      COPROC_LOG(error, "main", "cannot start: " << error);
-      return 1;
-    }
-  }
+  ClientEndpoint endpoint;
+  if (int rc = endpoint.open(paths, config); rc >= 0) return rc;
 
   ServerStats stats;
   Dispatcher dispatcher;
@@ -180,14 +141,14 @@ int run_coprocess(int argc, char** argv) {
     components = make_components(ComponentEnv{config, paths, dispatcher});
   } catch (const std::exception& e) {
     COPROC_LOG(error, "main", "cannot start: " << e.what());
-    if (own_socket) ::unlink(paths.client_socket().c_str());
+    endpoint.remove();
     return 1;
   }
 
   asio::io_context io;
   RpcServer server(io, dispatcher, workers, ServerSettings::from_config(config), stats);
   register_usage_section(dispatcher, server);
-  server.listen(listen_fd);
+  endpoint.serve(server);
   for (auto& c : components) c->start();
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
@@ -202,9 +163,7 @@ int run_coprocess(int argc, char** argv) {
 
   COPROC_LOG(info, "main", "coprocess " << COPROC_VERSION << " pid=" << ::getpid()
                                         << " generation=" << identity.generation << " listening on "
-                                        << paths.client_socket()
-                                        << (own_socket ? "" : " (socket handed over)")
-                                        << " max_open_files=" << max_files);
+                                        << endpoint.description());
   for (const auto& [name, value] : config.changed_options()) {
     COPROC_LOG(info, "config", name << " = " << value);
   }
@@ -218,7 +177,7 @@ int run_coprocess(int argc, char** argv) {
 
   for (auto& c : components) c->stop();
   workers.stop();
-  if (own_socket) ::unlink(paths.client_socket().c_str());
+  endpoint.remove();
   COPROC_LOG(info, "main", "stopped");
   return 0;
 }

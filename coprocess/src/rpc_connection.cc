@@ -15,6 +15,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr int kMessagesPerTurn = 32;
+
 std::int64_t ms_since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count() / 1000;
 }
@@ -98,55 +100,19 @@ bool RpcConnection::may_decode() const {
          output_bytes_ < s.max_output_bytes;
 }
 
-void RpcConnection::wait_readable() {
-  if (waiting_readable_ || !may_decode()) return;
-  waiting_readable_ = true;
-  socket_.async_wait(Socket::wait_read,
-                     asio::bind_executor(strand_, [self = shared_from_this()](const std::error_code& ec) {
-                       self->waiting_readable_ = false;
-                       self->on_readable(ec);
-                     }));
-}
-
-void RpcConnection::on_readable(const std::error_code& ec) {
-  if (closed_) return;
-  if (ec) {
-    close_on_strand(ec == asio::error::operation_aborted ? "closed" : "read error");
-    return;
-  }
-  if (!may_decode()) return;  // resumes from finish_call
-  auto buffer = decoder_.prepare();
-  std::vector<int> fds;
-  const ssize_t n = receive_with_fds(socket_.native_handle(), buffer.data, buffer.size, &fds);
-  if (n < 0) {
-    close_fds(&fds);
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      wait_readable();
+void RpcConnection::process_input() {
+  if (turn_yielded_) return;  // the queued continuation will do it
+  int budget = kMessagesPerTurn;
+  while (may_decode()) {
+    if (budget-- == 0) {
+      turn_yielded_ = true;
+      asio::post(strand_, [self = shared_from_this()] {
+        self->turn_yielded_ = false;
+        self->process_input();
+        self->wait_readable();
+      });
       return;
     }
-    close_on_strand(errno == ECONNRESET ? "reset by peer" : std::strerror(errno));
-    return;
-  }
-  if (n == 0) {
-    close_fds(&fds);
-    close_on_strand("peer closed");
-    return;
-  }
-  decoder_.commit(static_cast<std::size_t>(n));
-  received_bytes_ += static_cast<std::uint64_t>(n);
-  // The kernel delivers passed descriptors with the read that ends inside
-  // the sendmsg() that carried them: tag them with that read's last byte.
-  for (int fd : fds) passed_fds_.emplace_back(received_bytes_ - 1, fd);
-  if (passed_fds_.size() > kMaxFdsPerRead * 4) {
-    close_on_strand("too many passed file descriptors not claimed by a request");
-    return;
-  }
-  process_input();
-  wait_readable();
-}
-
-void RpcConnection::process_input() {
-  while (may_decode()) {
     msgpack::object_handle handle;
     const auto status = decoder_.next(handle);
     if (status == rpc::StreamDecoder::Status::need_more) return;
@@ -350,9 +316,7 @@ void RpcConnection::close_on_strand(const char* reason) {
   closed_ = true;
   cancel_->store(true);
   timer_.cancel();
-  std::error_code ignored;
-  socket_.shutdown(Socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  close_stream();
   for (auto& [offset, fd] : passed_fds_) ::close(fd);
   passed_fds_.clear();
   COPROC_LOG(debug, server_.settings().component, tag() << " closed: " << reason);

@@ -2,6 +2,10 @@
 // dispatcher, writes responses in completion order. All state is touched
 // only on the connection's strand.
 //
+// Fairness: one turn decodes at most kMessagesPerTurn requests, then the
+// connection queues its continuation behind the other connections' work, so
+// a client pipelining thousands of calls cannot monopolise an io thread.
+//
 // Backpressure: while the connection has max_in_flight_per_connection calls
 // running, or more than max_output_bytes of unsent responses, it neither
 // decodes buffered requests nor reads from the socket, so a client that
@@ -19,6 +23,7 @@
 #include <asio.hpp>
 
 #include "call_context.h"
+#include "local_transport.h"
 #include "peer_credentials.h"
 #include "rpc_message.h"
 #include "stream_decoder.h"
@@ -29,7 +34,7 @@ class RpcServer;
 
 class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
  public:
-  using Socket = asio::local::stream_protocol::socket;
+  using Socket = LocalStream;
 
   RpcConnection(RpcServer& server, Socket socket, std::uint64_t id, PeerCredentials peer);
   ~RpcConnection();
@@ -47,8 +52,11 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   const PeerCredentials& peer() const { return peer_; }
 
  private:
+  // Reading is platform code (rpc_connection_posix.cc: readiness + recvmsg
+  // with SCM_RIGHTS; rpc_connection_win32.cc: overlapped pipe reads).
   void wait_readable();
-  void on_readable(const std::error_code& ec);
+  void on_readable(const std::error_code& ec, std::size_t bytes_read);
+  void close_stream();
   void process_input();
   void handle_message(rpc::Message message, std::uint64_t message_end);
   void handle_request(rpc::Request request, std::vector<int> fds);
@@ -74,11 +82,14 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   std::uint64_t received_bytes_ = 0;                    // stream offset after the last read
   std::deque<std::pair<std::uint64_t, int>> passed_fds_;  // (offset of the read's last byte, fd)
 
+  std::vector<char> read_buffer_;  // Windows: target of the pending pipe read
+
   std::deque<std::string> output_;
   std::vector<std::string> writing_;  // buffers of the write in progress
   std::size_t output_bytes_ = 0;
   std::size_t in_flight_ = 0;
   bool waiting_readable_ = false;
+  bool turn_yielded_ = false;  // a process_input() continuation is queued
   bool greeted_ = false;   // a complete request arrived
   bool draining_ = false;
   bool closed_ = false;

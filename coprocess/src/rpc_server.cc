@@ -1,11 +1,6 @@
 #include "rpc_server.h"
 
-#include <grp.h>
-#include <pwd.h>
-#include <unistd.h>
-
 #include "log.h"
-#include "peer_credentials.h"
 #include "rpc_connection.h"
 
 namespace coproc {
@@ -44,39 +39,13 @@ RpcServer::RpcServer(asio::io_context& io, const Dispatcher& dispatcher, WorkerP
       acceptor_(io),
       drain_timer_(io),
       accept_retry_timer_(io) {
-  if (!settings_.admin_group.empty()) {
-    if (struct group* gr = ::getgrnam(settings_.admin_group.c_str())) {
-      admin_gid_ = gr->gr_gid;
-    } else {
-      COPROC_LOG(warn, settings_.component,
-                 "admin group '" << settings_.admin_group << "' does not exist; only root is admin");
-    }
-  }
+  resolve_admin_group();
 }
 
 RpcServer::~RpcServer() = default;
 
-bool RpcServer::is_admin(std::uint32_t uid, std::uint32_t gid) const {
-  if (uid == 0) return true;
-  if (admin_gid_ == static_cast<std::uint32_t>(-1)) return false;
-  if (gid == admin_gid_) return true;
-  // Supplementary groups of the user, as the group database says.
-  struct passwd* pw = ::getpwuid(uid);
-  if (!pw) return false;
-  int count = 64;
-  std::vector<gid_t> groups(static_cast<std::size_t>(count));
-  if (::getgrouplist(pw->pw_name, gid, groups.data(), &count) < 0) {
-    groups.resize(static_cast<std::size_t>(count));
-    if (::getgrouplist(pw->pw_name, gid, groups.data(), &count) < 0) return false;
-  }
-  for (int i = 0; i < count; ++i) {
-    if (groups[static_cast<std::size_t>(i)] == admin_gid_) return true;
-  }
-  return false;
-}
-
-void RpcServer::listen(int listening_fd) {
-  acceptor_.assign(asio::local::stream_protocol(), listening_fd);
+void RpcServer::listen(ListenTarget target) {
+  acceptor_.open(std::move(target));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     accepting_ = true;
@@ -86,12 +55,13 @@ void RpcServer::listen(int listening_fd) {
 
 void RpcServer::accept_next() {
   acceptor_.async_accept(
-      [this](const std::error_code& ec, asio::local::stream_protocol::socket socket) {
-        on_accept(ec, std::move(socket));
+      [this](const std::error_code& ec, LocalStream socket, const PeerCredentials& peer) {
+        on_accept(ec, std::move(socket), peer);
       });
 }
 
-void RpcServer::on_accept(const std::error_code& ec, asio::local::stream_protocol::socket socket) {
+void RpcServer::on_accept(const std::error_code& ec, LocalStream socket,
+                          const PeerCredentials& peer) {
   if (ec == asio::error::operation_aborted) return;  // stop_accepting()
   if (ec) {
     // EMFILE and friends: log, pause briefly, keep serving the others.
@@ -102,8 +72,6 @@ void RpcServer::on_accept(const std::error_code& ec, asio::local::stream_protoco
     });
     return;
   }
-  PeerCredentials peer;
-  read_peer_credentials(socket.native_handle(), &peer);
   std::string refusal;
   std::shared_ptr<RpcConnection> connection;
   {
@@ -139,8 +107,7 @@ void RpcServer::stop_accepting() {
       std::lock_guard<std::mutex> lock(mutex_);
       accepting_ = false;
     }
-    std::error_code ignored;
-    acceptor_.close(ignored);
+    acceptor_.close();
   });
 }
 

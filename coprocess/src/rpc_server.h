@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "dispatcher.h"
+#include "local_transport.h"
 #include "server_stats.h"
 #include "stream_decoder.h"
 #include "worker_pool.h"
@@ -31,7 +32,7 @@ struct ServerSettings {
   std::size_t max_connections_per_uid = 1024;
   std::size_t max_in_flight_per_connection = 64;
   std::size_t max_in_flight_per_uid = 1024;
-  std::size_t max_output_bytes = 8u << 20;
+  std::size_t max_output_bytes = 1u << 20;
   std::chrono::milliseconds handshake_timeout{10000};  // 0 = none
   std::chrono::milliseconds idle_timeout{0};           // 0 = none
   std::string admin_group;                             // besides uid 0
@@ -49,9 +50,9 @@ class RpcServer {
   RpcServer(const RpcServer&) = delete;
   RpcServer& operator=(const RpcServer&) = delete;
 
-  /// Starts accepting on an already listening Unix stream socket; takes
-  /// ownership of the fd.
-  void listen(int listening_fd);
+  /// Starts accepting on `target`: an already listening Unix stream socket
+  /// (the server takes ownership of the fd) or, on Windows, a named pipe.
+  void listen(ListenTarget target);
   /// Stops accepting; the listening socket is closed. Thread-safe.
   void stop_accepting();
   /// Stops reading new requests everywhere, waits until in-flight calls are
@@ -80,7 +81,8 @@ class RpcServer {
 
  private:
   void accept_next();
-  void on_accept(const std::error_code& ec, asio::local::stream_protocol::socket socket);
+  void on_accept(const std::error_code& ec, LocalStream socket, const PeerCredentials& peer);
+  void resolve_admin_group();  // platform file: rpc_server_posix.cc / _win32.cc
   void poll_drained(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
 
   asio::io_context& io_;
@@ -88,7 +90,7 @@ class RpcServer {
   WorkerPool& workers_;
   ServerSettings settings_;
   ServerStats& stats_;
-  asio::local::stream_protocol::acceptor acceptor_;
+  LocalAcceptor acceptor_;
   asio::steady_timer drain_timer_;
   asio::steady_timer accept_retry_timer_;
   std::atomic<std::uint64_t> request_ids_{0};

@@ -17,6 +17,9 @@ constexpr std::size_t kMaxFdsPerRead = 16;
 /// byte count, 0 at end of stream, or -1 with errno set.
 ssize_t receive_with_fds(int fd, char* buffer, std::size_t len, std::vector<int>* fds);
 
+/// True where connections can carry descriptors (the fd_passing capability).
+bool passes_descriptors();
+
 /// Closes every descriptor in `fds` and clears it.
 void close_fds(std::vector<int>* fds);
 

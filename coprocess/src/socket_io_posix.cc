@@ -33,6 +33,8 @@ ssize_t receive_with_fds(int fd, char* buffer, std::size_t len, std::vector<int>
   return n;
 }
 
+bool passes_descriptors() { return true; }
+
 void close_fds(std::vector<int>* fds) {
   for (int fd : *fds) {
     if (fd >= 0) ::close(fd);

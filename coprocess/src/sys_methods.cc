@@ -8,6 +8,7 @@
 
 #include "methods.h"
 #include "rpc_error.h"
+#include "socket_io.h"
 
 namespace coproc {
 namespace {
@@ -51,7 +52,7 @@ void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity
                    HelloResult r{rpc::kProtocolLevel, identity.server,       identity.version,
                                  ::getpid(),          identity.generation,  dispatcher.families(),
                                  dispatcher.method_names()};
-                   r.capabilities.push_back("fd_passing");
+                   if (passes_descriptors()) r.capabilities.push_back("fd_passing");
                    return rpc::pack_value(r);
                  });
 

@@ -1,0 +1,71 @@
+# client-lib on Windows (mingw-w64): the same C++ core over named pipes,
+# libcoproc.dll with the core C ABI, coprocctl.exe. Statically linked
+# (toolchain-mingw64.cmake), so the DLL imports only system DLLs.
+#
+# Not in the Windows build yet: the mail and HTTP conveniences
+# (c_api_mail.cc, c_api_http.cc, coprocctl mail/http) — they pass file
+# descriptors, which pipes cannot carry, and the Windows co-process has no
+# mail or HTTP component yet (docs/windows.md).
+
+configure_file(include/coproc/version.h.in
+               ${CMAKE_CURRENT_BINARY_DIR}/include/coproc/version.h @ONLY)
+
+set(COPROC_WIN32_CORE_SOURCES
+  src/client.cc
+  src/connection.cc
+  src/connection_win32.cc
+  src/connector.cc
+  src/endpoint_win32.cc
+  src/json_bridge.cc
+  src/pipe_io_win32.cc
+  src/status.cc
+  src/sync_rpc.cc
+)
+
+add_library(coproc_core_objs OBJECT ${COPROC_WIN32_CORE_SOURCES})
+target_include_directories(coproc_core_objs
+  PUBLIC include ${CMAKE_CURRENT_BINARY_DIR}/include
+  PRIVATE src)
+target_link_libraries(coproc_core_objs PUBLIC protocol coproc_asio coproc_msgpack)
+target_compile_definitions(coproc_core_objs PUBLIC COPROC_BUILDING)
+coproc_warnings(coproc_core_objs)
+
+add_library(coproc_client STATIC $<TARGET_OBJECTS:coproc_core_objs>)
+target_include_directories(coproc_client
+  PUBLIC include ${CMAKE_CURRENT_BINARY_DIR}/include src)
+target_link_libraries(coproc_client PUBLIC protocol coproc_asio coproc_msgpack)
+
+add_library(coproc_capi_objs OBJECT src/c_api.cc)
+target_include_directories(coproc_capi_objs
+  PUBLIC include ${CMAKE_CURRENT_BINARY_DIR}/include
+  PRIVATE src)
+target_link_libraries(coproc_capi_objs PUBLIC protocol coproc_asio coproc_msgpack)
+target_compile_definitions(coproc_capi_objs PUBLIC COPROC_BUILDING)
+coproc_warnings(coproc_capi_objs)
+
+# libcoproc.dll (+ import library libcoproc.dll.a). COPROC_API is
+# __declspec(dllexport) while building, so only coproc_* are exported.
+add_library(coproc SHARED $<TARGET_OBJECTS:coproc_capi_objs> $<TARGET_OBJECTS:coproc_core_objs>)
+target_link_libraries(coproc PRIVATE protocol coproc_asio coproc_msgpack)
+target_include_directories(coproc PUBLIC
+  $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+  $<BUILD_INTERFACE:${CMAKE_CURRENT_BINARY_DIR}/include>
+  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+target_link_options(coproc PRIVATE -Wl,--no-undefined)
+set_target_properties(coproc PROPERTIES OUTPUT_NAME coproc PREFIX "lib")
+
+file(GLOB COPROCCTL_WIN32_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/coprocctl/*.cc)
+list(FILTER COPROCCTL_WIN32_SOURCES EXCLUDE REGEX "/cmd_(mail|http)\\.cc$")
+add_executable(coprocctl ${COPROCCTL_WIN32_SOURCES} $<TARGET_OBJECTS:coproc_capi_objs>)
+target_include_directories(coprocctl PRIVATE src src/coprocctl)
+target_link_libraries(coprocctl PRIVATE coproc_client)
+target_compile_definitions(coprocctl PRIVATE COPROC_STATIC)  # C ABI linked in, not imported
+coproc_warnings(coprocctl)
+
+install(TARGETS coproc coprocctl
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(DIRECTORY include/coproc DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "coproc.h" PATTERN "client.hpp" PATTERN "export.h")
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/include/coproc/version.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/coproc)

@@ -1,0 +1,115 @@
+// Connection over a Unix socket: non-blocking sendmsg() from the calling
+// thread (SCM_RIGHTS with the first bytes), the I/O thread finishing writes
+// the socket buffer could not take, and poll()+recv() for the leader.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "connection.h"
+#include "status.h"
+#include "unix_socket_posix.h"
+
+namespace coproc {
+
+Connection::Connection(asio::io_context& io, int fd)
+    : socket_(io), fd_(fd), decoder_(client_decode_limits(), 64 * 1024) {
+  socket_.assign(asio::local::stream_protocol(), fd);
+  socket_.non_blocking(true);
+}
+
+Connection::~Connection() {
+  asio::error_code ignored;
+  socket_.close(ignored);
+}
+
+bool Connection::submit(const std::shared_ptr<PendingCall>& call) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (dead_) return false;
+  pending_.emplace(call->msgid(), call);
+  queue_.push_back(call);
+  if (queue_.size() > 1) return true;  // the flusher will get to it
+  head_offset_ = 0;
+  if (flush_locked()) return true;
+  const int err = errno;
+  lock.unlock();
+  fail_all(PendingCall::Outcome::connection_lost,
+           std::string("writing to the co-process failed: ") + std::strerror(err));
+  return true;
+}
+
+bool Connection::flush_locked() {
+  while (!queue_.empty()) {
+    const auto& call = queue_.front();
+    const std::string& bytes = call->request();
+    const bool first = head_offset_ == 0;
+    const ssize_t n = net::send_some(fd_, bytes.data() + head_offset_, bytes.size() - head_offset_,
+                                     first ? call->fds().data() : nullptr,
+                                     first ? call->fds().size() : 0);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (!flush_scheduled_) {
+          flush_scheduled_ = true;
+          auto self = shared_from_this();
+          asio::post(socket_.get_executor(), [self] { self->flush_when_writable(); });
+        }
+        return true;
+      }
+      return false;
+    }
+    if (n > 0) call->written = true;
+    head_offset_ += static_cast<std::size_t>(n);
+    if (head_offset_ == bytes.size()) {
+      queue_.pop_front();
+      head_offset_ = 0;
+    }
+  }
+  return true;
+}
+
+void Connection::flush_when_writable() {
+  auto self = shared_from_this();
+  socket_.async_wait(asio::socket_base::wait_write, [self](const asio::error_code& ec) {
+    std::unique_lock<std::mutex> lock(self->mu_);
+    self->flush_scheduled_ = false;
+    if (ec || self->dead_) return;
+    if (self->flush_locked()) return;
+    const int err = errno;
+    lock.unlock();
+    self->fail_all(PendingCall::Outcome::connection_lost,
+                   std::string("writing to the co-process failed: ") + std::strerror(err));
+  });
+}
+
+void Connection::lead(const std::shared_ptr<PendingCall>& call,
+                      std::chrono::steady_clock::time_point deadline) {
+  // Wait first, then read: an answer is rarely there already, and this
+  // saves a recv() that would only say EAGAIN.
+  while (!call->done()) {
+    if (!net::wait_ready(fd_, POLLIN, deadline)) return;  // deadline
+    auto buf = decoder_.prepare();
+    ssize_t n;
+    do {
+      n = ::recv(fd_, buf.data, buf.size, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+      decoder_.commit(static_cast<std::size_t>(n));
+      if (!dispatch_buffered()) return;
+      continue;
+    }
+    if (n == 0) {
+      fail_all(PendingCall::Outcome::connection_lost, "the co-process closed the connection");
+      return;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      fail_all(PendingCall::Outcome::connection_lost,
+               std::string("reading from the co-process failed: ") + std::strerror(errno));
+      return;
+    }
+  }
+}
+
+void Connection::stop_io() { ::shutdown(fd_, SHUT_RDWR); }
+
+}  // namespace coproc

@@ -1,0 +1,83 @@
+// POSIX: a private runtime dir, flock() on coproc.lock, then the Unix socket
+// coproc.sock — bound here, or handed over by coproc-service / systemd
+// (LISTEN_FDS).
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client_endpoint.h"
+#include "endpoint.h"
+#include "instance_lock.h"
+#include "log.h"
+#include "process_limits.h"
+#include "rpc_server.h"
+
+namespace coproc {
+
+struct ClientEndpoint::State {
+  Paths paths;
+  InstanceLock lock;
+  int listen_fd = -1;
+  bool own_socket = false;
+  long max_files = 0;
+};
+
+ClientEndpoint::ClientEndpoint() : state_(std::make_unique<State>()) {}
+ClientEndpoint::~ClientEndpoint() = default;
+
+int ClientEndpoint::open(const Paths& paths, const Config& config) {
+  State& s = *state_;
+  s.paths = paths;
+  ::signal(SIGPIPE, SIG_IGN);
+  try {
+    ensure_directory(paths.runtime_dir, 0755);
+    ensure_directory(paths.state_dir, 0750);
+  } catch (const std::exception& e) {
+    COPROC_LOG(error, "main", e.what());
+    return 1;
+  }
+
+  std::string error;
+  if (!check_private_directory(paths.runtime_dir, &error)) {
+    COPROC_LOG(error, "main", "cannot start: unsafe runtime dir: " << error);
+    return 1;
+  }
+  s.max_files = raise_open_files_limit();
+
+  // A handed-over socket (from coproc-service or systemd) or our own.
+  s.listen_fd = inherited_listen_fd();
+  s.own_socket = s.listen_fd < 0;
+  if (!s.lock.try_acquire(paths.coprocess_lock(), &error)) {
+    COPROC_LOG(error, "main", "cannot start: " << error);
+    if (s.listen_fd >= 0) ::close(s.listen_fd);
+    return 1;
+  }
+  s.lock.write_pid();
+  if (s.own_socket) {
+    unsigned mode = 0;
+    if (!parse_mode(config.str("server.socket_mode"), &mode)) {
+      COPROC_LOG(error, "main", "server.socket_mode must be an octal mode such as 0666");
+      return 2;
+    }
+    s.listen_fd = listen_unix(paths.client_socket(), mode, config.str("server.allowed_group"),
+                              SOMAXCONN, &error);
+    if (s.listen_fd < 0) {
+      COPROC_LOG(error, "main", "cannot start: " << error);
+      return 1;
+    }
+  }
+  return -1;
+}
+
+void ClientEndpoint::serve(RpcServer& server) { server.listen(state_->listen_fd); }
+
+std::string ClientEndpoint::description() const {
+  return state_->paths.client_socket() + (state_->own_socket ? "" : " (socket handed over)") +
+         " max_open_files=" + std::to_string(state_->max_files);
+}
+
+void ClientEndpoint::remove() {
+  if (state_->own_socket) ::unlink(state_->paths.client_socket().c_str());
+}
+
+}  // namespace coproc

@@ -1,0 +1,67 @@
+// Reading a client's Unix socket: wait for readiness, then recvmsg() straight
+// into the decoder's buffer, collecting descriptors passed with SCM_RIGHTS.
+#include <cerrno>
+#include <cstring>
+
+#include "rpc_connection.h"
+#include "rpc_server.h"
+#include "socket_io.h"
+
+namespace coproc {
+
+void RpcConnection::wait_readable() {
+  // While a turn is yielded, complete messages may still be buffered: read
+  // nothing more until they are decoded, or the buffer would grow unbounded.
+  if (waiting_readable_ || turn_yielded_ || !may_decode()) return;
+  waiting_readable_ = true;
+  socket_.async_wait(Socket::wait_read,
+                     asio::bind_executor(strand_, [self = shared_from_this()](const std::error_code& ec) {
+                       self->waiting_readable_ = false;
+                       self->on_readable(ec, 0);
+                     }));
+}
+
+void RpcConnection::on_readable(const std::error_code& ec, std::size_t /*bytes_read*/) {
+  if (closed_) return;
+  if (ec) {
+    close_on_strand(ec == asio::error::operation_aborted ? "closed" : "read error");
+    return;
+  }
+  if (!may_decode()) return;  // resumes from finish_call
+  auto buffer = decoder_.prepare();
+  std::vector<int> fds;
+  const ssize_t n = receive_with_fds(socket_.native_handle(), buffer.data, buffer.size, &fds);
+  if (n < 0) {
+    close_fds(&fds);
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      wait_readable();
+      return;
+    }
+    close_on_strand(errno == ECONNRESET ? "reset by peer" : std::strerror(errno));
+    return;
+  }
+  if (n == 0) {
+    close_fds(&fds);
+    close_on_strand("peer closed");
+    return;
+  }
+  decoder_.commit(static_cast<std::size_t>(n));
+  received_bytes_ += static_cast<std::uint64_t>(n);
+  // The kernel delivers passed descriptors with the read that ends inside
+  // the sendmsg() that carried them: tag them with that read's last byte.
+  for (int fd : fds) passed_fds_.emplace_back(received_bytes_ - 1, fd);
+  if (passed_fds_.size() > kMaxFdsPerRead * 4) {
+    close_on_strand("too many passed file descriptors not claimed by a request");
+    return;
+  }
+  process_input();
+  wait_readable();
+}
+
+void RpcConnection::close_stream() {
+  std::error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace coproc

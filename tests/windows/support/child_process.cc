@@ -1,0 +1,112 @@
+#include "child_process.h"
+
+#include <windows.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "win32_error.h"
+
+namespace coproc::test {
+namespace {
+
+// Quotes one argument the way CommandLineToArgvW and the C runtime parse it.
+std::wstring quote(const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\"") == std::wstring::npos) return arg;
+  std::wstring out = L"\"";
+  std::size_t backslashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++backslashes;
+      continue;
+    }
+    if (c == L'"') out.append(backslashes * 2 + 1, L'\\');
+    else out.append(backslashes, L'\\');
+    backslashes = 0;
+    out.push_back(c);
+  }
+  out.append(backslashes * 2, L'\\');
+  out.push_back(L'"');
+  return out;
+}
+
+}  // namespace
+
+ChildProcess::~ChildProcess() {
+  if (process_) {
+    kill();
+    ::CloseHandle(process_);
+  }
+}
+
+void ChildProcess::start(const std::vector<std::string>& argv, const std::string& output_path) {
+  std::wstring command;
+  for (const auto& a : argv) {
+    if (!command.empty()) command.push_back(L' ');
+    command += quote(widen(a));
+  }
+  SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
+  HANDLE out = ::CreateFileW(widen(output_path).c_str(), GENERIC_WRITE, FILE_SHARE_READ, &inherit,
+                             CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  HANDLE in = ::CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
+                            OPEN_EXISTING, 0, nullptr);
+  if (out == INVALID_HANDLE_VALUE || in == INVALID_HANDLE_VALUE) {
+    throw std::runtime_error("cannot open " + output_path + ": " +
+                             win32_message(::GetLastError()));
+  }
+  STARTUPINFOW si{};
+  si.cb = sizeof si;
+  si.dwFlags = STARTF_USESTDHANDLES;
+  si.hStdInput = in;
+  si.hStdOutput = out;
+  si.hStdError = out;
+  PROCESS_INFORMATION pi{};
+  const BOOL ok = ::CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE, 0, nullptr,
+                                   nullptr, &si, &pi);
+  const DWORD err = ::GetLastError();
+  ::CloseHandle(out);
+  ::CloseHandle(in);
+  if (!ok) throw std::runtime_error("cannot start " + argv[0] + ": " + win32_message(err));
+  ::CloseHandle(pi.hThread);
+  process_ = pi.hProcess;
+  pid_ = pi.dwProcessId;
+}
+
+long ChildProcess::wait(std::chrono::milliseconds timeout) {
+  if (!process_) return -1;
+  if (::WaitForSingleObject(process_, static_cast<DWORD>(timeout.count())) != WAIT_OBJECT_0) {
+    return -1;
+  }
+  DWORD code = 0;
+  ::GetExitCodeProcess(process_, &code);
+  return static_cast<long>(code);
+}
+
+bool ChildProcess::running() const {
+  return process_ && ::WaitForSingleObject(process_, 0) == WAIT_TIMEOUT;
+}
+
+void ChildProcess::kill() {
+  if (running()) {
+    ::TerminateProcess(process_, 137);
+    ::WaitForSingleObject(process_, 10000);
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string bin_path(const std::string& relative) {
+  std::string path = std::string(COPROC_BIN_DIR) + "\\" + relative;
+  for (char& c : path) {
+    if (c == '/') c = '\\';
+  }
+  return path;
+}
+
+}  // namespace coproc::test
