@@ -28,6 +28,13 @@ const std::vector<OptionSpec>& option_specs() {
        "mode of coproc.sock; 0666 lets every local user connect, 0660 only allowed_group", false},
       {"server.allowed_group", S, "", 0, 0,
        "group that owns coproc.sock when set (use with socket_mode = 0660)", false},
+      {"server.pipe_name", S, R"(\\.\pipe\coproc)", 0, 0,
+       "Windows only: the named pipe clients connect to; a name without the pipe prefix gets it",
+       false},
+      {"server.pipe_sddl", S, "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;0x12019b;;;AU)", 0, 0,
+       "Windows only: security descriptor of the pipe (SDDL); the default lets SYSTEM and "
+       "Administrators do anything and authenticated users read and write, not create instances",
+       false},
       {"server.io_threads", I, "2", 1, 64, "threads running the socket event loop", false},
       {"server.worker_threads", I, "8", 1, 256,
        "threads running blocking work (mail submission, HTTP requests)", false},
