@@ -107,7 +107,7 @@ TEST_F(MailOutbox, SentStateIsDurable) {
   EXPECT_TRUE(again.unfinished().empty());
 }
 
-TEST_F(MailOutbox, TornStateFileFallsBackToTheRecordAsAccepted) {
+TEST_F(MailOutbox, TornStateLogFallsBackToTheRecordAsAccepted) {
   std::string id;
   {
     Outbox box(dir());
@@ -117,20 +117,48 @@ TEST_F(MailOutbox, TornStateFileFallsBackToTheRecordAsAccepted) {
     r.state = "sent";
     box.update(r);
   }
-  test::write_file(dir() + "/" + id + ".state", "");  // what a power cut may leave
+  // What a power cut may leave: the last entry cut short.
+  std::string log = test::read_file(dir() + "/states.log");
+  ASSERT_GT(log.size(), 10u);
+  test::write_file(dir() + "/states.log", log.substr(0, log.size() - 5));
+  {
+    Outbox again(dir());
+    ASSERT_TRUE(again.get(id));
+    EXPECT_EQ(again.get(id)->state, "queued") << "sent again rather than lost";
+    MailRecord r = *again.get(id);
+    r.state = "failed";
+    again.update(r);  // the log was rewritten cleanly at start: appending works
+  }
+  Outbox third(dir());
+  EXPECT_EQ(third.get(id)->state, "failed");
+}
+
+TEST_F(MailOutbox, LatestStateWinsAcrossManyUpdates) {
+  std::string id;
+  {
+    Outbox box(dir());
+    MailRecord r = record(1);
+    id = r.id;
+    box.add(r, "m");
+    for (int i = 1; i <= 50; ++i) {
+      r.attempts = i;
+      r.last_error = "451 try " + std::to_string(i);
+      box.update(r);
+    }
+  }
   Outbox again(dir());
-  ASSERT_TRUE(again.get(id));
-  EXPECT_EQ(again.get(id)->state, "queued") << "sent again rather than lost";
+  EXPECT_EQ(again.get(id)->attempts, 50);
+  EXPECT_EQ(again.get(id)->last_error, "451 try 50");
 }
 
 TEST_F(MailOutbox, LeftoversOfUnfinishedSubmissionsAreRemoved) {
   { Outbox box(dir()); }
   test::write_file(dir() + "/.cccc.mail.tmp", "half written, never acknowledged");
-  test::write_file(dir() + "/dddd.state", "state of a mail that does not exist");
+
   Outbox again(dir());
   EXPECT_TRUE(again.list(std::nullopt, std::nullopt, 100).empty());
   EXPECT_EQ(test::read_file(dir() + "/.cccc.mail.tmp"), "");
-  EXPECT_EQ(test::read_file(dir() + "/dddd.state"), "");
+
 }
 
 TEST_F(MailOutbox, DamagedMailFileIsLeftInPlaceAndNotDelivered) {

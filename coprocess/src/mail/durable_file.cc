@@ -24,8 +24,7 @@ struct Fd {
 
 namespace {
 
-void write_file(const std::string& dir, const std::string& name, std::string_view content,
-                bool sync) {
+void write_synced(const std::string& dir, const std::string& name, std::string_view content) {
   const std::string tmp = dir + "/." + name + ".tmp";
   const std::string final_path = dir + "/" + name;
   {
@@ -43,7 +42,7 @@ void write_file(const std::string& dir, const std::string& name, std::string_vie
       }
       done += static_cast<std::size_t>(n);
     }
-    if (sync && ::fsync(f.fd) != 0) {
+    if (::fsync(f.fd) != 0) {
       int saved = errno;
       ::unlink(tmp.c_str());
       errno = saved;
@@ -62,13 +61,10 @@ void write_file(const std::string& dir, const std::string& name, std::string_vie
 
 void write_file_durably(const std::string& dir, const std::string& name, std::string_view content,
                         bool sync_dir) {
-  write_file(dir, name, content, true);
+  write_synced(dir, name, content);
   if (sync_dir) fsync_directory(dir);
 }
 
-void replace_file(const std::string& dir, const std::string& name, std::string_view content) {
-  write_file(dir, name, content, false);
-}
 
 void fsync_directory(const std::string& dir) {
   Fd f{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};

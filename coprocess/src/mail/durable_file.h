@@ -12,12 +12,6 @@ namespace coproc::mail {
 void write_file_durably(const std::string& dir, const std::string& name, std::string_view content,
                         bool sync_dir);
 
-/// Replaces dir/name atomically (temp file + rename) without fsync: a crash
-/// of the process leaves the old or the new content; after a power cut the
-/// old content may come back (or the file may be empty). Throws
-/// std::system_error.
-void replace_file(const std::string& dir, const std::string& name, std::string_view content);
-
 /// Makes the renames and unlinks done in `dir` durable. Throws std::system_error.
 void fsync_directory(const std::string& dir);
 

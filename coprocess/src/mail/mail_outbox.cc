@@ -22,6 +22,18 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+constexpr std::uint64_t kCompactLogBytes = 16u << 20;
+
+std::string frame_length(std::size_t size) {
+  const auto n = static_cast<std::uint32_t>(size);
+  std::string out(4, '\0');
+  out[0] = static_cast<char>(n >> 24);
+  out[1] = static_cast<char>((n >> 16) & 0xff);
+  out[2] = static_cast<char>((n >> 8) & 0xff);
+  out[3] = static_cast<char>(n & 0xff);
+  return out;
+}
+
 std::size_t header_length(const std::string& content) {
   auto b = [&](int i) { return static_cast<std::size_t>(static_cast<unsigned char>(content[i])); };
   return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
@@ -93,7 +105,7 @@ std::string Outbox::new_id() {
 void Outbox::load() {
   DIR* d = ::opendir(dir_.c_str());
   if (!d) throw std::system_error(errno, std::generic_category(), "cannot read outbox " + dir_);
-  std::set<std::string> mails, states;
+  std::set<std::string> mails;
   std::vector<std::string> junk;
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
@@ -102,8 +114,6 @@ void Outbox::load() {
       junk.push_back(name);  // a write that never completed: never acknowledged
     } else if (ends_with(name, ".mail")) {
       mails.insert(name.substr(0, name.size() - 5));
-    } else if (ends_with(name, ".state")) {
-      states.insert(name.substr(0, name.size() - 6));
     }
   }
   ::closedir(d);
@@ -111,34 +121,72 @@ void Outbox::load() {
     try {
       MailRecord r = read_header(dir_ + "/" + mail_name(id));
       if (r.id != id) throw std::runtime_error("id does not match the file name");
-      if (states.count(id)) {
-        // The later state, unless a power cut left it empty or torn: then
-        // the record as accepted stands (at worst the mail goes out again).
-        try {
-          std::string sb = read_whole_file(dir_ + "/" + state_name(id));
-          msgpack::object_handle sh = msgpack::unpack(sb.data(), sb.size());
-          MailRecord later = sh.get().as<MailRecord>();
-          if (later.id == id) r = std::move(later);
-        } catch (const std::exception& ex) {
-          COPROC_LOG(warn, "mail", "id=" << id << " unreadable state file, using the record as "
-                                         "accepted: " << ex.what());
-        }
-      }
-      if (r.state == "sending") r.state = "queued";
-      if (!r.idempotency_key.empty()) keys_[{r.owner_uid, r.idempotency_key}] = r.id;
       records_[id] = std::move(r);
     } catch (const std::exception& ex) {
       // Kept on disk for a person to look at; not delivered blindly.
       COPROC_LOG(error, "mail", "id=" << id << " unreadable outbox file, left in place: " << ex.what());
     }
   }
-  for (const std::string& id : states) {
-    if (!mails.count(id)) junk.push_back(state_name(id));
+  replay_state_log();
+  for (auto& [id, r] : records_) {
+    if (r.state == "sending") r.state = "queued";
+    if (!r.idempotency_key.empty()) keys_[{r.owner_uid, r.idempotency_key}] = r.id;
   }
   for (const std::string& name : junk) ::unlink((dir_ + "/" + name).c_str());
   if (!junk.empty()) fsync_directory(dir_);
+  compact_state_log();
   COPROC_LOG(info, "mail", "outbox " << dir_ << " loaded: " << records_.size() << " messages, "
                                       << junk.size() << " incomplete leftovers removed");
+}
+
+Outbox::~Outbox() {
+  if (log_fd_ >= 0) ::close(log_fd_);
+}
+
+void Outbox::replay_state_log() {
+  std::string log;
+  try {
+    log = read_whole_file(log_path());
+  } catch (const std::system_error&) {
+    return;  // no log yet
+  }
+  std::size_t pos = 0, applied = 0;
+  while (pos + 4 <= log.size()) {
+    const std::size_t n = header_length(log.substr(pos, 4));
+    if (pos + 4 + n > log.size()) break;  // torn last entry (power cut)
+    try {
+      msgpack::object_handle h = msgpack::unpack(log.data() + pos + 4, n);
+      MailRecord r = h.get().as<MailRecord>();
+      auto it = records_.find(r.id);
+      if (it != records_.end()) {
+        it->second = std::move(r);
+        ++applied;
+      }
+    } catch (const std::exception&) {
+      break;  // damaged from here on: the records as accepted stand
+    }
+    pos += 4 + n;
+  }
+  if (pos != log.size()) {
+    COPROC_LOG(warn, "mail", "states.log damaged after " << pos << " bytes; older states stand "
+                                                         "(a mail may be sent again, none lost)");
+  }
+  (void)applied;
+}
+
+void Outbox::compact_state_log() {
+  std::string content;
+  for (const auto& [id, r] : records_) {
+    if (r.state == "queued" && r.attempts == 0) continue;  // as accepted: nothing to add
+    const std::string packed = pack_record(r);
+    content += frame_length(packed.size());
+    content += packed;
+  }
+  write_file_durably(dir_, "states.log", content, true);
+  if (log_fd_ >= 0) ::close(log_fd_);
+  log_fd_ = ::open(log_path().c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + log_path());
+  log_bytes_ = content.size();
 }
 
 std::optional<MailRecord> Outbox::reserve(std::uint32_t uid, const std::string& key) {
@@ -169,11 +217,7 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
   const std::string header = pack_record(record);
   std::string content;
   content.reserve(4 + header.size() + message.size());
-  const auto n = static_cast<std::uint32_t>(header.size());
-  content += static_cast<char>(n >> 24);
-  content += static_cast<char>((n >> 16) & 0xff);
-  content += static_cast<char>((n >> 8) & 0xff);
-  content += static_cast<char>(n & 0xff);
+  content += frame_length(header.size());
   content += header;
   content += message;
   write_file_durably(dir_, mail_name(record.id), content, true);
@@ -189,8 +233,23 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
 }
 
 void Outbox::update(const MailRecord& record) {
-  if (record.state != "sending") replace_file(dir_, state_name(record.id), pack_record(record));
+  std::string entry;
+  if (record.state != "sending") {
+    const std::string packed = pack_record(record);
+    entry = frame_length(packed.size()) + packed;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!entry.empty()) {
+    // One write() with O_APPEND: entries never interleave.
+    std::size_t done = 0;
+    while (done < entry.size()) {
+      ssize_t k = ::write(log_fd_, entry.data() + done, entry.size() - done);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) throw std::system_error(errno, std::generic_category(), "cannot append to " + log_path());
+      done += static_cast<std::size_t>(k);
+    }
+    log_bytes_ += entry.size();
+  }
   records_[record.id] = record;
 }
 
@@ -272,11 +331,10 @@ std::size_t Outbox::remove_finished_before(std::int64_t cutoff_ms) {
       }
     }
   }
-  for (const std::string& id : victims) {
-    ::unlink((dir_ + "/" + state_name(id)).c_str());
-    ::unlink((dir_ + "/" + mail_name(id)).c_str());
-  }
+  for (const std::string& id : victims) ::unlink((dir_ + "/" + mail_name(id)).c_str());
   if (!victims.empty()) fsync_directory(dir_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (log_bytes_ > kCompactLogBytes) compact_state_log();
   return victims.size();
 }
 

@@ -3,10 +3,12 @@
 //               MessagePack record) followed by the message; written through
 //               a temp file, fsynced, renamed, directory fsynced — all before
 //               mail.send answers
-//   <id>.state  the record's later states (attempts, sent, failed), replaced
-//               atomically but not fsynced: a process crash never loses it;
-//               a power cut may bring back an older state, which can only
-//               cause a resend (same Message-ID), never a lost mail.
+//   states.log  the records' later states (attempts, sent, failed), appended
+//               one framed record per change, not fsynced: a crash of the
+//               process never loses them; a power cut may bring back an
+//               older state, which can only cause a resend (same
+//               Message-ID), never a lost mail. Rewritten compactly at start
+//               and when it grows.
 // Idempotency keys are per owner uid and survive restarts because they are
 // part of the record. Thread-safe.
 #pragma once
@@ -32,6 +34,9 @@ class Outbox {
   /// files of mails that no longer exist. Throws
   /// std::system_error / std::runtime_error when the directory is unusable.
   explicit Outbox(std::string dir);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
 
   const std::string& dir() const { return dir_; }
 
@@ -45,7 +50,7 @@ class Outbox {
   /// key, releasing the reservation). Throws std::system_error on disk errors.
   void add(const MailRecord& record, const std::string& message);
 
-  /// Records a new state of a known record (<id>.state, see above). A record
+  /// Records a new state of a known record (states.log, see above). A record
   /// in state "sending" is kept in memory only: after a crash it is
   /// "queued" again.
   void update(const MailRecord& record);
@@ -72,8 +77,11 @@ class Outbox {
 
  private:
   void load();
+  void replay_state_log();
+  /// Rewrites states.log with the current records and reopens it. Needs mutex_.
+  void compact_state_log();
   std::string mail_name(const std::string& id) const { return id + ".mail"; }
-  std::string state_name(const std::string& id) const { return id + ".state"; }
+  std::string log_path() const { return dir_ + "/states.log"; }
 
   const std::string dir_;
   mutable std::mutex mutex_;
@@ -81,6 +89,8 @@ class Outbox {
   std::map<std::string, MailRecord> records_;
   std::map<std::pair<std::uint32_t, std::string>, std::string> keys_;
   std::set<std::pair<std::uint32_t, std::string>> reserved_;
+  int log_fd_ = -1;                // states.log, O_APPEND; guarded by mutex_
+  std::uint64_t log_bytes_ = 0;
 };
 
 }  // namespace coproc::mail

@@ -111,12 +111,16 @@ class SmtpSession : public TransportSession {
       socket.connect(address, timeout);
       socket.setReceiveTimeout(timeout);
       socket.setSendTimeout(timeout);
+      socket.setNoDelay(true);
       session_ = std::make_unique<RelaySession>(socket);
     } else {
       Poco::Net::StreamSocket socket;
       socket.connect(address, timeout);
       socket.setReceiveTimeout(timeout);
       socket.setSendTimeout(timeout);
+      // The end of DATA (".") often follows the message in a second small
+      // write; without TCP_NODELAY it waits for the relay's delayed ACK.
+      socket.setNoDelay(true);
       session_ = std::make_unique<RelaySession>(socket);
     }
     session_->setTimeout(timeout);
