@@ -4,6 +4,7 @@
 //   persistent — one SMTP session from this program, MAIL/RCPT/DATA per
 //                message, no pipelining (the limit of a single session)
 //   coproc     — mail.send through libcoproc (pipelined from 8 threads),
+//                every mail stored durably (fsync) before it is accepted,
 //                timed until the sink has received every message
 // Prints messages/s and the ratios coproc/curl (goal >= 20) and
 // coproc/persistent (goal >= 0.8). Usage: mail_bench [N] (default 1000).
@@ -170,7 +171,9 @@ double run_coproc(Client& client, const test::SmtpTestServer& sink, int n, std::
   const auto start = Clock::now();
   std::atomic<int> next{0}, errors{0};
   std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
+  // MAIL_BENCH_THREADS: submitting threads sharing the one client (default 8).
+  const int nthreads = std::getenv("MAIL_BENCH_THREADS") ? std::atoi(std::getenv("MAIL_BENCH_THREADS")) : 8;
+  for (int t = 0; t < nthreads; ++t) {
     threads.emplace_back([&] {
       for (int i = next++; i < n; i = next++) {
         CallOptions o;

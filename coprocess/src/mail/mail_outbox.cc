@@ -220,7 +220,8 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
   content += frame_length(header.size());
   content += header;
   content += message;
-  write_file_durably(dir_, mail_name(record.id), content, true);
+  write_file_durably(dir_, mail_name(record.id), content, false);
+  sync_directory_after_rename();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     records_[record.id] = record;
@@ -230,6 +231,33 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
     }
   }
   key_released_.notify_all();
+}
+
+void Outbox::sync_directory_after_rename() {
+  std::unique_lock<std::mutex> lock(dir_sync_mutex_);
+  const std::uint64_t mine = ++renames_;
+  while (synced_renames_ < mine) {
+    if (dir_syncing_) {
+      dir_synced_.wait(lock);  // a sync is running; it may have started before our rename
+      continue;
+    }
+    dir_syncing_ = true;
+    const std::uint64_t covered = renames_;  // every rename counted so far is done
+    lock.unlock();
+    std::system_error failure(0, std::generic_category());
+    bool failed = false;
+    try {
+      fsync_directory(dir_);
+    } catch (const std::system_error& e) {
+      failure = e;
+      failed = true;
+    }
+    lock.lock();
+    dir_syncing_ = false;
+    if (!failed) synced_renames_ = std::max(synced_renames_, covered);
+    dir_synced_.notify_all();
+    if (failed) throw failure;
+  }
 }
 
 void Outbox::update(const MailRecord& record) {

@@ -89,6 +89,15 @@ class Outbox {
   std::map<std::string, MailRecord> records_;
   std::map<std::pair<std::uint32_t, std::string>, std::string> keys_;
   std::set<std::pair<std::uint32_t, std::string>> reserved_;
+  /// Group commit of the directory: concurrent add() calls share one
+  /// fsync of the directory instead of one each.
+  void sync_directory_after_rename();
+  std::mutex dir_sync_mutex_;
+  std::condition_variable dir_synced_;
+  std::uint64_t renames_ = 0;      // renames done so far
+  std::uint64_t synced_renames_ = 0;  // renames known durable
+  bool dir_syncing_ = false;
+
   int log_fd_ = -1;                // states.log, O_APPEND; guarded by mutex_
   std::uint64_t log_bytes_ = 0;
 };
