@@ -54,18 +54,18 @@ std::wstring widen(const std::string& s) {
   return out;
 }
 
-// One manual-reset event per thread for its overlapped operations.
-HANDLE thread_event() {
-  struct Event {
-    HANDLE h = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
-    ~Event() {
-      if (h) ::CloseHandle(h);
-    }
-  };
-  thread_local Event event;
-  ::ResetEvent(event.h);
-  return event.h;
-}
+// The event one overlapped operation completes on. One per operation, not
+// per thread: a thread_local with a destructor would run code of this DLL
+// at thread exit, after a legacy host may have unloaded it.
+struct OperationEvent {
+  HANDLE h = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  OperationEvent() = default;
+  OperationEvent(const OperationEvent&) = delete;
+  OperationEvent& operator=(const OperationEvent&) = delete;
+  ~OperationEvent() {
+    if (h) ::CloseHandle(h);
+  }
+};
 
 // Finishes an overlapped operation begun on `h`: waits until it completes,
 // `deadline` passes (when bounded) or `stop` fires, cancelling it then.
@@ -96,9 +96,12 @@ bool finish(HANDLE h, OVERLAPPED* ov, BOOL started, bool bounded, Clock::time_po
 int write_some(int fd, const char* data, std::size_t size, bool bounded, Clock::time_point deadline,
                HANDLE stop) {
   const HANDLE h = os_handle(fd);
+  OperationEvent event;
+  if (!event.h) return ENOMEM;
   while (size > 0) {
     OVERLAPPED ov{};
-    ov.hEvent = thread_event();
+    ov.hEvent = event.h;
+    ::ResetEvent(event.h);
     const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(size, 1u << 30));
     DWORD n = 0;
     int err = 0;
@@ -177,8 +180,13 @@ int pipe_write(int fd, const char* data, std::size_t size, void* stop_event) {
 long pipe_read(int fd, char* buffer, std::size_t len, Clock::time_point deadline,
                void* stop_event, int* err) {
   const HANDLE h = os_handle(fd);
+  OperationEvent event;
+  if (!event.h) {
+    *err = ENOMEM;
+    return -1;
+  }
   OVERLAPPED ov{};
-  ov.hEvent = thread_event();
+  ov.hEvent = event.h;
   DWORD n = 0;
   const BOOL started =
       ::ReadFile(h, buffer, static_cast<DWORD>(std::min<std::size_t>(len, 1u << 30)), nullptr, &ov);
