@@ -47,7 +47,7 @@ const std::vector<OptionSpec>& option_specs() {
        "requests of one connection being served at once; more wait unread (backpressure)", false},
       {"server.max_in_flight_per_uid", I, "1024", 1, 1000000,
        "requests of one user being served at once; beyond it calls get 'rate_limited'", false},
-      {"server.max_output_bytes", I, "8M", 4096, kNoMax,
+      {"server.max_output_bytes", I, "1M", 4096, kNoMax,
        "unsent response bytes per connection before its requests stop being read", false},
       {"server.handshake_timeout_ms", I, "10000", 0, 3600000,
        "close connections that send no complete request within this time (0 = never)", false},
