@@ -171,7 +171,7 @@ void Outbox::replay_state_log() {
     COPROC_LOG(warn, "mail", "states.log damaged after " << pos << " bytes; older states stand "
                                                          "(a mail may be sent again, none lost)");
   }
-  (void)applied;
+  COPROC_LOG(debug, "mail", "states.log: " << applied << " state changes replayed");
 }
 
 void Outbox::compact_state_log() {
@@ -221,7 +221,13 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
   content += header;
   content += message;
   write_file_durably(dir_, mail_name(record.id), content, false);
-  sync_directory_after_rename();
+  try {
+    sync_directory_after_rename();
+  } catch (...) {
+    // Not acknowledged, so it must not be delivered after a restart either.
+    ::unlink((dir_ + "/" + mail_name(record.id)).c_str());
+    throw;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     records_[record.id] = record;
