@@ -16,6 +16,7 @@ set(COPROC_WIN32_CORE_SOURCES
   src/connection_win32.cc
   src/connector.cc
   src/endpoint_win32.cc
+  src/idempotency.cc
   src/json_bridge.cc
   src/pipe_io_win32.cc
   src/status.cc

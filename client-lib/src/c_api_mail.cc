@@ -10,13 +10,13 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include <msgpack.hpp>
 
 #include "c_api_internal.h"
+#include "idempotency.h"
 #include "coproc/mail.h"
 
 struct coproc_mail {
@@ -46,13 +46,7 @@ struct Buffer {
   void write(const char* data, std::size_t size) { bytes.append(data, size); }
 };
 
-std::string random_key() {
-  std::string out = "capi-";
-  std::random_device rd;
-  static const char hex[] = "0123456789abcdef";
-  for (int i = 0; i < 32; ++i) out += hex[rd() & 15];
-  return out;
-}
+std::string random_key() { return "capi-" + coproc::new_idempotency_key(); }
 
 void pack_str(msgpack::packer<Buffer>& pk, const char* key, const std::string& value) {
   pk.pack(std::string(key));

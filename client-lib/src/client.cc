@@ -10,6 +10,7 @@
 
 #include "connection.h"
 #include "connector.h"
+#include "idempotency.h"
 #include "json_bridge.h"
 #include "methods.h"
 #include "status.h"
@@ -113,7 +114,9 @@ class Client::Impl {
     const int timeout_ms = co.timeout_ms > 0 ? co.timeout_ms : options_.call_timeout_ms;
     const auto deadline = net::Clock::now() + std::chrono::milliseconds(timeout_ms);
     const bool idempotent = co.idempotent < 0 ? rpc::is_idempotent(method) : co.idempotent != 0;
-    const rpc::Packed params{std::string(packed_params)};
+    // mail.send is resent after a lost connection only with a key (DESIGN §6).
+    const rpc::Packed params{method == rpc::method::kMailSend ? with_idempotency_key(packed_params)
+                                                               : std::string(packed_params)};
     int resends = 0;
     bool lost_before = false;
     for (;;) {
