@@ -187,6 +187,42 @@ TEST_F(PipeServerLimitsTest, OversizedRequestGetsTooLargeWithItsMsgidThenTheConn
   EXPECT_FALSE(connect()->call("sys.ping").error);
 }
 
+class PipeServerSettingsTest : public CoprocessWinFixture {};
+
+TEST_F(PipeServerSettingsTest, SilentConnectionIsClosedAfterTheHandshakeTimeout) {
+  start_coprocess({"--set", "server.handshake_timeout_ms=300"});
+  auto silent = connect();
+  auto active = connect();
+  EXPECT_FALSE(active->call("sys.ping").error);
+  EXPECT_TRUE(silent->closed_by_peer(seconds(10)));
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_FALSE(active->call("sys.ping").error) << "a client that spoke stays connected";
+}
+
+TEST_F(PipeServerSettingsTest, ConnectionLimitPerUserCountsTheWindowsUser) {
+  start_coprocess({"--set", "server.max_connections_per_uid=3"});
+  auto a = connect();
+  // Wait until the fixture's probe connection is gone: only `a` counts.
+  for (int i = 0; i < 200; ++i) {
+    auto st = a->call("sys.status");
+    if (!st.error && map_get(st.result, "connections")->as<int>() == 1) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  auto b = connect(), c = connect();
+  ASSERT_FALSE(b->call("sys.ping").error);
+  ASSERT_FALSE(c->call("sys.ping").error);
+  auto d = connect();
+  auto r = d->call("sys.ping");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->name, "rate_limited");
+  EXPECT_NE(r.error->message.find("too many connections for uid " +
+                                  std::to_string(uid_for_sid(own_user_sid()))),
+            std::string::npos)
+      << r.error->message;
+  EXPECT_TRUE(d->closed_by_peer());
+  EXPECT_FALSE(a->call("sys.ping").error);
+}
+
 class PipeSingleInstanceTest : public CoprocessWinFixture {};
 
 TEST_F(PipeSingleInstanceTest, SecondCoprocessOnTheSamePipeFailsClearlyAndTheFirstServesOn) {
