@@ -1,6 +1,5 @@
 #include "service_app.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,6 +22,7 @@
 #include "endpoint.h"
 #include "instance_lock.h"
 #include "log.h"
+#include "outbox_layout.h"
 #include "supervisor.h"
 #include "systemd_notify.h"
 
@@ -32,24 +32,6 @@
 
 namespace coproc {
 namespace {
-
-// True when `dir` (the co-process's outbox) holds any mail record. Sent mail
-// stays visible to mail.status for mail.keep_days, so this may start a
-// co-process that finds nothing to send: cheap, and never strands mail.
-bool outbox_holds_mail(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return false;
-  bool found = false;
-  while (dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name.size() > 5 && name[0] != '.' && name.compare(name.size() - 5, 5, ".meta") == 0) {
-      found = true;
-      break;
-    }
-  }
-  ::closedir(d);
-  return found;
-}
 
 
 using Poco::Util::Option;
@@ -308,7 +290,7 @@ int ServiceApp::serve() {
   control.start(control_fd);
   // Mail accepted before a restart or a reboot must not wait for the next
   // client: with mail in the outbox, on_demand starts the co-process at once.
-  const bool mail_waiting = outbox_holds_mail(paths_.state_dir + "/outbox");
+  const bool mail_waiting = outbox_holds_mail(paths_.state_dir);
   if (start_mode == "on_demand" && mail_waiting) {
     COPROC_LOG(info, "service", "the outbox holds mail: starting the co-process now");
   }

@@ -167,9 +167,10 @@ TEST_F(SupervisorTest, AClientWaitingOnTheSocketLaunchesTheCoprocess) {
   RawClient client(client_path());  // accepted into the backlog, no co-process yet
   const rpc::Response r = client.call("sys.ping", rpc::empty_params(), seconds(30));
   ASSERT_FALSE(r.error.has_value()) << r.error->message;
-  const ServiceStatus s = status();
-  EXPECT_EQ(s.state, "running");
-  EXPECT_EQ(s.generation, 1);
+  // The co-process serves the handed-over socket a moment before its
+  // READY=1 reaches the supervisor.
+  EXPECT_TRUE(wait_until([&] { return status().state == "running"; }, seconds(10)));
+  EXPECT_EQ(status().generation, 1);
 }
 
 TEST_F(SupervisorTest, CoprocessRunsAsTheServiceUserWhenTheServiceIsRoot) {

@@ -11,6 +11,7 @@
 #include "delivery_worker.h"
 #include "log.h"
 #include "mail_outbox.h"
+#include "outbox_layout.h"
 #include "mail_rate_limit.h"
 #include "mail_request.h"
 #include "maildir_transport.h"
@@ -94,7 +95,7 @@ class MailComponent : public Component {
         domain_(local_domain(env.config)),
         rate_(env.config.integer("mail.per_uid_per_minute")) {
     ensure_directory(env.paths.state_dir, 0700);
-    outbox_ = std::make_unique<Outbox>(env.paths.state_dir + "/outbox");
+    outbox_ = std::make_unique<Outbox>(outbox_dir(env.paths.state_dir));
     transport_ = make_transport(env.config, env.paths);
     DeliverySettings d;
     d.workers = static_cast<int>(env.config.integer("mail.workers"));

@@ -112,8 +112,8 @@ void Outbox::load() {
     if (name == "." || name == "..") continue;
     if (name[0] == '.' && ends_with(name, ".tmp")) {
       junk.push_back(name);  // a write that never completed: never acknowledged
-    } else if (ends_with(name, ".mail")) {
-      mails.insert(name.substr(0, name.size() - 5));
+    } else if (ends_with(name, std::string(kMailFileSuffix))) {
+      mails.insert(name.substr(0, name.size() - kMailFileSuffix.size()));
     }
   }
   ::closedir(d);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "mail_types.h"
+#include "outbox_layout.h"
 
 namespace coproc::mail {
 
@@ -80,7 +81,7 @@ class Outbox {
   void replay_state_log();
   /// Rewrites states.log with the current records and reopens it. Needs mutex_.
   void compact_state_log();
-  std::string mail_name(const std::string& id) const { return id + ".mail"; }
+  std::string mail_name(const std::string& id) const { return id + std::string(kMailFileSuffix); }
   std::string log_path() const { return dir_ + "/states.log"; }
 
   const std::string dir_;

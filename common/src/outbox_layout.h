@@ -1,0 +1,22 @@
+// Where accepted mail lives, shared by the co-process's outbox (which
+// writes it) and coproc-service (which starts the co-process at boot when
+// mail waits). One accepted mail is one file "<id>.mail" in
+// <state-dir>/outbox/; see coprocess/src/mail/mail_outbox.h for the format.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace coproc {
+
+constexpr std::string_view kOutboxDirName = "outbox";
+constexpr std::string_view kMailFileSuffix = ".mail";
+
+/// <state-dir>/outbox
+std::string outbox_dir(const std::string& state_dir);
+
+/// True when the outbox holds any accepted mail, whatever its state (sent
+/// mail stays for mail.keep_days, so this may be true with nothing to send).
+bool outbox_holds_mail(const std::string& state_dir);
+
+}  // namespace coproc
