@@ -62,9 +62,18 @@ void ChildProcess::start(const std::vector<std::string>& argv, const std::string
   si.hStdOutput = out;
   si.hStdError = out;
   PROCESS_INFORMATION pi{};
-  const BOOL ok = ::CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE, 0, nullptr,
-                                   nullptr, &si, &pi);
-  const DWORD err = ::GetLastError();
+  BOOL ok = FALSE;
+  DWORD err = 0;
+  // Wine 8 now and then fails a CreateProcess with ERROR_INTERNAL_ERROR
+  // (seen twice in about twenty runs, right after a rebuild); that is the
+  // emulator, not the program under test, so try again a few times.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ok = ::CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr,
+                          &si, &pi);
+    err = ::GetLastError();
+    if (ok || err != ERROR_INTERNAL_ERROR) break;
+    ::Sleep(200);
+  }
   ::CloseHandle(out);
   ::CloseHandle(in);
   if (!ok) throw std::runtime_error("cannot start " + argv[0] + ": " + win32_message(err));
