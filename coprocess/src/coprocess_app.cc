@@ -1,6 +1,5 @@
 #include "coprocess_app.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -23,6 +22,7 @@
 #include "paths.h"
 #include "rpc_server.h"
 #include "server_stats.h"
+#include "stop_requests.h"
 #include "sys_methods.h"
 #include "worker_pool.h"
 
@@ -151,11 +151,10 @@ int run_coprocess(int argc, char** argv) {
   endpoint.serve(server);
   for (auto& c : components) c->start();
 
-  asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const std::error_code& ec, int sig) {
-    if (ec) return;
-    COPROC_LOG(info, "main", "signal " << sig << " received; stopping (in flight: "
-                                       << stats.requests_in_flight.load() << ")");
+  StopRequests stop_requests(io);
+  stop_requests.async_wait([&](const std::string& what) {
+    COPROC_LOG(info, "main", what << " received; stopping (in flight: "
+                                  << stats.requests_in_flight.load() << ")");
     notify_supervisor("STOPPING=1");
     server.shutdown(std::chrono::milliseconds(config.integer("server.shutdown_timeout_ms")),
                     [&] { io.stop(); });

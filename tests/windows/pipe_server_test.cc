@@ -223,6 +223,26 @@ TEST_F(PipeServerSettingsTest, ConnectionLimitPerUserCountsTheWindowsUser) {
   EXPECT_FALSE(a->call("sys.ping").error);
 }
 
+TEST_F(PipeServerSettingsTest, StopEventEndsTheCoprocessAfterItsCallInFlightIsAnswered) {
+  start_coprocess({"--set", "debug.methods=true"});
+  auto c = connect();
+  c->send_request(1, "debug.sleep", sleep_params(1500));
+  std::this_thread::sleep_for(milliseconds(300));  // the call is running
+  const std::string name = "coproc-stop-" + std::to_string(coprocess_.pid());
+  HANDLE stop = ::OpenEventW(EVENT_MODIFY_STATE, FALSE, widen(name).c_str());
+  ASSERT_NE(stop, nullptr) << win32_message(::GetLastError());
+  ASSERT_TRUE(::SetEvent(stop));
+  ::CloseHandle(stop);
+  auto r = c->receive_response(seconds(20));
+  EXPECT_EQ(r.msgid, 1u);
+  EXPECT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(coprocess_.wait(seconds(20)), 0) << log();
+  EXPECT_NE(log().find("stop event " + name + " received; stopping (in flight: 1)"),
+            std::string::npos)
+      << log();
+  EXPECT_NE(log().find("stopped"), std::string::npos) << log();
+}
+
 class PipeSingleInstanceTest : public CoprocessWinFixture {};
 
 TEST_F(PipeSingleInstanceTest, SecondCoprocessOnTheSamePipeFailsClearlyAndTheFirstServesOn) {
