@@ -247,6 +247,7 @@ TEST_F(ClientTest, CallMarkedIdempotentIsResentEvenUnderAnUnknownName) {
 
 TEST_F(ClientTest, CallTimeoutGivesTimeoutAndTheConnectionKeepsWorking) {
   Client client(options());
+  ASSERT_EQ(client.connect(), COPROC_OK);  // the 100 ms below are for the call alone
   CallOptions co;
   co.timeout_ms = 100;
   CallResult r = client.call("debug.sleep", sleep_params(2000), co);

@@ -207,7 +207,7 @@ TEST_F(RpcServerLimitsTest, DeepNestingAndHugeHeadersAreRefusedWithoutHarm) {
     EXPECT_EQ(error_name(r), "too_large");
   }
   EXPECT_FALSE(good->call("sys.ping").error);
-  EXPECT_LT(rss_kib(coprocess_.pid()), 200 * 1024);
+  EXPECT_LT(rss_kib(coprocess_.pid()), 200 * 1024 * kMemoryBoundFactor);
 }
 
 TEST_F(RpcServerLimitsTest, SilentConnectionIsClosedAfterTheHandshakeTimeout) {
@@ -297,7 +297,8 @@ TEST_F(RpcServerLimitsTest, ClientThatNeverReadsCannotGrowServerMemory) {
   auto good = connect();
   EXPECT_FALSE(good->call("sys.ping").error);
   const long rss_after = rss_kib(coprocess_.pid());
-  EXPECT_LT(rss_after - rss_before, 64 * 1024) << "KiB grown while a client refused to read";
+  EXPECT_LT(rss_after - rss_before, 64 * 1024 * kMemoryBoundFactor)
+      << "KiB grown while a client refused to read";
 }
 
 }  // namespace

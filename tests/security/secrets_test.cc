@@ -77,8 +77,16 @@ TEST_F(SecretsTest, SmtpPasswordNeverAppearsInLogsStatusOrErrors) {
             "--log-level", "debug"};
   o.output_path = dir_.file("service.log");
   TestProcess service(o);
-  ASSERT_TRUE(wait_until([&] { return ::access((run + "/control.sock").c_str(), F_OK) == 0; },
-                         seconds(20)));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          RawClient probe(run + "/control.sock");  // the file exists a moment before listen()
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      seconds(20)));
 
   std::string seen;  // everything a user or an operator can see
   RawClient control(run + "/control.sock");

@@ -24,8 +24,15 @@ std::string bin_path(const std::string& name) {
 }
 
 TestProcess::TestProcess(const Options& options) {
+  // Entries of options.env replace inherited variables of the same name.
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    bool overridden = false;
+    for (const auto& o : options.env) overridden = overridden || name_of(o) == name_of(entry);
+    if (!overridden) env_strings.push_back(entry);
+  }
   for (const auto& e : options.env) env_strings.push_back(e);
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());

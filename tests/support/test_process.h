@@ -47,4 +47,9 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 /// Resident set size of a process in KiB (from /proc), or -1.
 long rss_kib(pid_t pid);
 
+/// Memory bounds are stated for the normal build. Under AddressSanitizer the
+/// same code carries shadow memory and a 256 MiB free quarantine, so tests
+/// built with COPROC_SANITIZE check the bound multiplied by this factor.
+constexpr long kMemoryBoundFactor = COPROC_SANITIZED ? 3 : 1;
+
 }  // namespace coproc::test
