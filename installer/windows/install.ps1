@@ -19,14 +19,15 @@
   Services run outside every user session, so a user's logoff never ends the
   co-process.
 
-  Endpoints (created by the service, not by this script):
-    \\.\pipe\coproc           clients (libcoproc, coprocctl)
-    \\.\pipe\coproc-control   svc.launch / svc.status / svc.restart
+  Endpoints (created by the running programs, not by this script):
+    \\.\pipe\coproc           clients (libcoproc, coprocctl): the co-process
+    \\.\pipe\coproc-control   svc.launch / svc.status / svc.restart: the service
   both with FILE_FLAG_FIRST_PIPE_INSTANCE and PIPE_REJECT_REMOTE_CLIENTS and
-  the security descriptor
-    O:SYD:P(D;;GA;;;NU)(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;OW)(A;;GRGW;;;AU)
-  i.e. network logons denied, SYSTEM / Administrators / the owner (the
-  service account) full control, Authenticated Users read+write (connect).
+  the security descriptor of server.pipe_sddl
+    D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;0x12019b;;;AU)
+  i.e. SYSTEM / Administrators full control, Authenticated Users read+write
+  without FILE_CREATE_PIPE_INSTANCE (they connect, they cannot add a rogue
+  instance of the pipe).
   The default pipe DACL would let only the creator and administrators in.
 
   Poco's ServerApplication ignores arguments in the service's command line
