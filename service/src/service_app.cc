@@ -23,6 +23,7 @@
 #include "instance_lock.h"
 #include "log.h"
 #include "outbox_layout.h"
+#include "process_limits.h"
 #include "supervisor.h"
 #include "systemd_notify.h"
 
@@ -217,8 +218,12 @@ int ServiceApp::serve() {
     return EXIT_CANTCREAT;
   }
 
-  InstanceLock lock;
   std::string error;
+  if (!check_private_directory(paths_.runtime_dir, &error)) {
+    COPROC_LOG(error, "service", "cannot start: unsafe runtime dir: " << error);
+    return EXIT_CANTCREAT;
+  }
+  InstanceLock lock;
   if (!lock.try_acquire(paths_.service_lock(), &error)) {
     COPROC_LOG(error, "service", "cannot start: " << error);
     return EXIT_UNAVAILABLE;

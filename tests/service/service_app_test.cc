@@ -199,6 +199,18 @@ TEST_F(ServiceAppTest, ServiceReportsReadyWatchdogAndStoppingToSystemd) {
   EXPECT_NE(service.wait(seconds(20)), -1);
 }
 
+TEST_F(ServiceAppTest, UnsafeRuntimeDirStopsStartUp) {
+  ::mkdir(runtime_dir().c_str(), 0755);
+  ::chmod(runtime_dir().c_str(), 0777);  // any user could replace the sockets
+  TestProcess p = spawn_service({}, log_path());
+  const int wstatus = p.wait(seconds(20));
+  ASSERT_NE(wstatus, -1);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) << wstatus;
+  EXPECT_NE(log().find("unsafe runtime dir"), std::string::npos) << log();
+  EXPECT_NE(log().find("writable by group or others (mode 0777)"), std::string::npos) << log();
+  EXPECT_FALSE(exists(control_path()));
+}
+
 TEST_F(ServiceAppTest, AtStartLaunchesTheCoprocessWithoutAnyClient) {
   start_service({"--set", "service.start=at_start"});
   ASSERT_TRUE(wait_until([&] { return status().state == "running"; }, seconds(20))) << log();
