@@ -27,7 +27,7 @@ bool parse_int(std::string_view text, std::int64_t* out) {
   std::string_view suffix = trim(std::string_view(end));
   std::int64_t mult = 1;
   if (suffix == "K" || suffix == "KiB") mult = 1024;
-  else if (suffix == "M" || suffix == "MiB") mult = 1024 * 1024;
+  else if (suffix == "M" || suffix == "MiB") mult = 1024LL * 1024;
   else if (suffix == "G" || suffix == "GiB") mult = 1024LL * 1024 * 1024;
   else if (!suffix.empty()) return false;
   *out = v * mult;

@@ -25,7 +25,7 @@ void log_line(LogLevel level, std::string_view component, std::string_view text)
   do {                                                                    \
     if (::coproc::log_enabled(::coproc::LogLevel::level)) {               \
       std::ostringstream coproc_log_os_;                                  \
-      coproc_log_os_ << stream_expr;                                      \
+      coproc_log_os_ << stream_expr; /* NOLINT(bugprone-macro-parentheses) */ \
       ::coproc::log_line(::coproc::LogLevel::level, component, coproc_log_os_.str()); \
     }                                                                     \
   } while (0)
