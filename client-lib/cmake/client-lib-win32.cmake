@@ -18,6 +18,7 @@ set(COPROC_WIN32_CORE_SOURCES
   src/endpoint_win32.cc
   src/idempotency.cc
   src/json_bridge.cc
+  src/result_fields.cc
   src/pipe_io_win32.cc
   src/status.cc
   src/sync_rpc.cc

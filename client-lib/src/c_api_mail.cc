@@ -17,6 +17,7 @@
 
 #include "c_api_internal.h"
 #include "idempotency.h"
+#include "result_fields.h"
 #include "coproc/mail.h"
 
 struct coproc_mail {
@@ -107,20 +108,6 @@ std::string pack_mail(const coproc_mail& m, std::vector<int>* fds) {
   return b.bytes;
 }
 
-std::string unpack_id(const std::string& packed) {
-  msgpack::object_handle h = msgpack::unpack(packed.data(), packed.size());
-  const msgpack::object& m = h.get();
-  if (m.type != msgpack::type::MAP) return "";
-  for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
-    const auto& kv = m.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR && kv.key.as<std::string>() == "id" &&
-        kv.val.type == msgpack::type::STR) {
-      return kv.val.as<std::string>();
-    }
-  }
-  return "";
-}
-
 coproc_status submit(coproc_client* client, const coproc_mail& m, char** id_out) {
   if (id_out) *id_out = nullptr;
   CallOptions options;
@@ -128,7 +115,7 @@ coproc_status submit(coproc_client* client, const coproc_mail& m, char** id_out)
   const std::string params = pack_mail(m, &options.fds);
   CallResult r = client->cpp.call("mail.send", params, options);
   if (!r.ok()) return from_result(client, r);
-  const std::string id = unpack_id(r.result);
+  const std::string id = coproc::string_field(r.result, "id");
   if (id.empty()) return fail(client, COPROC_E_PROTOCOL, "mail.send returned no id");
   if (id_out) {
     *id_out = dup_string(id);

@@ -21,6 +21,7 @@
 #include <msgpack.hpp>
 
 #include "command.h"
+#include "result_fields.h"
 
 namespace coproc::ctl {
 namespace {
@@ -107,20 +108,6 @@ std::string pack_send(const SendArgs& a, const std::string& key) {
     }
   }
   return b.bytes;
-}
-
-std::string id_of(const std::string& packed) {
-  msgpack::object_handle h = msgpack::unpack(packed.data(), packed.size());
-  const msgpack::object& m = h.get();
-  if (m.type != msgpack::type::MAP) return "";
-  for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
-    const auto& kv = m.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR && kv.key.as<std::string>() == "id" &&
-        kv.val.type == msgpack::type::STR) {
-      return kv.val.as<std::string>();
-    }
-  }
-  return "";
 }
 
 void print_result(CommandEnv& env, const CallResult& r) {
@@ -228,7 +215,7 @@ int run_send(CommandEnv& env, std::vector<std::string>& args) {
         next = a.count;
         return;
       }
-      ids[static_cast<std::size_t>(i)] = id_of(r.result);
+      ids[static_cast<std::size_t>(i)] = string_field(r.result, "id");
       const long n = ++done;
       if (a.count > 1 && (n % 100 == 0 || n == a.count)) {
         const double secs =
