@@ -7,35 +7,7 @@
 # descriptors, which pipes cannot carry, and the Windows co-process has no
 # mail or HTTP component yet (docs/windows.md).
 
-configure_file(include/coproc/version.h.in
-               ${CMAKE_CURRENT_BINARY_DIR}/include/coproc/version.h @ONLY)
-
-set(COPROC_WIN32_CORE_SOURCES
-  src/client.cc
-  src/connection.cc
-  src/connection_win32.cc
-  src/connector.cc
-  src/endpoint_win32.cc
-  src/idempotency.cc
-  src/json_bridge.cc
-  src/result_fields.cc
-  src/pipe_io_win32.cc
-  src/status.cc
-  src/sync_rpc.cc
-)
-
-add_library(coproc_core_objs OBJECT ${COPROC_WIN32_CORE_SOURCES})
-target_include_directories(coproc_core_objs
-  PUBLIC include ${CMAKE_CURRENT_BINARY_DIR}/include
-  PRIVATE src)
-target_link_libraries(coproc_core_objs PUBLIC protocol coproc_asio coproc_msgpack)
-target_compile_definitions(coproc_core_objs PUBLIC COPROC_BUILDING)
-coproc_warnings(coproc_core_objs)
-
-add_library(coproc_client STATIC $<TARGET_OBJECTS:coproc_core_objs>)
-target_include_directories(coproc_client
-  PUBLIC include ${CMAKE_CURRENT_BINARY_DIR}/include src)
-target_link_libraries(coproc_client PUBLIC protocol coproc_asio coproc_msgpack)
+# coproc_core_objs and coproc_client come from client-lib/CMakeLists.txt.
 
 add_library(coproc_capi_objs OBJECT src/c_api.cc)
 target_include_directories(coproc_capi_objs
