@@ -46,10 +46,6 @@ RpcServer::~RpcServer() = default;
 
 void RpcServer::listen(ListenTarget target) {
   acceptor_.open(std::move(target));
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    accepting_ = true;
-  }
   asio::post(io_, [this] { accept_next(); });
 }
 
@@ -102,13 +98,7 @@ void RpcServer::on_accept(const std::error_code& ec, LocalStream socket,
 }
 
 void RpcServer::stop_accepting() {
-  asio::post(io_, [this] {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      accepting_ = false;
-    }
-    acceptor_.close();
-  });
+  asio::post(io_, [this] { acceptor_.close(); });
 }
 
 bool RpcServer::admit_request(std::uint32_t uid) {

@@ -100,7 +100,6 @@ class RpcServer {
   std::set<std::shared_ptr<RpcConnection>> connections_;
   std::map<std::uint32_t, std::size_t> connections_per_uid_;
   std::map<std::uint32_t, std::size_t> in_flight_per_uid_;
-  bool accepting_ = false;
   std::uint32_t admin_gid_ = static_cast<std::uint32_t>(-1);
 };
 
