@@ -7,7 +7,6 @@
 // Prints p50/p99 of both, their ratio, and the co-process's RSS.
 //
 //   build/bench/flood_bench [pings] [senders of 1 MiB requests, default 4]
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,10 +54,7 @@ Summary ping_latency(RawClient& c, int count) {
 int main(int argc, char** argv) {
   const int pings = argc > 1 ? std::atoi(argv[1]) : 2000;
   const int big_senders = argc > 2 ? std::atoi(argv[2]) : 4;
-  rlimit lim{};
-  getrlimit(RLIMIT_NOFILE, &lim);
-  lim.rlim_cur = lim.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &lim);
+  raise_open_files_to(24000);
 
   TempDir dir;
   const std::string run = dir.file("run");

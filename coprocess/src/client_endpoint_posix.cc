@@ -14,6 +14,10 @@
 
 namespace coproc {
 
+// Descriptors the co-process needs besides client connections: logs, the
+// outbox, SMTP and HTTP connections, eventfds and timers.
+constexpr long kReservedFiles = 64;
+
 struct ClientEndpoint::State {
   Paths paths;
   InstanceLock lock;
@@ -43,6 +47,13 @@ int ClientEndpoint::open(const Paths& paths, const Config& config) {
     return 1;
   }
   s.max_files = raise_open_files_limit();
+  const long max_connections = config.integer("server.max_connections");
+  if (s.max_files > 0 && s.max_files < max_connections + kReservedFiles) {
+    COPROC_LOG(warn, "main", "server.max_connections is " << max_connections << " but only "
+                                 << s.max_files << " files may be open (RLIMIT_NOFILE): beyond about "
+                                 << s.max_files - kReservedFiles
+                                 << " connections, new clients wait in the listen backlog");
+  }
 
   // A handed-over socket (from coproc-service or systemd) or our own.
   s.listen_fd = inherited_listen_fd();

@@ -1,11 +1,14 @@
 #include "test_process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -136,6 +139,35 @@ long rss_kib(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
+}
+
+int count_open_fds(pid_t pid) {
+  DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (!dir) return -1;
+  int n = 0;
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  ::closedir(dir);
+  return n;
+}
+
+long raise_open_files_to(long wanted) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return -1;
+  const auto want = static_cast<rlim_t>(wanted);
+  if (lim.rlim_cur >= want) return static_cast<long>(lim.rlim_cur);
+  rlimit raised = lim;
+  raised.rlim_cur = want;
+  raised.rlim_max = std::max(lim.rlim_max, want);
+  // Raising the hard limit needs CAP_SYS_RESOURCE; without it, take what the
+  // hard limit allows and let the caller report the shortfall.
+  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  return static_cast<long>(lim.rlim_cur);
 }
 
 }  // namespace coproc::test
