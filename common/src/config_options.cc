@@ -37,7 +37,9 @@ const std::vector<OptionSpec>& option_specs() {
        false},
       {"server.io_threads", I, "2", 1, 64, "threads running the socket event loop", false},
       {"server.worker_threads", I, "8", 1, 256,
-       "threads running blocking work (mail submission, HTTP requests)", false},
+       "blocking calls (mail submission, HTTP requests) running at once; each has a thread "
+       "besides the io_threads",
+       false},
       {"server.worker_queue", I, "1024", 1, 1000000,
        "calls that may wait for a worker before new ones get 'unavailable'", false},
       {"server.max_connections", I, "4096", 1, 1000000, "client connections in total", false},

@@ -124,13 +124,22 @@ int run_coprocess(int argc, char** argv) {
   }
   set_log_level(level);
 
+  const std::size_t io_threads = static_cast<std::size_t>(config.integer("server.io_threads"));
+  const std::size_t worker_threads =
+      static_cast<std::size_t>(config.integer("server.worker_threads"));
+  asio::io_context io(static_cast<int>(io_threads + worker_threads));
+  // SIGTERM and SIGINT are caught from here on (a signal before the wait
+  // below is armed is kept for it): the socket listens from the next line,
+  // and a client may connect and the supervisor stop us at any moment.
+  StopRequests stop_requests(io);
+
   const Paths& paths = options.paths;
   ClientEndpoint endpoint;
   if (int rc = endpoint.open(paths, config); rc >= 0) return rc;
 
   ServerStats stats;
   Dispatcher dispatcher;
-  WorkerPool workers(static_cast<std::size_t>(config.integer("server.worker_threads")),
+  WorkerPool workers(io, worker_threads,
                      static_cast<std::size_t>(config.integer("server.worker_queue")));
   ServerIdentity identity{"coprocess", COPROC_VERSION, generation_from_env()};
   register_sys_methods(dispatcher, identity, stats, workers);
@@ -145,13 +154,11 @@ int run_coprocess(int argc, char** argv) {
     return 1;
   }
 
-  asio::io_context io;
   RpcServer server(io, dispatcher, workers, ServerSettings::from_config(config), stats);
   register_usage_section(dispatcher, server);
   endpoint.serve(server);
   for (auto& c : components) c->start();
 
-  StopRequests stop_requests(io);
   stop_requests.async_wait([&](const std::string& what) {
     COPROC_LOG(info, "main", what << " received; stopping (in flight: "
                                   << stats.requests_in_flight.load() << ")");
@@ -168,7 +175,6 @@ int run_coprocess(int argc, char** argv) {
   }
   notify_supervisor("READY=1\nSTATUS=serving");
 
-  const std::size_t io_threads = static_cast<std::size_t>(config.integer("server.io_threads"));
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < io_threads; ++i) threads.emplace_back([&] { io.run(); });
   io.run();

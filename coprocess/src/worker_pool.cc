@@ -1,10 +1,13 @@
 #include "worker_pool.h"
 
+#include <asio/defer.hpp>
+
 namespace coproc {
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
+WorkerPool::WorkerPool(asio::io_context& io, std::size_t threads, std::size_t max_queued)
+    : io_(io), keep_running_(io.get_executor()), limit_(threads), max_queued_(max_queued) {
   threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
 }
 
 WorkerPool::~WorkerPool() { stop(); }
@@ -12,20 +15,39 @@ WorkerPool::~WorkerPool() { stop(); }
 bool WorkerPool::try_post(std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ || queue_.size() >= max_queued_) return false;
-    queue_.push_back(std::move(job));
+    if (stopping_) return false;
+    if (running_ >= limit_) {
+      if (queue_.size() >= max_queued_) return false;
+      queue_.push_back(std::move(job));
+      return true;
+    }
+    ++running_;
   }
-  wake_.notify_one();
+  // From an event-loop thread this runs after the current handler on the
+  // same thread (no wake-up); from elsewhere it is an ordinary post.
+  asio::defer(io_.get_executor(), [this, job = std::move(job)]() mutable { run_jobs(std::move(job)); });
   return true;
+}
+
+void WorkerPool::run_jobs(std::function<void()> job) {
+  for (;;) {
+    job();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (queue_.empty()) {
+      --running_;
+      return;
+    }
+    job = std::move(queue_.front());
+    queue_.pop_front();
+  }
 }
 
 void WorkerPool::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
-  wake_.notify_all();
+  keep_running_.reset();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -39,24 +61,7 @@ std::size_t WorkerPool::queued() const {
 
 std::size_t WorkerPool::busy() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return busy_;
-}
-
-void WorkerPool::run() {
-  for (;;) {
-    std::function<void()> job;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      job = std::move(queue_.front());
-      queue_.pop_front();
-      ++busy_;
-    }
-    job();
-    std::lock_guard<std::mutex> lock(mutex_);
-    --busy_;
-  }
+  return running_;
 }
 
 }  // namespace coproc

@@ -83,6 +83,26 @@ TEST_F(LifecycleTest, SigtermLetsCallsInFlightFinishThenExitsCleanly) {
   EXPECT_NE(log().find("stopped"), std::string::npos);
 }
 
+// The supervisor may stop the co-process the moment its socket listens,
+// while the mail and HTTP features are still starting: SIGTERM must be
+// caught from then on, never the default action that kills without cleanup.
+TEST_F(LifecycleTest, SigtermRightAfterTheSocketListensIsStillACleanStop) {
+  for (int round = 0; round < 10; ++round) {
+    TestProcess::Options o;
+    o.argv = {bin_path("coprocess"), "--runtime-dir", runtime_dir(), "--state-dir", state_dir(),
+              "--config", "/dev/null"};
+    o.output_path = log_path();
+    TestProcess p(o);
+    ASSERT_TRUE(wait_until([&] { return ::access(socket_path().c_str(), F_OK) == 0; }, seconds(20)));
+    p.signal(SIGTERM);
+    const int status = p.wait(seconds(20));
+    ASSERT_TRUE(WIFEXITED(status)) << "round " << round << ": wait status " << status
+                                   << " (killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
+                                   << ")\n" << log();
+    EXPECT_EQ(WEXITSTATUS(status), 0) << log();
+  }
+}
+
 TEST_F(LifecycleTest, TooLongRuntimeDirIsAClearError) {
   const std::string longdir = dir_.path() + "/" + std::string(100, 'r');
   auto [code, out] = run_once({"--runtime-dir", longdir, "--state-dir", state_dir(), "--config",

@@ -12,7 +12,8 @@ namespace {
 TEST(WorkerPool, RunsEveryAcceptedJob) {
   std::atomic<int> ran{0};
   {
-    WorkerPool pool(4, 10000);
+    asio::io_context io;
+    WorkerPool pool(io, 4, 10000);
     for (int i = 0; i < 1000; ++i) ASSERT_TRUE(pool.try_post([&] { ran++; }));
     pool.stop();
   }
@@ -20,7 +21,8 @@ TEST(WorkerPool, RunsEveryAcceptedJob) {
 }
 
 TEST(WorkerPool, FullQueueRefusesInsteadOfGrowing) {
-  WorkerPool pool(1, 2);
+  asio::io_context io;
+  WorkerPool pool(io, 1, 2);
   std::promise<void> release;
   auto gate = release.get_future().share();
   std::promise<void> started;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include <asio/io_context.hpp>
+
 #include "dispatcher.h"
 #include "debug_methods.h"
 #include "params.h"
@@ -22,7 +24,8 @@ namespace {
 // debug.read_fd are left out (they block or need descriptors).
 const coproc::Dispatcher& dispatcher() {
   static coproc::ServerStats stats;
-  static coproc::WorkerPool workers(1, 1);
+  static asio::io_context io;
+  static coproc::WorkerPool workers(io, 1, 1);
   static coproc::Dispatcher d = [] {
     coproc::Dispatcher out;
     coproc::register_sys_methods(out, coproc::ServerIdentity{"fuzz", "0", 0}, stats, workers);
