@@ -5,6 +5,10 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <thread>
+
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
 
 namespace coproc {
 namespace {
@@ -39,6 +43,45 @@ TEST(WorkerPool, FullQueueRefusesInsteadOfGrowing) {
   release.set_value();
   pool.stop();
   EXPECT_FALSE(pool.try_post([] {})) << "a stopped pool takes nothing";
+}
+
+// The pool's jobs share the io_context with the event loop; the limit is
+// what keeps the loop's own thread free however many jobs block.
+TEST(WorkerPool, EventLoopKeepsRunningWhileEveryJobBlocks) {
+  asio::io_context io;
+  WorkerPool pool(io, 2, 10);
+  std::thread event_loop([&] { io.run(); });  // the server.io_threads = 1 thread
+
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::atomic<int> started{0};
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(pool.try_post([&, gate] {
+      started++;
+      gate.wait();
+    }));
+  }
+  std::atomic<bool> third_ran{false};
+  ASSERT_TRUE(pool.try_post([&] { third_ran = true; }));
+  for (int i = 0; i < 500 && started.load() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(started.load(), 2);
+  EXPECT_EQ(pool.busy(), 2u);
+  EXPECT_EQ(pool.queued(), 1u) << "a third job waits instead of taking the loop's thread";
+  EXPECT_FALSE(third_ran.load());
+
+  // Any of the three threads may be running a job; one of them is free.
+  std::promise<void> handled;
+  asio::post(io, [&] { handled.set_value(); });
+  ASSERT_EQ(handled.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "a handler must run while both jobs block";
+
+  release.set_value();
+  pool.stop();  // the queued job runs before the pool's threads end
+  EXPECT_TRUE(third_ran.load());
+  io.stop();
+  event_loop.join();
 }
 
 }  // namespace
