@@ -26,7 +26,7 @@ struct Script {
 class ScriptedSession : public TransportSession {
  public:
   explicit ScriptedSession(Script& s) : s_(s) {}
-  void send(const Envelope& e, const std::string&) override {
+  std::vector<Refusal> send(const Envelope& e, const std::string&) override {
     std::lock_guard<std::mutex> lock(s_.mutex);
     ++s_.sends;
     std::string next = "ok";
@@ -37,6 +37,7 @@ class ScriptedSession : public TransportSession {
     if (next == "transient") throw DeliveryError(false, "451 4.3.0 try later");
     if (next == "permanent") throw DeliveryError(true, "550 5.1.1 no such user");
     s_.delivered.push_back(e.id);
+    return {};
   }
 
  private:

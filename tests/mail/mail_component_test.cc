@@ -221,6 +221,113 @@ TEST_F(MailComponentTest, ServerDownKeepsTheMailQueuedUntilTheServerComesUp) {
   EXPECT_EQ(header_of(server.messages()[0], "Subject"), "while down");
 }
 
+// Mail to several recipients, where the relay answers RCPT TO for each one
+// on its own (see tests/support/smtp_server.py for its rules).
+V mail_to(const std::vector<std::string>& to, const std::string& subject) {
+  return V::map({{"from", V::text("app@example.org")},
+                 {"to", V::strings(to)},
+                 {"subject", V::text(subject)},
+                 {"text", V::text("body\n")}});
+}
+
+// The strings of an array field, or of one key of each map in it.
+std::vector<std::string> strings_of(const msgpack::object& result, const std::string& key,
+                                    const std::string& inner = "") {
+  std::vector<std::string> out;
+  const msgpack::object* list = map_get(result, key);
+  if (!list || list->type != msgpack::type::ARRAY) return {"<no " + key + ">"};
+  for (std::uint32_t i = 0; i < list->via.array.size; ++i) {
+    const msgpack::object& item = list->via.array.ptr[i];
+    out.push_back(inner.empty() ? item.as<std::string>() : field(item, inner));
+  }
+  return out;
+}
+
+TEST_F(MailComponentTest, AnUnknownRecipientDoesNotKeepTheMailFromTheOthers) {
+  SmtpTestServer server({});
+  server.start();
+  start_coprocess(relay(server, "none"));
+  auto c = connect();
+  std::string id = send_ok(*c, mail_to({"ann@example.net", "nobody@example.net"}, "partly"));
+  ASSERT_TRUE(wait_state(*c, id, "sent")) << log();
+  auto r = status(*c, id);
+  EXPECT_EQ(strings_of(r.result, "delivered_to"), std::vector<std::string>{"ann@example.net"});
+  EXPECT_EQ(strings_of(r.result, "refused", "address"),
+            std::vector<std::string>{"nobody@example.net"});
+  const std::string reply = strings_of(r.result, "refused", "reply").at(0);
+  EXPECT_EQ(reply.rfind("550 5.1.1", 0), 0u) << reply;
+  EXPECT_NE(field(r.result, "last_error").find("RCPT TO:<nobody@example.net> refused: 550"),
+            std::string::npos)
+      << field(r.result, "last_error");
+  EXPECT_EQ(int_field(r.result, "attempts"), 1);
+  ASSERT_EQ(server.count(), 1u);
+  EXPECT_NE(server.envelopes()[0].find("\"rcpt_tos\": [\"ann@example.net\"]"), std::string::npos)
+      << server.envelopes()[0];
+}
+
+TEST_F(MailComponentTest, EveryRecipientRefusedFailsAtOnceAndTheSessionGoesOn) {
+  SmtpTestServer server({});
+  server.start();
+  start_coprocess(relay(server, "none"));
+  auto c = connect();
+  std::string id = send_ok(*c, mail_to({"nobody@example.net"}, "to no one"));
+  ASSERT_TRUE(wait_state(*c, id, "failed")) << log();
+  auto r = status(*c, id);
+  EXPECT_EQ(int_field(r.result, "attempts"), 1) << "a 5xx is not retried";
+  EXPECT_NE(field(r.result, "last_error").find("550 5.1.1"), std::string::npos)
+      << field(r.result, "last_error");
+  EXPECT_EQ(strings_of(r.result, "delivered_to"), std::vector<std::string>{});
+  EXPECT_EQ(server.count(), 0u) << "no DATA without a recipient";
+  // The next mail goes through (on the same session, after RSET).
+  std::string next = send_ok(*c, mail_to({"ann@example.net"}, "next"));
+  ASSERT_TRUE(wait_state(*c, next, "sent")) << log();
+  EXPECT_EQ(server.count(), 1u);
+}
+
+TEST_F(MailComponentTest, ADeferredRecipientIsRetriedAloneWithTheSameMessage) {
+  SmtpTestServer server({});
+  server.start();
+  start_coprocess(relay(server, "none"));
+  auto c = connect();
+  std::string id = send_ok(*c, mail_to({"ann@example.net", "later@example.net"}, "in two goes"));
+  ASSERT_TRUE(wait_state(*c, id, "sent")) << log();
+  auto r = status(*c, id);
+  EXPECT_EQ(strings_of(r.result, "delivered_to"),
+            (std::vector<std::string>{"ann@example.net", "later@example.net"}));
+  EXPECT_EQ(strings_of(r.result, "refused", "address"), std::vector<std::string>{});
+  EXPECT_EQ(int_field(r.result, "attempts"), 2);
+  EXPECT_EQ(field(r.result, "last_error"), "");
+  ASSERT_EQ(server.count(), 2u);
+  EXPECT_NE(server.envelopes()[0].find("\"rcpt_tos\": [\"ann@example.net\"]"), std::string::npos)
+      << server.envelopes()[0];
+  EXPECT_NE(server.envelopes()[1].find("\"rcpt_tos\": [\"later@example.net\"]"), std::string::npos)
+      << server.envelopes()[1];
+  EXPECT_EQ(header_of(server.messages()[0], "Message-ID"), header_of(server.messages()[1], "Message-ID"));
+}
+
+TEST_F(MailComponentTest, ARecipientDeferredPastMaxAgeIsListedAsRefused) {
+  SmtpTestServer server({});
+  server.start();
+  start_coprocess(relay(server, "none", {"--set", "mail.max_age_s=2"}));
+  auto c = connect();
+  std::string id = send_ok(*c, mail_to({"ann@example.net", "busy@example.net"}, "full box"));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto r = status(*c, id);
+        return !r.error && !strings_of(r.result, "refused", "address").empty();
+      },
+      kLong))
+      << log();
+  auto r = status(*c, id);
+  EXPECT_EQ(field(r.result, "state"), "sent") << "ann has it";
+  EXPECT_EQ(strings_of(r.result, "delivered_to"), std::vector<std::string>{"ann@example.net"});
+  const std::string reply = strings_of(r.result, "refused", "reply").at(0);
+  EXPECT_EQ(reply.rfind("gave up after mail.max_age_s: ", 0), 0u) << reply;
+  EXPECT_NE(reply.find("452 4.2.2"), std::string::npos) << reply;
+  EXPECT_GE(int_field(r.result, "attempts"), 2);
+  EXPECT_EQ(server.count(), 1u);
+}
+
 TEST_F(MailComponentTest, WrongPasswordEndsFailedWithTheServersReply) {
   SmtpTestServer::Options o;
   o.tls = "implicit";

@@ -7,6 +7,33 @@
 namespace coproc::mail {
 namespace {
 
+// Outboxes written before per-recipient delivery have records without
+// delivered_to / refused: they load with every recipient still pending.
+TEST(MailRecord, ARecordWithoutPerRecipientFieldsHasEveryRecipientPending) {
+  msgpack::sbuffer b;
+  msgpack::packer<msgpack::sbuffer> pk(b);
+  pk.pack_map(3);
+  pk.pack(std::string("id"));
+  pk.pack(std::string("m1"));
+  pk.pack(std::string("state"));
+  pk.pack(std::string("queued"));
+  pk.pack(std::string("recipients"));
+  pk.pack(std::vector<std::string>{"a@example.org", "b@example.org"});
+  const MailRecord r = msgpack::unpack(b.data(), b.size()).get().as<MailRecord>();
+  EXPECT_EQ(r.id, "m1");
+  EXPECT_TRUE(r.delivered_to.empty());
+  EXPECT_TRUE(r.refused.empty());
+  EXPECT_EQ(r.pending_recipients(), (std::vector<std::string>{"a@example.org", "b@example.org"}));
+}
+
+TEST(MailRecord, PendingRecipientsLeaveOutTheDeliveredAndTheRefused) {
+  MailRecord r;
+  r.recipients = {"a@example.org", "b@example.org", "c@example.org"};
+  r.delivered_to = {"a@example.org"};
+  r.refused = {RecipientRefusal{"c@example.org", "550 no"}};
+  EXPECT_EQ(r.pending_recipients(), std::vector<std::string>{"b@example.org"});
+}
+
 class MailOutbox : public ::testing::Test {
  protected:
   std::string dir() const { return tmp_.file("outbox"); }

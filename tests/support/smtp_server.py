@@ -45,9 +45,28 @@ class Recorder:
         self.count = len([n for n in os.listdir(self.messages) if n.endswith(".eml")])
         self.data_reply = data_reply
         self.sink = sink
+        self.deferred_once = set()
 
     def event(self, text):
         self.events.write(text + "\n")
+
+    # Recipients by local part, like a real relay's answers: "nobody" is an
+    # unknown mailbox (550), "busy" is full for good (452 on every try) and
+    # "later" is deferred once (450) and accepted on the next attempt.
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@")[0].lower()
+        if local == "nobody":
+            self.event("RCPT refused: " + address)
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if local == "busy":
+            self.event("RCPT deferred: " + address)
+            return "452 4.2.2 <%s>: Mailbox full, try again later" % address
+        if local == "later" and address not in self.deferred_once:
+            self.deferred_once.add(address)
+            self.event("RCPT deferred once: " + address)
+            return "450 4.2.1 <%s>: Try again later" % address
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):
         if self.data_reply:

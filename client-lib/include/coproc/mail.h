@@ -120,8 +120,11 @@ COPROC_API void coproc_mail_free(coproc_mail* mail);
 
 /// The state of mail `id` as JSON text: {"id", "state" ("queued" | "sending"
 /// | "sent" | "failed"), "attempts", "last_error" (the server's reply),
-/// "next_attempt_ms", "sent_ms", "created_ms", "message_id", ...}, freed with
-/// coproc_free(). COPROC_E_NOT_FOUND for an unknown id or another user's mail.
+/// "next_attempt_ms", "sent_ms", "created_ms", "message_id", "delivered_to"
+/// (recipients the relay accepted), "refused" ([{"address", "reply"}] for
+/// recipients it refused), ...}, freed with coproc_free(). "sent" means at
+/// least one recipient has it. COPROC_E_NOT_FOUND for an unknown id or
+/// another user's mail.
 COPROC_API coproc_status coproc_mail_status(coproc_client* client, const char* id,
                                             char** json_out);
 

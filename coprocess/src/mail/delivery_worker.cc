@@ -100,9 +100,23 @@ void DeliveryService::run(int worker) {
   }
 }
 
+namespace {
+
+std::string describe(const std::vector<Refusal>& refusals) {
+  std::string out;
+  for (const Refusal& r : refusals) {
+    if (!out.empty()) out += "; ";
+    out += "RCPT TO:<" + r.address + "> " + (r.permanent ? "refused" : "deferred") + ": " + r.reply;
+  }
+  return out;
+}
+
+}  // namespace
+
 void DeliveryService::deliver(MailRecord record, std::unique_ptr<TransportSession>& session,
                               int& used) {
-  Envelope envelope{record.id, record.envelope_from, record.recipients};
+  Envelope envelope{record.id, record.envelope_from, record.pending_recipients()};
+  std::vector<Refusal> refusals;
   try {
     const std::string message = outbox_.read_message(record.id);
     if (session && used >= settings_.batch) {
@@ -114,7 +128,7 @@ void DeliveryService::deliver(MailRecord record, std::unique_ptr<TransportSessio
       used = 0;
     }
     ++used;
-    session->send(envelope, message);
+    refusals = session->send(envelope, message);
   } catch (const DeliveryError& e) {
     session.reset();
     failed_attempt(std::move(record), e.permanent(), e.what());
@@ -124,22 +138,51 @@ void DeliveryService::deliver(MailRecord record, std::unique_ptr<TransportSessio
     failed_attempt(std::move(record), false, e.what());
     return;
   }
+  bool deferred = false;
+  for (const std::string& r : envelope.recipients) {
+    auto it = std::find_if(refusals.begin(), refusals.end(),
+                           [&](const Refusal& x) { return x.address == r; });
+    if (it == refusals.end()) {
+      record.delivered_to.push_back(r);
+    } else if (it->permanent) {
+      record.refused.push_back(RecipientRefusal{r, it->reply});
+    } else {
+      deferred = true;
+    }
+  }
+  if (!refusals.empty()) {
+    COPROC_LOG(warn, "mail", "uid=" << record.owner_uid << " id=" << record.id << " "
+                                    << describe(refusals));
+  }
+  if (deferred) {
+    // Delivered to the others (if any); the deferred ones are retried alone.
+    failed_attempt(std::move(record), false, describe(refusals));
+    return;
+  }
   record.attempts += 1;
-  record.state = "sent";
-  record.sent_ms = record.updated_ms = now_ms();
+  record.updated_ms = now_ms();
   record.next_attempt_ms = 0;
-  record.last_error.clear();
+  if (record.delivered_to.empty()) {
+    record.state = "failed";
+    record.last_error = describe(refusals);
+  } else {
+    record.state = "sent";
+    record.sent_ms = record.updated_ms;
+    record.last_error = refusals.empty() ? "" : describe(refusals);
+  }
   try {
     outbox_.update(record);
   } catch (const std::exception& e) {
     // The mail went out; only the bookkeeping failed. After a restart it
     // would be sent again (same Message-ID) — say so loudly.
-    COPROC_LOG(error, "mail", "uid=" << record.owner_uid << " id=" << record.id
-                                     << " sent, but recording it failed: " << e.what());
+    COPROC_LOG(error, "mail", "uid=" << record.owner_uid << " id=" << record.id << " "
+                                     << record.state << ", but recording it failed: " << e.what());
     return;
   }
-  COPROC_LOG(info, "mail", "uid=" << record.owner_uid << " id=" << record.id << " sent via "
-                                  << transport_->describe() << " attempts=" << record.attempts);
+  COPROC_LOG(info, "mail", "uid=" << record.owner_uid << " id=" << record.id << " "
+                                  << record.state << " via " << transport_->describe()
+                                  << " attempts=" << record.attempts << " recipients="
+                                  << record.delivered_to.size() << "/" << record.recipients.size());
 }
 
 void DeliveryService::failed_attempt(MailRecord record, bool permanent, const std::string& reason) {
@@ -149,12 +192,20 @@ void DeliveryService::failed_attempt(MailRecord record, bool permanent, const st
   record.updated_ms = now;
   const std::int64_t deadline = record.created_ms + settings_.max_age_ms;
   if (permanent || now >= deadline) {
-    record.state = "failed";
+    // Whoever is still pending will not get it; those already delivered to
+    // did, so the mail as a whole counts as sent when there are any.
+    const std::string why = permanent ? reason : "gave up after mail.max_age_s: " + reason;
+    for (const std::string& r : record.pending_recipients()) {
+      record.refused.push_back(RecipientRefusal{r, why});
+    }
+    record.state = record.delivered_to.empty() ? "failed" : "sent";
+    if (record.state == "sent") record.sent_ms = now;
     record.next_attempt_ms = 0;
-    COPROC_LOG(warn, "mail", "uid=" << record.owner_uid << " id=" << record.id << " failed after "
-                                    << record.attempts << " attempts"
+    COPROC_LOG(warn, "mail", "uid=" << record.owner_uid << " id=" << record.id << " "
+                                    << record.state << " after " << record.attempts << " attempts"
                                     << (permanent ? " (permanent)" : " (mail.max_age_s reached)")
-                                    << ": " << reason);
+                                    << ", " << record.refused.size() << " of "
+                                    << record.recipients.size() << " recipients refused: " << reason);
   } else {
     record.state = "queued";
     record.next_attempt_ms = std::min(now + backoff_ms(settings_, record.attempts), deadline);

@@ -44,15 +44,17 @@ struct MailView {
   std::int64_t next_attempt_ms = 0;
   std::int64_t sent_ms = 0;
   std::uint64_t size = 0;
+  std::vector<std::string> delivered_to;
+  std::vector<RecipientRefusal> refused;
   MSGPACK_DEFINE_MAP(id, state, owner_uid, from, recipients, subject, message_id, created_ms,
-                     attempts, last_error, next_attempt_ms, sent_ms, size);
+                     attempts, last_error, next_attempt_ms, sent_ms, size, delivered_to, refused);
 
   explicit MailView(const MailRecord& r)
       : id(r.id), state(r.state), owner_uid(r.owner_uid), from(r.envelope_from),
         recipients(r.recipients), subject(r.subject), message_id(r.message_id),
         created_ms(r.created_ms), attempts(r.attempts), last_error(r.last_error),
         next_attempt_ms(r.state == "queued" ? r.next_attempt_ms : 0), sent_ms(r.sent_ms),
-        size(r.size) {}
+        size(r.size), delivered_to(r.delivered_to), refused(r.refused) {}
   MailView() = default;
 };
 

@@ -28,12 +28,22 @@ class DeliveryError : public std::runtime_error {
   bool permanent_;
 };
 
+/// A recipient the relay did not take in this attempt.
+struct Refusal {
+  std::string address;
+  std::string reply;  // the relay's reply, one line
+  bool permanent;     // 5xx; a 4xx may succeed on a later attempt
+};
+
 class TransportSession {
  public:
   virtual ~TransportSession() = default;
-  /// Delivers one message (CRLF lines). Throws DeliveryError. After a throw
-  /// the session is not used again.
-  virtual void send(const Envelope& envelope, const std::string& message) = 0;
+  /// Delivers one message (CRLF lines) to the envelope's recipients and
+  /// returns those the relay refused; the others have the message. When it
+  /// refuses every recipient, nothing is sent and the session stays usable.
+  /// Throws DeliveryError when the message as a whole was not delivered;
+  /// after a throw the session is not used again.
+  virtual std::vector<Refusal> send(const Envelope& envelope, const std::string& message) = 0;
   /// Ends the session politely (QUIT); never throws.
   virtual void close() noexcept {}
 };

@@ -1,5 +1,6 @@
 #include "mail_types.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace coproc::mail {
@@ -8,6 +9,18 @@ std::vector<std::string> MailRequest::envelope_recipients() const {
   std::vector<std::string> out;
   for (const auto* list : {&to, &cc, &bcc}) {
     for (const Address& a : *list) out.push_back(a.addr_spec);
+  }
+  return out;
+}
+
+std::vector<std::string> MailRecord::pending_recipients() const {
+  std::vector<std::string> out;
+  for (const std::string& r : recipients) {
+    const bool delivered = std::find(delivered_to.begin(), delivered_to.end(), r) != delivered_to.end();
+    const bool refused_for_good =
+        std::find_if(refused.begin(), refused.end(),
+                     [&](const RecipientRefusal& x) { return x.address == r; }) != refused.end();
+    if (!delivered && !refused_for_good) out.push_back(r);
   }
   return out;
 }

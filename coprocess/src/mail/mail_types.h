@@ -46,7 +46,18 @@ const char* state_name(MailState state);
 /// False for anything but the four names.
 bool parse_state(const std::string& name, MailState* out);
 
+/// A recipient the relay refused for good (5xx to RCPT TO), or that was
+/// still deferred (4xx) when mail.max_age_s ran out.
+struct RecipientRefusal {
+  std::string address;
+  std::string reply;  // the relay's reply, or why we gave up
+  MSGPACK_DEFINE_MAP(address, reply);
+};
+
 /// What the outbox stores next to each message (<id>.meta, MessagePack).
+/// `recipients` never changes; each delivery attempt goes to the ones not
+/// yet in `delivered_to` or `refused`. Records written before these two
+/// fields existed read them as empty.
 struct MailRecord {
   std::string id;
   std::uint32_t owner_uid = 0;
@@ -63,10 +74,15 @@ struct MailRecord {
   std::int64_t attempts = 0;
   std::string last_error;
   std::uint64_t size = 0;  // bytes of the MIME message
+  std::vector<std::string> delivered_to;   // accepted by the relay
+  std::vector<RecipientRefusal> refused;   // refused for good
+
+  /// Recipients still to deliver to: neither delivered nor refused.
+  std::vector<std::string> pending_recipients() const;
 
   MSGPACK_DEFINE_MAP(id, owner_uid, state, envelope_from, recipients, subject, message_id,
                      idempotency_key, created_ms, next_attempt_ms, sent_ms, updated_ms, attempts,
-                     last_error, size);
+                     last_error, size, delivered_to, refused);
 };
 
 /// Unix time now in milliseconds.

@@ -27,7 +27,7 @@ class MaildirSession : public TransportSession {
  public:
   explicit MaildirSession(const std::string& dir) : dir_(dir), host_(host_name()) {}
 
-  void send(const Envelope& envelope, const std::string& message) override {
+  std::vector<Refusal> send(const Envelope& envelope, const std::string& message) override {
     const std::int64_t ms = now_ms();
     const std::string unique = std::to_string(ms / 1000) + ".M" + std::to_string(ms % 1000) + "P" +
                                std::to_string(::getpid()) + "Q" + std::to_string(++g_counter) +
@@ -44,6 +44,7 @@ class MaildirSession : public TransportSession {
     } catch (const std::system_error& e) {
       throw DeliveryError(false, std::string("maildir: ") + e.what());
     }
+    return {};
   }
 
  private:

@@ -146,14 +146,26 @@ class SmtpSession : public TransportSession {
     authenticate(ehlo);
   }
 
-  void send(const Envelope& e, const std::string& message) override {
+  std::vector<Refusal> send(const Envelope& e, const std::string& message) override {
+    std::vector<Refusal> refused;
     try {
       std::string reply;
       int status = session_->sendCommand("MAIL FROM:<" + e.from + ">", reply);
       expect(status, 2, "MAIL FROM:<" + e.from + "> refused", reply);
+      // Each recipient on its own: one unknown mailbox must not keep the
+      // mail from the others (what every MTA does).
       for (const std::string& r : e.recipients) {
         status = session_->sendCommand("RCPT TO:<" + r + ">", reply);
-        expect(status, 2, "RCPT TO:<" + r + "> refused", reply);
+        if (status / 100 == 2) continue;
+        if (status / 100 != 4 && status / 100 != 5) {
+          expect(status, 2, "RCPT TO:<" + r + "> answered oddly", reply);  // ends the session
+        }
+        refused.push_back(Refusal{r, one_line(reply), status / 100 == 5});
+      }
+      if (refused.size() == e.recipients.size()) {
+        status = session_->sendCommand("RSET", reply);  // end the transaction, keep the session
+        expect(status, 2, "RSET refused", reply);
+        return refused;
       }
       status = session_->sendCommand("DATA", reply);
       expect(status, 3, "DATA refused", reply);
@@ -167,6 +179,7 @@ class SmtpSession : public TransportSession {
     } catch (const Poco::Exception& ex) {
       throw DeliveryError(false, "connection to the relay failed: " + ex.displayText());
     }
+    return refused;
   }
 
   void close() noexcept override {
