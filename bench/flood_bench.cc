@@ -62,6 +62,12 @@ int main(int argc, char** argv) {
   o.argv = {bin_path("coprocess"), "--runtime-dir", run, "--state-dir", dir.file("state"),
             "--config", "/dev/null", "--set", "server.max_connections=20000", "--set",
             "server.max_connections_per_uid=20000", "--log-level", "warn"};
+  // Further options to compare settings, e.g. server.worker_threads=2,
+  // from the command line after the two numbers.
+  for (int i = 3; i < argc; ++i) {
+    o.argv.push_back("--set");
+    o.argv.push_back(argv[i]);
+  }
   o.output_path = dir.file("log");
   TestProcess coprocess(o);
   const std::string sock = run + "/coproc.sock";

@@ -139,7 +139,7 @@ int run_coprocess(int argc, char** argv) {
 
   ServerStats stats;
   Dispatcher dispatcher;
-  WorkerPool workers(io, worker_threads,
+  WorkerPool workers(io, io_threads, worker_threads,
                      static_cast<std::size_t>(config.integer("server.worker_queue")));
   ServerIdentity identity{"coprocess", COPROC_VERSION, generation_from_env()};
   register_sys_methods(dispatcher, identity, stats, workers);

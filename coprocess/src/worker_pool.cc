@@ -1,16 +1,27 @@
 #include "worker_pool.h"
 
+#include <chrono>
+
 #include <asio/defer.hpp>
 
 namespace coproc {
 
-WorkerPool::WorkerPool(asio::io_context& io, std::size_t threads, std::size_t max_queued)
-    : io_(io), keep_running_(io.get_executor()), limit_(threads), max_queued_(max_queued) {
+WorkerPool::WorkerPool(asio::io_context& io, std::size_t loop_threads, std::size_t threads,
+                       std::size_t max_queued)
+    : io_(io),
+      keep_running_(io.get_executor()),
+      loop_threads_(loop_threads < 1 ? 1 : loop_threads),
+      limit_(threads),
+      max_queued_(max_queued) {
   threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { helper(); });
 }
 
 WorkerPool::~WorkerPool() { stop(); }
+
+std::size_t WorkerPool::helpers_wanted() const {
+  return executing_ + 1 > loop_threads_ ? executing_ + 1 - loop_threads_ : 0;
+}
 
 bool WorkerPool::try_post(std::function<void()> job) {
   {
@@ -25,20 +36,57 @@ bool WorkerPool::try_post(std::function<void()> job) {
   }
   // From an event-loop thread this runs after the current handler on the
   // same thread (no wake-up); from elsewhere it is an ordinary post.
-  asio::defer(io_.get_executor(), [this, job = std::move(job)]() mutable { run_jobs(std::move(job)); });
+  asio::defer(io_.get_executor(),
+              [this, job = std::move(job)]() mutable { run_jobs(std::move(job)); });
   return true;
 }
 
 void WorkerPool::run_jobs(std::function<void()> job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++executing_;
+    if (helpers_in_loop_ < helpers_wanted()) helper_wake_.notify_one();
+  }
   for (;;) {
     job();
     std::lock_guard<std::mutex> lock(mutex_);
     if (queue_.empty()) {
       --running_;
+      --executing_;
       return;
     }
     job = std::move(queue_.front());
     queue_.pop_front();
+  }
+}
+
+void WorkerPool::helper() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    helper_wake_.wait(lock, [&] {
+      return stopping_ || (!io_.stopped() && helpers_in_loop_ < helpers_wanted());
+    });
+    if (stopping_) return;
+    ++helpers_in_loop_;
+    for (;;) {
+      lock.unlock();
+      // One handler, or a tenth of a second without any: a helper no longer
+      // needed (or told to stop) leaves soon even when the loop is quiet.
+      io_.run_one_for(std::chrono::milliseconds(100));
+      lock.lock();
+      if (stopping_ || io_.stopped() || helpers_in_loop_ > helpers_wanted()) break;
+    }
+    --helpers_in_loop_;
+    // What a handler queues for its own thread (Asio's thread-private queue:
+    // a deferred job, the next step of a write) moves to the shared queue
+    // when run_one returns, and no thread is woken for it. io.run() would
+    // take it next; a helper that parks must run it first, or it waits for
+    // the next socket event. poll() runs everything ready, then returns.
+    if (!io_.stopped()) {
+      lock.unlock();
+      io_.poll();
+      lock.lock();
+    }
   }
 }
 
@@ -47,6 +95,7 @@ void WorkerPool::stop() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
+  helper_wake_.notify_all();
   keep_running_.reset();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();

@@ -1,22 +1,24 @@
 // Where handlers that block (disk, network) run.
 //
-// The pool adds `threads` threads to the ones running the event loop's
-// io_context, and lets at most `threads` jobs run at once. So at least
-// `server.io_threads` threads are always free to serve sockets, whatever the
-// jobs do: the event loop never waits for a blocking handler.
+// On the event loop's own threads, with stand-in threads for the loop.
+// A job posted by an event-loop handler (a request was just decoded) is
+// deferred to that same thread, which runs it right after the handler: a
+// call costs no thread hand-off on top of the RPC round trip. With a
+// separate pool, waking a worker and then waking the event loop again for
+// the answer took longer than a whole keep-alive HTTP request to a local
+// server (docs/benchmarks.md).
 //
-// A job posted by an event-loop handler (the request was just decoded) is
-// deferred to the same thread, which runs it right after that handler while
-// a free thread takes over the event loop. A call therefore costs no thread
-// hand-off on top of the RPC round trip: with a separate pool, waking a
-// worker and then waking the event loop again for the answer took longer
-// than a whole keep-alive HTTP request to a local server (docs/benchmarks.md).
+// While jobs block loop threads, the pool's helper threads step in and run
+// the loop, so that at least one thread always serves sockets: helpers
+// needed = jobs running - loop threads + 1. When no job runs, the helpers
+// sleep and only the `loop_threads` serve the sockets; more threads taking
+// turns on two cores would only make a flood slower for everyone.
 //
-// Beyond the limit, jobs wait in a bounded queue; when it is full, new work
-// is refused rather than buffered without bound, and the caller answers
-// `unavailable`.
+// At most `threads` jobs run at once; the rest wait in a bounded queue, and
+// when it is full new work is refused (the caller answers `unavailable`).
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -31,36 +33,46 @@ namespace coproc {
 
 class WorkerPool {
  public:
-  /// Starts `threads` threads running `io`; they keep running it until
-  /// stop() (or until `io` is stopped).
-  WorkerPool(asio::io_context& io, std::size_t threads, std::size_t max_queued);
+  /// `loop_threads`: how many threads the owner runs `io` on (at least 1;
+  /// jobs are only run by threads running `io`). Starts `threads` helper
+  /// threads, which run `io` only while jobs block the loop's threads.
+  WorkerPool(asio::io_context& io, std::size_t loop_threads, std::size_t threads,
+             std::size_t max_queued);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  /// Runs `job` on an io_context thread, at most `threads()` at once; the
+  /// Runs `job` on a thread running `io`, at most `threads()` at once; the
   /// rest wait in the queue. False when the queue is full or the pool is
   /// stopping. Thread-safe.
   bool try_post(std::function<void()> job);
-  /// Takes no more jobs, lets the accepted ones finish (as long as the
-  /// io_context runs) and joins the pool's threads. Idempotent.
+  /// Takes no more jobs and joins the helper threads; jobs already accepted
+  /// finish on whichever thread runs `io`. Idempotent.
   void stop();
 
   std::size_t queued() const;
+  /// Jobs accepted and not finished (running, or about to run).
   std::size_t busy() const;
   std::size_t threads() const { return limit_; }
 
  private:
   /// Runs `job`, then whatever queued up meanwhile.
   void run_jobs(std::function<void()> job);
+  void helper();
+  /// Helpers that should be running the loop now; under mutex_.
+  std::size_t helpers_wanted() const;
 
   asio::io_context& io_;
   asio::executor_work_guard<asio::io_context::executor_type> keep_running_;
+  const std::size_t loop_threads_;
   const std::size_t limit_;
   const std::size_t max_queued_;
   mutable std::mutex mutex_;
+  std::condition_variable helper_wake_;
   std::deque<std::function<void()>> queue_;
-  std::size_t running_ = 0;
+  std::size_t running_ = 0;    // accepted, not finished
+  std::size_t executing_ = 0;  // threads inside a job
+  std::size_t helpers_in_loop_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

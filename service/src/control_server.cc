@@ -98,7 +98,7 @@ void register_control_methods(Dispatcher& dispatcher, Supervisor& supervisor,
 }
 
 ControlServer::ControlServer(const Config& config, Supervisor& supervisor, ControlSettings settings)
-    : work_(asio::make_work_guard(io_)), workers_(io_, 16, 4096) {
+    : work_(asio::make_work_guard(io_)), workers_(io_, 1, 16, 4096) {
   ServerIdentity identity{"coproc-service", settings.version, 0};
   register_sys_methods(dispatcher_, identity, stats_, workers_);
   register_control_methods(dispatcher_, supervisor, settings, stats_);

@@ -4,29 +4,64 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
+#include <vector>
 #include <thread>
 
+#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
 namespace coproc {
 namespace {
 
+// An io_context run by `n` threads, as the co-process's event loop is.
+class EventLoop {
+ public:
+  explicit EventLoop(asio::io_context& io, int n = 1) : io_(io), guard_(io.get_executor()) {
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  ~EventLoop() { stop(); }
+  void stop() {
+    guard_.reset();
+    io_.stop();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  asio::io_context& io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::vector<std::thread> threads_;
+};
+
+bool wait_for(const std::function<bool()>& condition) {
+  for (int i = 0; i < 1000 && !condition(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
+
 TEST(WorkerPool, RunsEveryAcceptedJob) {
+  asio::io_context io;
   std::atomic<int> ran{0};
   {
-    asio::io_context io;
-    WorkerPool pool(io, 4, 10000);
+    EventLoop loop(io, 2);
+    WorkerPool pool(io, 2, 4, 10000);
     for (int i = 0; i < 1000; ++i) ASSERT_TRUE(pool.try_post([&] { ran++; }));
+    EXPECT_TRUE(wait_for([&] { return ran.load() == 1000; }));
     pool.stop();
+    EXPECT_FALSE(pool.try_post([] {})) << "a stopped pool takes nothing";
   }
   EXPECT_EQ(ran.load(), 1000);
 }
 
 TEST(WorkerPool, FullQueueRefusesInsteadOfGrowing) {
   asio::io_context io;
-  WorkerPool pool(io, 1, 2);
+  EventLoop loop(io);
+  WorkerPool pool(io, 1, 1, 2);
   std::promise<void> release;
   auto gate = release.get_future().share();
   std::promise<void> started;
@@ -34,23 +69,24 @@ TEST(WorkerPool, FullQueueRefusesInsteadOfGrowing) {
     started.set_value();
     gate.wait();
   }));
-  started.get_future().wait();  // the only thread is busy now
-  EXPECT_TRUE(pool.try_post([] {}));
-  EXPECT_TRUE(pool.try_post([] {}));
+  started.get_future().wait();  // the only job slot is taken now
+  std::atomic<int> later{0};
+  EXPECT_TRUE(pool.try_post([&] { later++; }));
+  EXPECT_TRUE(pool.try_post([&] { later++; }));
   EXPECT_FALSE(pool.try_post([] {})) << "queue limit 2 reached";
   EXPECT_EQ(pool.queued(), 2u);
   EXPECT_EQ(pool.busy(), 1u);
   release.set_value();
-  pool.stop();
-  EXPECT_FALSE(pool.try_post([] {})) << "a stopped pool takes nothing";
+  EXPECT_TRUE(wait_for([&] { return later.load() == 2; })) << "queued jobs run after the first";
+  EXPECT_EQ(pool.busy(), 0u);
 }
 
-// The pool's jobs share the io_context with the event loop; the limit is
-// what keeps the loop's own thread free however many jobs block.
+// Jobs run on the loop's threads; helpers step in so that one thread keeps
+// serving the loop however many jobs block, and sleep otherwise.
 TEST(WorkerPool, EventLoopKeepsRunningWhileEveryJobBlocks) {
   asio::io_context io;
-  WorkerPool pool(io, 2, 10);
-  std::thread event_loop([&] { io.run(); });  // the server.io_threads = 1 thread
+  EventLoop loop(io);  // server.io_threads = 1
+  WorkerPool pool(io, 1, 2, 10);
 
   std::promise<void> release;
   auto gate = release.get_future().share();
@@ -63,25 +99,20 @@ TEST(WorkerPool, EventLoopKeepsRunningWhileEveryJobBlocks) {
   }
   std::atomic<bool> third_ran{false};
   ASSERT_TRUE(pool.try_post([&] { third_ran = true; }));
-  for (int i = 0; i < 500 && started.load() < 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_EQ(started.load(), 2);
+  ASSERT_TRUE(wait_for([&] { return started.load() == 2; }))
+      << "the second job needs a helper: the loop's only thread runs the first";
   EXPECT_EQ(pool.busy(), 2u);
-  EXPECT_EQ(pool.queued(), 1u) << "a third job waits instead of taking the loop's thread";
+  EXPECT_EQ(pool.queued(), 1u) << "a third job waits instead of taking the last free thread";
   EXPECT_FALSE(third_ran.load());
 
-  // Any of the three threads may be running a job; one of them is free.
   std::promise<void> handled;
   asio::post(io, [&] { handled.set_value(); });
   ASSERT_EQ(handled.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready)
       << "a handler must run while both jobs block";
 
   release.set_value();
-  pool.stop();  // the queued job runs before the pool's threads end
-  EXPECT_TRUE(third_ran.load());
-  io.stop();
-  event_loop.join();
+  EXPECT_TRUE(wait_for([&] { return third_ran.load(); }));
+  EXPECT_TRUE(wait_for([&] { return pool.busy() == 0; }));
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ namespace {
 const coproc::Dispatcher& dispatcher() {
   static coproc::ServerStats stats;
   static asio::io_context io;
-  static coproc::WorkerPool workers(io, 1, 1);
+  static coproc::WorkerPool workers(io, 1, 1, 1);
   static coproc::Dispatcher d = [] {
     coproc::Dispatcher out;
     coproc::register_sys_methods(out, coproc::ServerIdentity{"fuzz", "0", 0}, stats, workers);
