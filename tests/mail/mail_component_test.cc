@@ -104,13 +104,7 @@ std::string header_of(const std::string& message, const std::string& name) {
 }
 
 TEST_F(MailComponentTest, DeliversThroughStartTlsWithAuthAndTheServerGetsTheExactMessage) {
-  SmtpTestServer::Options o;
-  o.tls = "starttls";
-  o.cert = test_pki().good_cert;
-  o.key = test_pki().good_key;
-  o.user = "app";
-  o.password = "pa55-w0rd";
-  SmtpTestServer server(o);
+  SmtpTestServer server(SmtpTestServer::Options::secure("starttls", "app", "pa55-w0rd"));
   server.start();
   start_coprocess(relay(server, "starttls",
                         {"--set", "smtp.username=app", "--set", "smtp.password=pa55-w0rd"}));
@@ -329,13 +323,7 @@ TEST_F(MailComponentTest, ARecipientDeferredPastMaxAgeIsListedAsRefused) {
 }
 
 TEST_F(MailComponentTest, WrongPasswordEndsFailedWithTheServersReply) {
-  SmtpTestServer::Options o;
-  o.tls = "implicit";
-  o.cert = test_pki().good_cert;
-  o.key = test_pki().good_key;
-  o.user = "app";
-  o.password = "right";
-  SmtpTestServer server(o);
+  SmtpTestServer server(SmtpTestServer::Options::secure("implicit", "app", "right"));
   server.start();
   start_coprocess(relay(server, "tls", {"--set", "smtp.username=app", "--set", "smtp.password=wrong-one"}));
   auto c = connect();

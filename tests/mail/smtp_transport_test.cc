@@ -42,12 +42,19 @@ class SmtpTransportTest : public ::testing::Test {
       return std::string(e.permanent() ? "permanent: " : "transient: ") + e.what();
     }
   }
-  SmtpTestServer::Options starttls() {
-    SmtpTestServer::Options o;
-    o.tls = "starttls";
-    o.cert = test_pki().good_cert;
-    o.key = test_pki().good_key;
+  SmtpTestServer::Options starttls() { return SmtpTestServer::Options::secure("starttls"); }
+  // A STARTTLS server that lets alice in with "s3cret".
+  SmtpTestServer::Options with_auth(const std::string& mechanisms = "PLAIN LOGIN") {
+    auto o = SmtpTestServer::Options::secure("starttls", "alice", "s3cret");
+    o.mechanisms = mechanisms;
     return o;
+  }
+  // Settings that log in as alice with `password`.
+  SmtpSettings as_alice(int port, const std::string& password) {
+    auto s = settings(port, SmtpSecurity::starttls);
+    s.username = "alice";
+    s.password = password;
+    return s;
   }
 };
 
@@ -80,43 +87,24 @@ TEST_F(SmtpTransportTest, PlainSmtpDeliversWhenSecurityIsNone) {
 }
 
 TEST_F(SmtpTransportTest, AuthPlainIsChosenWhenOffered) {
-  auto o = starttls();
-  o.user = "alice";
-  o.password = "s3cret";
-  SmtpTestServer server(o);
+  SmtpTestServer server(with_auth());
   server.start();
-  auto s = settings(server.port(), SmtpSecurity::starttls);
-  s.username = "alice";
-  s.password = "s3cret";
-  EXPECT_EQ(deliver(s), "");
+  EXPECT_EQ(deliver(as_alice(server.port(), "s3cret")), "");
   EXPECT_NE(server.events().find("AUTH-RESULT PLAIN ok tls=True"), std::string::npos) << server.events();
   EXPECT_NE(server.envelopes()[0].find("\"authenticated\": true"), std::string::npos);
 }
 
 TEST_F(SmtpTransportTest, AuthLoginIsUsedWhenItIsTheOnlyMechanism) {
-  auto o = starttls();
-  o.user = "alice";
-  o.password = "s3cret";
-  o.mechanisms = "LOGIN";
-  SmtpTestServer server(o);
+  SmtpTestServer server(with_auth("LOGIN"));
   server.start();
-  auto s = settings(server.port(), SmtpSecurity::starttls);
-  s.username = "alice";
-  s.password = "s3cret";
-  EXPECT_EQ(deliver(s), "");
+  EXPECT_EQ(deliver(as_alice(server.port(), "s3cret")), "");
   EXPECT_NE(server.events().find("AUTH-RESULT LOGIN ok tls=True"), std::string::npos) << server.events();
 }
 
 TEST_F(SmtpTransportTest, WrongPasswordIsAPermanentFailureWithTheServersReply) {
-  auto o = starttls();
-  o.user = "alice";
-  o.password = "s3cret";
-  SmtpTestServer server(o);
+  SmtpTestServer server(with_auth());
   server.start();
-  auto s = settings(server.port(), SmtpSecurity::starttls);
-  s.username = "alice";
-  s.password = "wrong";
-  std::string e = deliver(s);
+  std::string e = deliver(as_alice(server.port(), "wrong"));
   EXPECT_EQ(e.rfind("permanent: AUTH PLAIN as 'alice' failed: 535", 0), 0u) << e;
   EXPECT_EQ(e.find("wrong"), std::string::npos) << "the password must never appear in an error";
   EXPECT_EQ(server.count(), 0u);
@@ -219,6 +207,35 @@ TEST_F(SmtpTransportTest, OneSessionDeliversSeveralMessages) {
   size_t starttls_count = 0;
   for (size_t p = ev.find("STARTTLS"); p != std::string::npos; p = ev.find("STARTTLS", p + 1)) ++starttls_count;
   EXPECT_EQ(starttls_count, 1u);
+}
+
+// Each RCPT TO is answered on its own (tests/support/smtp_server.py: nobody@
+// is unknown, busy@ is full); the session reports who was refused.
+TEST_F(SmtpTransportTest, RefusedRecipientsAreReportedAndTheOthersGetTheMessage) {
+  SmtpTestServer server({});
+  server.start();
+  SmtpTransport transport(settings(server.port(), SmtpSecurity::none));
+  auto session = transport.open();
+  auto refused = session->send(
+      Envelope{"id1", "a@example.org", {"b@example.org", "nobody@example.org", "busy@example.org"}},
+      kMessage);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[0].address, "nobody@example.org");
+  EXPECT_TRUE(refused[0].permanent);
+  EXPECT_EQ(refused[0].reply.rfind("550 5.1.1", 0), 0u) << refused[0].reply;
+  EXPECT_EQ(refused[1].address, "busy@example.org");
+  EXPECT_FALSE(refused[1].permanent) << "a 452 may succeed later";
+  ASSERT_EQ(server.count(), 1u);
+  EXPECT_NE(server.envelopes()[0].find("\"rcpt_tos\": [\"b@example.org\"]"), std::string::npos)
+      << server.envelopes()[0];
+
+  // Everyone refused: nothing is sent, no exception, and the session goes on.
+  refused = session->send(Envelope{"id2", "a@example.org", {"nobody@example.org"}}, kMessage);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(server.count(), 1u);
+  EXPECT_TRUE(session->send(Envelope{"id3", "a@example.org", {"c@example.org"}}, kMessage).empty());
+  EXPECT_EQ(server.count(), 2u);
+  session->close();
 }
 
 }  // namespace

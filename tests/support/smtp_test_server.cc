@@ -59,6 +59,18 @@ const TestPki& test_pki() {
   return pki;
 }
 
+SmtpTestServer::Options SmtpTestServer::Options::secure(const std::string& tls,
+                                                        const std::string& user,
+                                                        const std::string& password) {
+  Options o;
+  o.tls = tls;
+  o.cert = test_pki().good_cert;
+  o.key = test_pki().good_key;
+  o.user = user;
+  o.password = password;
+  return o;
+}
+
 SmtpTestServer::SmtpTestServer(Options options) : options_(std::move(options)) {
   port_ = options_.port;
 }

@@ -33,6 +33,11 @@ class SmtpTestServer {
     bool sink = false;           // only count messages
     int delay_ms = 0;            // slow down each DATA
     int port = 0;                // 0: a free one
+
+    /// TLS (`tls`: "starttls" or "implicit") with the test CA's certificate
+    /// for 127.0.0.1, and AUTH for `user` / `password` when `user` is set.
+    static Options secure(const std::string& tls, const std::string& user = "",
+                          const std::string& password = "");
   };
 
   explicit SmtpTestServer(Options options);
