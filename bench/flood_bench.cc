@@ -21,6 +21,7 @@
 
 #include "raw_client.h"
 #include "temp_dir.h"
+#include "process_limits.h"
 #include "test_process.h"
 
 using namespace coproc;
@@ -54,7 +55,7 @@ Summary ping_latency(RawClient& c, int count) {
 int main(int argc, char** argv) {
   const int pings = argc > 1 ? std::atoi(argv[1]) : 2000;
   const int big_senders = argc > 2 ? std::atoi(argv[2]) : 4;
-  raise_open_files_to(24000);
+  coproc::raise_open_files_limit(24000);
 
   TempDir dir;
   const std::string run = dir.file("run");

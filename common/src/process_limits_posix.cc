@@ -10,9 +10,14 @@
 
 namespace coproc {
 
-long raise_open_files_limit() {
+long raise_open_files_limit(long wanted) {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return -1;
+  const rlim_t want = wanted > 0 ? static_cast<rlim_t>(wanted) : 0;
+  if (want > lim.rlim_max) {
+    const rlimit raised{want, want};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return wanted;
+  }
   if (lim.rlim_cur < lim.rlim_max) {
     lim.rlim_cur = lim.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &lim);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "coprocess_fixture.h"
+#include "process_limits.h"
 #include "test_users.h"
 
 namespace coproc::test {
@@ -92,7 +93,7 @@ constexpr int kMinimumFlood = 500;
 class FloodTest : public CoprocessFixture {
  protected:
   void SetUp() override {
-    const long limit = raise_open_files_to(kFloodConnections + kDescriptorHeadroom);
+    const long limit = coproc::raise_open_files_limit(kFloodConnections + kDescriptorHeadroom);
     idle_connections_ = static_cast<int>(
         std::min<long>(kFloodConnections, limit - kDescriptorHeadroom));
     if (idle_connections_ < kFloodConnections) {

@@ -4,11 +4,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -150,24 +148,6 @@ int count_open_fds(pid_t pid) {
   }
   ::closedir(dir);
   return n;
-}
-
-long raise_open_files_to(long wanted) {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return -1;
-  const auto want = static_cast<rlim_t>(wanted);
-  if (lim.rlim_cur >= want) return static_cast<long>(lim.rlim_cur);
-  rlimit raised = lim;
-  raised.rlim_cur = want;
-  raised.rlim_max = std::max(lim.rlim_max, want);
-  // Raising the hard limit needs CAP_SYS_RESOURCE; without it, take what the
-  // hard limit allows and let the caller report the shortfall.
-  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
-    lim.rlim_cur = lim.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &lim);
-  }
-  ::getrlimit(RLIMIT_NOFILE, &lim);
-  return static_cast<long>(lim.rlim_cur);
 }
 
 }  // namespace coproc::test

@@ -50,11 +50,6 @@ long rss_kib(pid_t pid);
 /// Number of open descriptors of a process (from /proc), or -1.
 int count_open_fds(pid_t pid);
 
-/// Raises RLIMIT_NOFILE (soft, and the hard limit too when the process may,
-/// as root in CI can) so that at least `wanted` descriptors can be open.
-/// Programs started afterwards inherit it. Returns the soft limit now in force.
-long raise_open_files_to(long wanted);
-
 /// Memory bounds are stated for the normal build. Under AddressSanitizer the
 /// same code carries shadow memory and a 256 MiB free quarantine, so tests
 /// built with COPROC_SANITIZE check the bound multiplied by this factor.
