@@ -108,6 +108,11 @@ std::size_t WorkerPool::queued() const {
   return queue_.size();
 }
 
+std::size_t WorkerPool::helpers_running() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return helpers_in_loop_;
+}
+
 std::size_t WorkerPool::busy() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return running_;

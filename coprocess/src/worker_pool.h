@@ -54,6 +54,8 @@ class WorkerPool {
   /// Jobs accepted and not finished (running, or about to run).
   std::size_t busy() const;
   std::size_t threads() const { return limit_; }
+  /// Helper threads running the loop right now.
+  std::size_t helpers_running() const;
 
  private:
   /// Runs `job`, then whatever queued up meanwhile.

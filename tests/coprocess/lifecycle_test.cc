@@ -103,6 +103,22 @@ TEST_F(LifecycleTest, SigtermRightAfterTheSocketListensIsStillACleanStop) {
   }
 }
 
+TEST_F(LifecycleTest, MoreConnectionsAllowedThanOpenFilesIsWarnedAtStart) {
+  // A hard limit of 2048 open files (lowering needs no privilege) against
+  // the default server.max_connections of 4096.
+  TestProcess::Options o;
+  o.argv = {"/bin/sh", "-c", "ulimit -n 2048 && exec \"$0\" \"$@\"", bin_path("coprocess")};
+  for (const auto& a : dirs()) o.argv.push_back(a);
+  o.output_path = log_path();
+  TestProcess p(o);
+  EXPECT_TRUE(wait_until(
+      [&] { return log().find("server.max_connections is 4096 but only 2048 files") != std::string::npos; },
+      seconds(20)))
+      << log();
+  p.signal(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(p.wait(seconds(20))));
+}
+
 TEST_F(LifecycleTest, TooLongRuntimeDirIsAClearError) {
   const std::string longdir = dir_.path() + "/" + std::string(100, 'r');
   auto [code, out] = run_once({"--runtime-dir", longdir, "--state-dir", state_dir(), "--config",

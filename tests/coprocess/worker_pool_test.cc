@@ -23,6 +23,7 @@ class EventLoop {
     for (int i = 0; i < n; ++i) threads_.emplace_back([this] { io_.run(); });
   }
   ~EventLoop() { stop(); }
+  std::thread::id thread_id(std::size_t i) const { return threads_.at(i).get_id(); }
   void stop() {
     guard_.reset();
     io_.stop();
@@ -110,9 +111,17 @@ TEST(WorkerPool, EventLoopKeepsRunningWhileEveryJobBlocks) {
   ASSERT_EQ(handled.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready)
       << "a handler must run while both jobs block";
 
+  EXPECT_GE(pool.helpers_running(), 1u);
+
   release.set_value();
   EXPECT_TRUE(wait_for([&] { return third_ran.load(); }));
   EXPECT_TRUE(wait_for([&] { return pool.busy() == 0; }));
+  // Nothing blocks any more: the helpers leave, and the loop's own thread
+  // alone runs the handlers again.
+  EXPECT_TRUE(wait_for([&] { return pool.helpers_running() == 0; }));
+  std::promise<std::thread::id> ran_on;
+  asio::post(io, [&] { ran_on.set_value(std::this_thread::get_id()); });
+  EXPECT_EQ(ran_on.get_future().get(), loop.thread_id(0));
 }
 
 }  // namespace

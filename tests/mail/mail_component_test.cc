@@ -237,6 +237,17 @@ std::vector<std::string> strings_of(const msgpack::object& result, const std::st
   return out;
 }
 
+// ann@ got the first attempt, later@ (deferred once) the second: two
+// messages, one recipient each, the same Message-ID.
+void expect_ann_then_later(const SmtpTestServer& server) {
+  ASSERT_EQ(server.count(), 2u);
+  EXPECT_NE(server.envelopes()[0].find("\"rcpt_tos\": [\"ann@example.net\"]"), std::string::npos)
+      << server.envelopes()[0];
+  EXPECT_NE(server.envelopes()[1].find("\"rcpt_tos\": [\"later@example.net\"]"), std::string::npos)
+      << server.envelopes()[1];
+  EXPECT_EQ(header_of(server.messages()[0], "Message-ID"), header_of(server.messages()[1], "Message-ID"));
+}
+
 TEST_F(MailComponentTest, AnUnknownRecipientDoesNotKeepTheMailFromTheOthers) {
   SmtpTestServer server({});
   server.start();
@@ -291,12 +302,31 @@ TEST_F(MailComponentTest, ADeferredRecipientIsRetriedAloneWithTheSameMessage) {
   EXPECT_EQ(strings_of(r.result, "refused", "address"), std::vector<std::string>{});
   EXPECT_EQ(int_field(r.result, "attempts"), 2);
   EXPECT_EQ(field(r.result, "last_error"), "");
-  ASSERT_EQ(server.count(), 2u);
-  EXPECT_NE(server.envelopes()[0].find("\"rcpt_tos\": [\"ann@example.net\"]"), std::string::npos)
-      << server.envelopes()[0];
-  EXPECT_NE(server.envelopes()[1].find("\"rcpt_tos\": [\"later@example.net\"]"), std::string::npos)
-      << server.envelopes()[1];
-  EXPECT_EQ(header_of(server.messages()[0], "Message-ID"), header_of(server.messages()[1], "Message-ID"));
+  expect_ann_then_later(server);
+}
+
+// Which recipients are done is stored with the mail: a co-process restarted
+// between the two attempts sends only to the one still pending.
+TEST_F(MailComponentTest, ARestartBetweenAttemptsDoesNotResendToDeliveredRecipients) {
+  SmtpTestServer server({});
+  server.start();
+  const auto slow_retry = relay(server, "none", {"--set", "mail.retry_initial_ms=3000", "--set",
+                                                 "mail.retry_max_ms=3000"});
+  start_coprocess(slow_retry);
+  auto c = connect();
+  std::string id = send_ok(*c, mail_to({"ann@example.net", "later@example.net"}, "restart"));
+  ASSERT_TRUE(wait_until(
+      [&] { return strings_of(status(*c, id).result, "delivered_to").size() == 1; }, kLong))
+      << log();
+  EXPECT_EQ(field(status(*c, id).result, "state"), "queued");
+  c.reset();
+  ASSERT_EQ(stop_coprocess(), 0);
+  start_coprocess(slow_retry);
+  c = connect();
+  ASSERT_TRUE(wait_state(*c, id, "sent")) << log();
+  EXPECT_EQ(strings_of(status(*c, id).result, "delivered_to"),
+            (std::vector<std::string>{"ann@example.net", "later@example.net"}));
+  expect_ann_then_later(server);
 }
 
 TEST_F(MailComponentTest, ARecipientDeferredPastMaxAgeIsListedAsRefused) {
