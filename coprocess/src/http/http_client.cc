@@ -251,11 +251,7 @@ HttpResponse HttpClient::run(const HttpRequestParams& r, RequestWatch& watch, in
         const long left = watch.remaining_ms();
         ex.session->setTimeout(millis(std::min<long>(left, static_cast<long>(r.connect_timeout_ms))),
                                millis(left), millis(left));
-        int fd_before = -1;
-        if (ex.session->connected()) {
-          fd_before = ex.session->socket().impl()->sockfd();
-          watch.arm(fd_before);
-        }
+        if (ex.session->connected()) watch.arm(ex.session->socket().impl()->sockfd());
         if (watch.fired() != RequestWatch::Fired::no) {
           throw Poco::IOException("stopped before sending");
         }
@@ -276,14 +272,13 @@ HttpResponse HttpClient::run(const HttpRequestParams& r, RequestWatch& watch, in
 
         clear_last_certificate_error();
         std::ostream& os = ex.session->sendRequest(request);
-        const int fd = ex.session->socket().impl()->sockfd();
-        if (fd != fd_before) {
-          // A new connection: Poco applied the time left as its socket
-          // timeouts, which bounded the connect and the TLS handshake. From
-          // now on the watchdog enforces every request's deadline, so the
-          // socket gets timeouts no request can outlast.
+        if (watch.arm(ex.session->socket().impl()->sockfd())) {
+          // A new connection (also one Poco reopened inside sendRequest):
+          // Poco applied the time left as its socket timeouts, which bounded
+          // the connect and the TLS handshake. From now on the watchdog
+          // enforces every request's deadline, so the socket gets timeouts
+          // no request can outlast.
           ++stats_.connections_opened;
-          watch.arm(fd);
           ex.session->socket().setReceiveTimeout(kSocketTimeout);
           ex.session->socket().setSendTimeout(kSocketTimeout);
         }

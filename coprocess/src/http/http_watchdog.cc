@@ -1,6 +1,7 @@
 #include "http_watchdog.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,20 +14,23 @@ RequestWatch::RequestWatch(Clock::time_point deadline,
 
 RequestWatch::~RequestWatch() { disarm(); }
 
-void RequestWatch::arm(int fd) {
+bool RequestWatch::arm(int fd) {
+  struct stat st {};
+  const unsigned long inode = ::fstat(fd, &st) == 0 ? static_cast<unsigned long>(st.st_ino) : 0;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (fd_ >= 0 && fd == source_) return;
+  if (fd_ >= 0 && inode != 0 && inode == inode_) return false;
   if (fd_ >= 0) ::close(fd_);
   fd_ = ::dup(fd);
-  source_ = fd;
+  inode_ = inode;
   if (fired_ != Fired::no && fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  return true;
 }
 
 void RequestWatch::disarm() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  source_ = -1;
+  inode_ = 0;
 }
 
 RequestWatch::Fired RequestWatch::fired() const {

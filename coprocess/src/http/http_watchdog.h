@@ -3,7 +3,9 @@
 // flight and, when one expires or is cancelled, shuts its socket down so the
 // blocked read or write returns at once. The socket is watched through a
 // dup()ed descriptor, so a shutdown can never hit a descriptor number that
-// was closed and reused meanwhile.
+// was closed and reused meanwhile, and it is told apart from other sockets by
+// its inode, not by its descriptor number (a socket Poco reopens inside
+// sendRequest() usually gets the number of the one it closed).
 #pragma once
 
 #include <atomic>
@@ -27,10 +29,11 @@ class RequestWatch {
   RequestWatch(const RequestWatch&) = delete;
   RequestWatch& operator=(const RequestWatch&) = delete;
 
-  /// Watches the connected socket `fd` (duplicated); replaces a previous one
-  /// (no-op when it is the one already watched).
+  /// Watches the connected socket `fd` (duplicated), replacing a previous
+  /// one. True when it is a socket not watched until now (a new
+  /// connection); false, and nothing changes, for the one already watched.
   /// If the watch already fired, the socket is shut down immediately.
-  void arm(int fd);
+  bool arm(int fd);
   /// Stops watching the socket (before it goes back to the pool or closes).
   void disarm();
   Fired fired() const;
@@ -46,8 +49,8 @@ class RequestWatch {
   const Clock::time_point deadline_;
   const std::shared_ptr<std::atomic<bool>> cancel_flag_;
   mutable std::mutex mutex_;
-  int fd_ = -1;      // our dup of the watched socket
-  int source_ = -1;  // the descriptor it duplicates
+  int fd_ = -1;          // our dup of the watched socket
+  unsigned long inode_ = 0;  // which socket it is
   Fired fired_ = Fired::no;
 };
 
