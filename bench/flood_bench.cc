@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
   TestProcess::Options o;
   o.argv = {bin_path("coprocess"), "--runtime-dir", run, "--state-dir", dir.file("state"),
             "--config", "/dev/null", "--set", "server.max_connections=20000", "--set",
-            "server.max_connections_per_uid=20000", "--log-level", "warn"};
+            "server.max_connections_per_uid=20000", "--set", "server.handshake_timeout_ms=0",
+            "--log-level", "warn"};
   // Further options to compare settings, e.g. server.worker_threads=2,
   // from the command line after the two numbers.
   for (int i = 3; i < argc; ++i) {

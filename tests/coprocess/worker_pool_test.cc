@@ -1,5 +1,7 @@
 #include "worker_pool.h"
 
+#include "test_process.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -39,10 +41,7 @@ class EventLoop {
 };
 
 bool wait_for(const std::function<bool()>& condition) {
-  for (int i = 0; i < 1000 && !condition(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
+  return test::wait_until(condition, std::chrono::seconds(10));
 }
 
 TEST(WorkerPool, RunsEveryAcceptedJob) {

@@ -150,25 +150,25 @@ void DeliveryService::deliver(MailRecord record, std::unique_ptr<TransportSessio
       deferred = true;
     }
   }
+  const std::string refused_text = describe(refusals);  // "" when none
   if (!refusals.empty()) {
     COPROC_LOG(warn, "mail", "uid=" << record.owner_uid << " id=" << record.id << " "
-                                    << describe(refusals));
+                                    << refused_text);
   }
   if (deferred) {
     // Delivered to the others (if any); the deferred ones are retried alone.
-    failed_attempt(std::move(record), false, describe(refusals));
+    failed_attempt(std::move(record), false, refused_text);
     return;
   }
   record.attempts += 1;
   record.updated_ms = now_ms();
   record.next_attempt_ms = 0;
+  record.last_error = refused_text;
   if (record.delivered_to.empty()) {
     record.state = "failed";
-    record.last_error = describe(refusals);
   } else {
     record.state = "sent";
     record.sent_ms = record.updated_ms;
-    record.last_error = refusals.empty() ? "" : describe(refusals);
   }
   try {
     outbox_.update(record);
