@@ -27,19 +27,11 @@ target_link_libraries(test_support PUBLIC protocol common coproc_asio coproc_msg
 target_compile_definitions(test_support PUBLIC COPROC_BIN_DIR="${COPROC_WIN_BIN_DIR}")
 coproc_warnings(test_support)
 
-# coproc_test(NAME SOURCES... [LIBS libs...] [LABELS labels...] [TIMEOUT s])
-function(coproc_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "LIBS;LABELS" ${ARGN})
-  add_executable(${name} ${T_UNPARSED_ARGUMENTS})
-  target_link_libraries(${name} PRIVATE test_support GTest::gtest_main ${T_LIBS})
-  coproc_warnings(${name})
-  if(NOT T_TIMEOUT)
-    set(T_TIMEOUT 300)
-  endif()
-  # Listing the tests runs the .exe under wine; its first start is slow.
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 120 DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${T_LABELS};windows" TIMEOUT ${T_TIMEOUT})
-endfunction()
+# Listing the tests runs the .exe under wine; its first start is slow.
+set(COPROC_TEST_EXTRA_LABEL windows)
+set(COPROC_TEST_DISCOVERY_TIMEOUT 120)
+set(COPROC_TEST_DISCOVERY_OPTIONS DISCOVERY_MODE PRE_TEST)
+include(${PROJECT_SOURCE_DIR}/cmake/CoprocTest.cmake)
 
 add_subdirectory(protocol)  # platform-neutral unit tests, unchanged
 add_subdirectory(windows)
