@@ -1,6 +1,7 @@
 #include "mail_outbox.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "temp_dir.h"
 
@@ -158,6 +159,47 @@ TEST_F(MailOutbox, TornStateLogFallsBackToTheRecordAsAccepted) {
   }
   Outbox third(dir());
   EXPECT_EQ(third.get(id)->state, "failed");
+}
+
+std::uint64_t inode_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
+}
+
+TEST_F(MailOutbox, StateLogIsCompactedAsSoonAsItPassesItsLimit) {
+  Outbox box(dir(), 2048);
+  MailRecord r = record(1);
+  box.add(r, "m");
+  for (int i = 0; i < 100; ++i) {
+    r.attempts = i;
+    box.update(r);
+    ASSERT_LE(test::read_file(dir() + "/states.log").size(), 2048u + 1024u) << "update " << i;
+  }
+  Outbox again(dir());
+  EXPECT_EQ(again.get(r.id)->attempts, 99) << "the compacted log holds the latest state";
+}
+
+TEST_F(MailOutbox, AnIntactStateLogIsNotRewrittenAtStart) {
+  MailRecord r = record(1);
+  {
+    Outbox box(dir());
+    box.add(r, "m");
+    r.state = "sent";
+    box.update(r);
+  }
+  const std::uint64_t before = inode_of(dir() + "/states.log");
+  ASSERT_NE(before, 0u);
+  {
+    Outbox again(dir());
+    EXPECT_EQ(again.get(r.id)->state, "sent");
+    EXPECT_EQ(inode_of(dir() + "/states.log"), before) << "no rewrite (two fsyncs) per start";
+  }
+  // A torn end is rewritten, so that later entries stay readable.
+  const std::string log = test::read_file(dir() + "/states.log");
+  test::write_file(dir() + "/states.log", log.substr(0, log.size() - 3));
+  const std::uint64_t torn = inode_of(dir() + "/states.log");
+  Outbox third(dir());
+  EXPECT_NE(inode_of(dir() + "/states.log"), torn);
 }
 
 TEST_F(MailOutbox, LatestStateWinsAcrossManyUpdates) {

@@ -22,7 +22,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-constexpr std::uint64_t kCompactLogBytes = 16u << 20;
 
 std::string frame_length(std::size_t size) {
   const auto n = static_cast<std::uint32_t>(size);
@@ -77,7 +76,8 @@ std::string pack_record(const MailRecord& r) {
 
 }  // namespace
 
-Outbox::Outbox(std::string dir) : dir_(std::move(dir)) {
+Outbox::Outbox(std::string dir, std::uint64_t compact_log_bytes)
+    : dir_(std::move(dir)), compact_log_bytes_(compact_log_bytes) {
   if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
     throw std::system_error(errno, std::generic_category(), "cannot create outbox " + dir_);
   }
@@ -127,14 +127,22 @@ void Outbox::load() {
       COPROC_LOG(error, "mail", "id=" << id << " unreadable outbox file, left in place: " << ex.what());
     }
   }
-  replay_state_log();
+  const bool log_intact = replay_state_log();
   for (auto& [id, r] : records_) {
     if (r.state == "sending") r.state = "queued";
     if (!r.idempotency_key.empty()) keys_[{r.owner_uid, r.idempotency_key}] = r.id;
   }
   for (const std::string& name : junk) ::unlink((dir_ + "/" + name).c_str());
   if (!junk.empty()) fsync_directory(dir_);
-  compact_state_log();
+  // Appending after a torn entry would make every later one unreadable.
+  if (!log_intact || log_bytes_ > compact_log_bytes_) {
+    compact_state_log();
+  } else {
+    log_fd_ = ::open(log_path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (log_fd_ < 0) {
+      throw std::system_error(errno, std::generic_category(), "cannot open " + log_path());
+    }
+  }
   COPROC_LOG(info, "mail", "outbox " << dir_ << " loaded: " << records_.size() << " messages, "
                                       << junk.size() << " incomplete leftovers removed");
 }
@@ -143,13 +151,14 @@ Outbox::~Outbox() {
   if (log_fd_ >= 0) ::close(log_fd_);
 }
 
-void Outbox::replay_state_log() {
+bool Outbox::replay_state_log() {
   std::string log;
   try {
     log = read_whole_file(log_path());
   } catch (const std::system_error&) {
-    return;  // no log yet
+    return true;  // no log yet
   }
+  log_bytes_ = log.size();
   std::size_t pos = 0, applied = 0;
   while (pos + 4 <= log.size()) {
     const std::size_t n = header_length(log.substr(pos, 4));
@@ -172,6 +181,7 @@ void Outbox::replay_state_log() {
                                                          "(a mail may be sent again, none lost)");
   }
   COPROC_LOG(debug, "mail", "states.log: " << applied << " state changes replayed");
+  return pos == log.size();
 }
 
 void Outbox::compact_state_log() {
@@ -285,6 +295,7 @@ void Outbox::update(const MailRecord& record) {
     log_bytes_ += entry.size();
   }
   records_[record.id] = record;
+  if (log_bytes_ > compact_log_bytes_) compact_state_log();
 }
 
 std::optional<MailRecord> Outbox::get(const std::string& id) const {
@@ -367,8 +378,6 @@ std::size_t Outbox::remove_finished_before(std::int64_t cutoff_ms) {
   }
   for (const std::string& id : victims) ::unlink((dir_ + "/" + mail_name(id)).c_str());
   if (!victims.empty()) fsync_directory(dir_);
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (log_bytes_ > kCompactLogBytes) compact_state_log();
   return victims.size();
 }
 

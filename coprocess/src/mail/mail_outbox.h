@@ -34,7 +34,9 @@ class Outbox {
   /// leftovers of submissions that never completed (temp files) and state
   /// files of mails that no longer exist. Throws
   /// std::system_error / std::runtime_error when the directory is unusable.
-  explicit Outbox(std::string dir);
+  /// states.log is rewritten compactly once it grows past
+  /// `compact_log_bytes` (and at start when it is damaged or too big).
+  explicit Outbox(std::string dir, std::uint64_t compact_log_bytes = 16u << 20);
   ~Outbox();
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
@@ -78,13 +80,15 @@ class Outbox {
 
  private:
   void load();
-  void replay_state_log();
+  /// False when the log ends in a torn or damaged entry.
+  bool replay_state_log();
   /// Rewrites states.log with the current records and reopens it. Needs mutex_.
   void compact_state_log();
   std::string mail_name(const std::string& id) const { return id + std::string(kMailFileSuffix); }
   std::string log_path() const { return dir_ + "/states.log"; }
 
   const std::string dir_;
+  const std::uint64_t compact_log_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable key_released_;
   std::map<std::string, MailRecord> records_;
