@@ -15,6 +15,10 @@ constexpr std::string_view kMailFileSuffix = ".mail";
 /// <state-dir>/outbox
 std::string outbox_dir(const std::string& state_dir);
 
+/// True for the name of an accepted mail's file ("<id>.mail"); hidden names
+/// (temp files of writes in progress start with a dot) never are.
+bool is_mail_file_name(std::string_view name);
+
 /// True when the outbox holds any accepted mail, whatever its state (sent
 /// mail stays for mail.keep_days, so this may be true with nothing to send).
 bool outbox_holds_mail(const std::string& state_dir);

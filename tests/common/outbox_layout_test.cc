@@ -19,5 +19,15 @@ TEST(OutboxLayout, OnlyAcceptedMailFilesCount) {
   EXPECT_TRUE(outbox_holds_mail(state.path()));
 }
 
+// The co-process (loading its outbox) and the service (deciding to start it
+// at boot) ask the same question with this one function.
+TEST(OutboxLayout, MailFileNamesAreVisibleNamesEndingInDotMail) {
+  EXPECT_TRUE(is_mail_file_name("0123abcd.mail"));
+  EXPECT_FALSE(is_mail_file_name(".0123abcd.mail"));
+  EXPECT_FALSE(is_mail_file_name(".abc.mail.tmp"));
+  EXPECT_FALSE(is_mail_file_name(".mail"));
+  EXPECT_FALSE(is_mail_file_name("states.log"));
+}
+
 }  // namespace
 }  // namespace coproc

@@ -112,7 +112,7 @@ void Outbox::load() {
     if (name == "." || name == "..") continue;
     if (name[0] == '.' && ends_with(name, ".tmp")) {
       junk.push_back(name);  // a write that never completed: never acknowledged
-    } else if (ends_with(name, std::string(kMailFileSuffix))) {
+    } else if (is_mail_file_name(name)) {
       mails.insert(name.substr(0, name.size() - kMailFileSuffix.size()));
     }
   }
