@@ -45,12 +45,7 @@ double seconds_since(Clock::time_point t) {
 }
 
 bool wait_count(const test::SmtpTestServer& sink, std::size_t n) {
-  const auto deadline = Clock::now() + std::chrono::seconds(300);
-  while (sink.count() < n) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
+  return sink.wait_for_count(n, std::chrono::seconds(300));
 }
 
 double run_curl(int port, int n, const std::string& body_file) {

@@ -55,13 +55,8 @@ class SecretsTest : public ::testing::Test {
 
 TEST_F(SecretsTest, SmtpPasswordNeverAppearsInLogsStatusOrErrors) {
   const TestPki& pki = test_pki();
-  SmtpTestServer::Options so;
-  so.tls = "starttls";
-  so.cert = pki.good_cert;
-  so.key = pki.good_key;
-  so.user = "app";
-  so.password = "the-right-one";  // ours is wrong: AUTH fails, errors are produced
-  SmtpTestServer smtp(so);
+  // Ours is wrong: AUTH fails, errors are produced.
+  SmtpTestServer smtp(SmtpTestServer::Options::secure("starttls", "app", "the-right-one"));
   smtp.start();
 
   const std::string conf = dir_.file("coproc.conf");

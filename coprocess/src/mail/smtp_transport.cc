@@ -109,20 +109,17 @@ class SmtpSession : public TransportSession {
       Poco::Net::SecureStreamSocket socket(context_);
       socket.setPeerHostName(s_.host);
       socket.connect(address, timeout);
-      socket.setReceiveTimeout(timeout);
-      socket.setSendTimeout(timeout);
-      socket.setNoDelay(true);
       session_ = std::make_unique<RelaySession>(socket);
     } else {
       Poco::Net::StreamSocket socket;
       socket.connect(address, timeout);
-      socket.setReceiveTimeout(timeout);
-      socket.setSendTimeout(timeout);
-      // The end of DATA (".") often follows the message in a second small
-      // write; without TCP_NODELAY it waits for the relay's delayed ACK.
-      socket.setNoDelay(true);
       session_ = std::make_unique<RelaySession>(socket);
     }
+    // The end of DATA (".") often follows the message in a second small
+    // write; without TCP_NODELAY it waits for the relay's delayed ACK.
+    session_->socket().setNoDelay(true);
+    session_->socket().setReceiveTimeout(timeout);
+    session_->socket().setSendTimeout(timeout);
     session_->setTimeout(timeout);
     session_->open();  // reads the greeting; 4xx/5xx throw SMTPException
 
