@@ -15,6 +15,7 @@
 #include "coprocess_fixture.h"
 #include "http_test_params.h"
 #include "nginx_server.h"
+#include "python_server.h"
 
 namespace coproc::test {
 namespace {
@@ -73,25 +74,6 @@ class HttpRequestTest : public CoprocessFixture {
     EXPECT_FALSE(r.error) << r.error->name << ": " << r.error->message;
     return r;
   }
-  /// Starts tests/support/<script> with /usr/bin/python3; *port gets the
-  /// port it printed (0 if it did not come up).
-  TestProcess start_python_server(const std::string& script, const std::string& output, int* port) {
-    TestProcess::Options o;
-    o.argv = {"/usr/bin/python3", std::string(COPROC_SOURCE_DIR) + "/tests/support/" + script};
-    o.output_path = output;
-    TestProcess p(o);
-    *port = 0;
-    wait_until(
-        [&] {
-          const std::string text = read_file(output);
-          if (text.rfind("port ", 0) != 0 || text.find('\n') == std::string::npos) return false;
-          *port = std::stoi(text.substr(5));
-          return true;
-        },
-        std::chrono::seconds(20));
-    return p;
-  }
-
   std::int64_t http_status_field(RawClient& client, const std::string& key) {
     rpc::Response r = client.call("sys.status");
     return field_int(field(r.result, "http"), key);

@@ -9,13 +9,9 @@ usage: http_proxy.py [port]
 import select
 import socket
 import socketserver
-import sys
 import urllib.parse
 
-
-def log(line):
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+from http_test_server import log, serve
 
 
 def relay(a, b):
@@ -67,13 +63,5 @@ class Handler(socketserver.BaseRequestHandler):
         upstream.close()
 
 
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 if __name__ == "__main__":
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    with Server(("127.0.0.1", port), Handler) as server:
-        log("port %d" % server.server_address[1])
-        server.serve_forever()
+    serve(Handler)

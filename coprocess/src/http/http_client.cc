@@ -18,6 +18,7 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include "http_framing.h"
 #include "log.h"
 #include "rpc_error.h"
 
@@ -120,29 +121,6 @@ void write_all(int fd, const char* data, std::size_t size) {
 
 using Sink = std::function<void(const char*, std::size_t)>;
 
-// Counts the raw (still encoded) body bytes read through it, in large reads.
-class CountingBuf : public std::streambuf {
- public:
-  explicit CountingBuf(std::istream& in) : in_(in), buffer_(new char[kChunk]) {}
-  std::uint64_t count() const { return count_; }
-
- protected:
-  int_type underflow() override {
-    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    in_.read(buffer_.get(), static_cast<std::streamsize>(kChunk));
-    const auto n = in_.gcount();
-    if (n <= 0) return traits_type::eof();
-    count_ += static_cast<std::uint64_t>(n);
-    setg(buffer_.get(), buffer_.get(), buffer_.get() + n);
-    return traits_type::to_int_type(*gptr());
-  }
-
- private:
-  std::istream& in_;
-  std::unique_ptr<char[]> buffer_;  // not zeroed: it is overwritten
-  std::uint64_t count_ = 0;
-};
-
 // Copies `in` to `sink` until EOF; returns the bytes copied. Throws too_large
 // past `limit` (negative = no limit).
 std::uint64_t pump(std::istream& in, const Sink& sink, std::int64_t limit, const std::string& url) {
@@ -185,15 +163,27 @@ void parse_proxy(const std::string& text, std::string* host, std::uint16_t* port
   *port = static_cast<std::uint16_t>(std::stoi(p));
 }
 
+struct HttpClient::Hop {
+  std::string url;
+  Poco::URI uri;
+  std::string method;
+  std::string body;
+  bool has_body = false;
+  HeaderList headers;
+};
+
 struct HttpClient::Exchange {
   std::unique_ptr<Session> session;
   Poco::Net::HTTPResponse response;
-  std::istream* body = nullptr;
   bool decode = false;  // we asked for gzip, so we undo it
+  std::string server;   // host:port, for messages
+  // Set once the body was read: the connection may carry another exchange.
+  bool framing_reusable = false;
+  bool body_complete = false;
 };
 
-HttpResponse HttpClient::perform(const HttpRequestParams& request,
-                                 const std::shared_ptr<std::atomic<bool>>& cancel, int out_fd) {
+HttpResponse HttpClient::perform(const HttpRequestParams& request, const Caller& caller,
+                                 int out_fd) {
   ++stats_.requests;
   ++stats_.in_flight;
   struct Done {
@@ -201,10 +191,10 @@ HttpResponse HttpClient::perform(const HttpRequestParams& request,
     ~Done() { --s.in_flight; }
   } done{stats_};
   pool_.expire();
-  const auto deadline = Clock::now() + std::chrono::milliseconds(request.timeout_ms);
-  ScopedWatch watch(watchdog_, deadline, cancel);
+  const auto deadline = caller.received + std::chrono::milliseconds(request.timeout_ms);
+  ScopedWatch watch(watchdog_, deadline, caller.cancel);
   try {
-    return run(request, *watch, out_fd);
+    return run(request, caller, *watch, out_fd);
   } catch (const RpcException& e) {
     ++stats_.errors;
     if (e.error().code == static_cast<int>(Errc::timeout)) ++stats_.timeouts;
@@ -213,227 +203,257 @@ HttpResponse HttpClient::perform(const HttpRequestParams& request,
   }
 }
 
-HttpResponse HttpClient::run(const HttpRequestParams& r, RequestWatch& watch, int out_fd) {
-  std::string url = r.url;
-  std::string method = r.method;
-  std::string body = r.body;
-  bool has_body = r.has_body;
-  HeaderList headers = r.headers;
+HttpResponse HttpClient::run(const HttpRequestParams& r, const Caller& caller,
+                             RequestWatch& watch, int out_fd) {
+  Hop hop{r.url, Poco::URI(r.url), r.method, r.body, r.has_body, r.headers};
   HttpResponse out;
-
   for (;;) {
-    const Poco::URI uri(url);
-    const std::string origin = origin_key(uri, r);
-    if (uri.getScheme() == "https" && !r.verify_tls) {
-      COPROC_LOG(warn, "http", "TLS verification disabled (verify_tls=false) for " << host_port(uri));
+    // Idle connections are kept per user: even a connection that looked
+    // clean never carries one user's exchange into another's.
+    const std::string pool_key = "uid " + std::to_string(caller.uid) + " " + origin_key(hop.uri, r);
+    if (hop.uri.getScheme() == "https" && !r.verify_tls) {
+      COPROC_LOG(warn, "http",
+                 "TLS verification disabled (verify_tls=false) for " << host_port(hop.uri));
     }
-
-    // Connect (or reuse) and send; a reused connection the server closed
-    // meanwhile is retried once on a fresh one when the method is idempotent.
-    Exchange ex;
-    for (int attempt = 0;; ++attempt) {
-      ex.session = pool_.acquire(origin);
-      const bool reused = ex.session != nullptr;
-      if (!reused) {
-        if (uri.getScheme() == "https") {
-          ex.session = std::make_unique<Poco::Net::HTTPSClientSession>(
-              uri.getHost(), uri.getPort(), tls_.get(r.verify_tls, r.ca_file));
-        } else {
-          ex.session = std::make_unique<Session>(uri.getHost(), uri.getPort());
-        }
-        ex.session->setKeepAlive(true);
-        ex.session->setKeepAliveTimeout(millis(settings_.keep_alive.count()));
-        if (!settings_.proxy_host.empty()) {
-          ex.session->setProxy(settings_.proxy_host, settings_.proxy_port);
-        }
-      }
-      try {
-        const long left = watch.remaining_ms();
-        ex.session->setTimeout(millis(std::min<long>(left, static_cast<long>(r.connect_timeout_ms))),
-                               millis(left), millis(left));
-        if (ex.session->connected()) watch.arm(ex.session->socket().impl()->sockfd());
-        if (watch.fired() != RequestWatch::Fired::no) {
-          throw Poco::IOException("stopped before sending");
-        }
-
-        std::string path = uri.getPathAndQuery();
-        if (path.empty()) path = "/";
-        Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-        bool caller_encoding = false;
-        for (const auto& [name, value] : headers) {
-          request.add(name, value);
-          if (iequals(name, "Accept-Encoding")) caller_encoding = true;
-        }
-        ex.decode = !caller_encoding && method != "HEAD";
-        if (ex.decode) request.set("Accept-Encoding", "gzip, deflate");
-        if (has_body || method == "POST" || method == "PUT" || method == "PATCH") {
-          request.setContentLength(static_cast<std::streamsize>(body.size()));
-        }
-
-        clear_last_certificate_error();
-        std::ostream& os = ex.session->sendRequest(request);
-        if (watch.arm(ex.session->socket().impl()->sockfd())) {
-          // A new connection (also one Poco reopened inside sendRequest):
-          // Poco applied the time left as its socket timeouts, which bounded
-          // the connect and the TLS handshake. From now on the watchdog
-          // enforces every request's deadline, so the socket gets timeouts
-          // no request can outlast.
-          ++stats_.connections_opened;
-          ex.session->socket().setReceiveTimeout(kSocketTimeout);
-          ex.session->socket().setSendTimeout(kSocketTimeout);
-        }
-        if (!body.empty()) os.write(body.data(), static_cast<std::streamsize>(body.size()));
-        if (!os.good() && ex.session->networkException()) ex.session->networkException()->rethrow();
-        ex.body = &ex.session->receiveResponse(ex.response);
-        break;
-      } catch (const Poco::Exception& e) {
-        watch.disarm();
-        const bool stale = reused && attempt == 0 && is_idempotent(method) &&
-                           watch.fired() == RequestWatch::Fired::no &&
-                           !dynamic_cast<const Poco::TimeoutException*>(&e);
-        if (!stale) throw map_error(watch, uri, static_cast<long>(r.timeout_ms), e);
-        COPROC_LOG(debug, "http", "pooled connection to " << host_port(uri)
-                                      << " was closed by the server (" << e.displayText()
-                                      << "); retrying on a new one");
-        ++stats_.stale_retries;
-        ex.session.reset();
-      }
-    }
-
-    const int status = ex.response.getStatus();
+    Exchange ex = exchange(hop, r, pool_key, watch);
     try {
+      const int status = ex.response.getStatus();
       if (r.follow_redirects && is_redirect(status) && ex.response.has("Location")) {
         if (out.redirects >= r.max_redirects) {
           throw RpcException(Errc::upstream, "too many redirects: stopped after " +
-                                                 std::to_string(r.max_redirects) + " (at " + url +
-                                                 ")");
+                                                 std::to_string(r.max_redirects) + " (at " +
+                                                 hop.url + ")");
         }
-        Poco::URI next(uri);
-        next.resolve(ex.response.get("Location"));
-        const std::string next_url = next.toString();
-        try {
-          check_url(next_url, "redirect target");
-        } catch (const RpcException& e) {
-          throw RpcException(Errc::upstream, url + " redirected to an unusable URL: " + e.what());
-        }
-        if (uri.getScheme() == "https" && next.getScheme() == "http" &&
-            !settings_.allow_https_downgrade) {
-          throw RpcException(Errc::upstream,
-                             "refused the redirect from " + url + " to " + next_url +
-                                 ": it downgrades https to http (set http.allow_https_downgrade "
-                                 "to allow it)");
-        }
-        // Read the redirect's own body so the connection can be reused.
-        std::uint64_t drained = 0;
-        bool reusable = true;
-        try {
-          drained = pump(*ex.body, [](const char*, std::size_t) {},
-                         static_cast<std::int64_t>(kMaxRedirectBody), url);
-        } catch (const RpcException&) {
-          reusable = false;
-        }
-        (void)drained;
-        watch.disarm();
-        if (reusable && ex.body->eof() && !ex.body->bad() && ex.response.getKeepAlive()) {
-          pool_.release(origin, std::move(ex.session));
-        }
-
-        // 303, and 301/302 after POST, turn into GET without a body (what
-        // every browser does); 307/308 repeat the method and body.
-        if ((status == 303 && method != "HEAD") ||
-            ((status == 301 || status == 302) && method == "POST")) {
-          method = "GET";
-          body.clear();
-          has_body = false;
-          headers.erase(std::remove_if(headers.begin(), headers.end(),
-                                       [](const auto& h) {
-                                         return iequals(h.first, "Content-Type") ||
-                                                iequals(h.first, "Content-Encoding");
-                                       }),
-                        headers.end());
-        }
-        // Credentials never follow a redirect to another origin.
-        if (next.getScheme() != uri.getScheme() || next.getHost() != uri.getHost() ||
-            next.getPort() != uri.getPort()) {
-          headers.erase(std::remove_if(headers.begin(), headers.end(),
-                                       [](const auto& h) {
-                                         return iequals(h.first, "Authorization") ||
-                                                iequals(h.first, "Cookie") ||
-                                                iequals(h.first, "Proxy-Authorization");
-                                       }),
-                        headers.end());
-        }
+        hop = follow_redirect(hop, ex, pool_key, watch);
         ++out.redirects;
         ++stats_.redirects;
-        url = next_url;
         continue;
       }
-
-      // The final response.
-      out.status = status;
-      out.reason = ex.response.getReason();
-      out.url = url;
-      const std::string encoding = Poco::toLower(ex.response.get("Content-Encoding", ""));
-      const bool gzip = ex.decode && (encoding == "gzip" || encoding == "x-gzip");
-      const bool deflate = ex.decode && encoding == "deflate";
-      for (const auto& [name, value] : ex.response) {
-        if ((gzip || deflate) && (iequals(name, "Content-Encoding") || iequals(name, "Content-Length")))
-          continue;
-        out.headers.emplace_back(name, value);
-      }
-
-      std::int64_t limit = r.max_body_bytes;
-      Sink sink;
-      if (out_fd >= 0) {
-        if (!r.max_body_given) limit = -1;
-        sink = [&out, out_fd](const char* p, std::size_t n) {
-          write_all(out_fd, p, n);
-          out.bytes_written += n;
-        };
-      } else {
-        sink = [&out](const char* p, std::size_t n) { out.body.append(p, n); };
-      }
-
-      CountingBuf counting(*ex.body);
-      std::istream raw(&counting);
-      std::uint64_t received = 0;
-      if (gzip || deflate) {
-        Poco::InflatingInputStream inflater(raw, gzip ? Poco::InflatingStreamBuf::STREAM_GZIP
-                                                      : Poco::InflatingStreamBuf::STREAM_ZLIB);
-        received = pump(inflater, sink, limit, url);
-        if (inflater.bad() && !ex.body->bad()) {
-          throw RpcException(Errc::upstream, "the " + encoding + " body from " + url +
-                                                 " could not be decoded");
-        }
-        pump(raw, [](const char*, std::size_t) {}, -1, url);  // trailing bytes, if any
-      } else {
-        received = pump(raw, sink, limit, url);
-      }
-      stats_.body_bytes += received;
-      if (watch.fired() != RequestWatch::Fired::no || ex.body->bad()) {
-        const Poco::Exception* net = ex.session->networkException();
-        if (net) throw map_error(watch, uri, static_cast<long>(r.timeout_ms), *net);
-        throw map_error(watch, uri, static_cast<long>(r.timeout_ms),
-                        Poco::IOException("the connection failed while reading the body"));
-      }
-      const bool bodyless = method == "HEAD" || status < 200 || status == 204 || status == 304;
-      if (!bodyless && ex.response.hasContentLength() && !ex.response.getChunkedTransferEncoding() &&
-          counting.count() != static_cast<std::uint64_t>(ex.response.getContentLength64())) {
-        throw RpcException(Errc::upstream,
-                           host_port(uri) + " closed the connection after " +
-                               std::to_string(counting.count()) + " of " +
-                               std::to_string(ex.response.getContentLength64()) + " body bytes");
-      }
-      watch.disarm();
-      if (ex.response.getKeepAlive()) pool_.release(origin, std::move(ex.session));
+      read_final_body(hop, ex, r, watch, out_fd, out);
+      finish_connection(ex, pool_key, watch);
       return out;
     } catch (const RpcException&) {
       watch.disarm();
       throw;
     } catch (const Poco::Exception& e) {
       watch.disarm();
-      throw map_error(watch, uri, static_cast<long>(r.timeout_ms), e);
+      throw map_error(watch, hop.uri, static_cast<long>(r.timeout_ms), e);
     }
+  }
+}
+
+std::unique_ptr<HttpPool::Session> HttpClient::open_session(const Poco::URI& uri,
+                                                            const HttpRequestParams& r) {
+  std::unique_ptr<Session> session;
+  if (uri.getScheme() == "https") {
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(),
+                                                              tls_.get(r.verify_tls, r.ca_file));
+  } else {
+    session = std::make_unique<Session>(uri.getHost(), uri.getPort());
+  }
+  session->setKeepAlive(true);
+  session->setKeepAliveTimeout(millis(settings_.keep_alive.count()));
+  if (!settings_.proxy_host.empty()) session->setProxy(settings_.proxy_host, settings_.proxy_port);
+  return session;
+}
+
+// Connect (or reuse) and send; a reused connection the server closed
+// meanwhile is retried once on a fresh one when the method is idempotent.
+HttpClient::Exchange HttpClient::exchange(const Hop& hop, const HttpRequestParams& r,
+                                          const std::string& pool_key, RequestWatch& watch) {
+  const Poco::URI& uri = hop.uri;
+  Exchange ex;
+  ex.server = host_port(uri);
+  for (int attempt = 0;; ++attempt) {
+    ex.session = pool_.acquire(pool_key);
+    const bool reused = ex.session != nullptr;
+    if (!reused) ex.session = open_session(uri, r);
+    try {
+      const long left = watch.remaining_ms();
+      ex.session->setTimeout(millis(std::min<long>(left, static_cast<long>(r.connect_timeout_ms))),
+                             millis(left), millis(left));
+      if (ex.session->connected()) watch.arm(ex.session->socket().impl()->sockfd());
+      if (watch.fired() != RequestWatch::Fired::no) {
+        throw Poco::IOException("stopped before sending");
+      }
+
+      std::string path = uri.getPathAndQuery();
+      if (path.empty()) path = "/";
+      Poco::Net::HTTPRequest request(hop.method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+      bool caller_encoding = false;
+      for (const auto& [name, value] : hop.headers) {
+        request.add(name, value);
+        if (iequals(name, "Accept-Encoding")) caller_encoding = true;
+      }
+      ex.decode = !caller_encoding && hop.method != "HEAD";
+      if (ex.decode) request.set("Accept-Encoding", "gzip, deflate");
+      if (hop.has_body || hop.method == "POST" || hop.method == "PUT" || hop.method == "PATCH") {
+        request.setContentLength(static_cast<std::streamsize>(hop.body.size()));
+      }
+
+      clear_last_certificate_error();
+      std::ostream& os = ex.session->sendRequest(request);
+      if (watch.arm(ex.session->socket().impl()->sockfd())) {
+        // A new connection (also one Poco reopened inside sendRequest):
+        // Poco applied the time left as its socket timeouts, which bounded
+        // the connect and the TLS handshake. From now on the watchdog
+        // enforces every request's deadline, so the socket gets timeouts
+        // no request can outlast.
+        ++stats_.connections_opened;
+        ex.session->socket().setReceiveTimeout(kSocketTimeout);
+        ex.session->socket().setSendTimeout(kSocketTimeout);
+      }
+      if (!hop.body.empty()) os.write(hop.body.data(), static_cast<std::streamsize>(hop.body.size()));
+      if (!os.good() && ex.session->networkException()) ex.session->networkException()->rethrow();
+      ex.session->receiveResponse(ex.response);
+      return ex;
+    } catch (const Poco::Exception& e) {
+      watch.disarm();
+      const bool stale = reused && attempt == 0 && is_idempotent(hop.method) &&
+                         watch.fired() == RequestWatch::Fired::no &&
+                         !dynamic_cast<const Poco::TimeoutException*>(&e);
+      if (!stale) throw map_error(watch, uri, static_cast<long>(r.timeout_ms), e);
+      COPROC_LOG(debug, "http", "pooled connection to " << host_port(uri)
+                                    << " was closed by the server (" << e.displayText()
+                                    << "); retrying on a new one");
+      ++stats_.stale_retries;
+      ex.session.reset();
+    }
+  }
+}
+
+HttpClient::Hop HttpClient::follow_redirect(const Hop& hop, Exchange& ex,
+                                            const std::string& pool_key, RequestWatch& watch) {
+  const int status = ex.response.getStatus();
+  Hop next = hop;
+  next.uri = hop.uri;
+  next.uri.resolve(ex.response.get("Location"));
+  next.url = next.uri.toString();
+  try {
+    check_url(next.url, "redirect target");
+  } catch (const RpcException& e) {
+    throw RpcException(Errc::upstream, hop.url + " redirected to an unusable URL: " + e.what());
+  }
+  if (hop.uri.getScheme() == "https" && next.uri.getScheme() == "http" &&
+      !settings_.allow_https_downgrade) {
+    throw RpcException(Errc::upstream,
+                       "refused the redirect from " + hop.url + " to " + next.url +
+                           ": it downgrades https to http (set http.allow_https_downgrade "
+                           "to allow it)");
+  }
+  // Read the redirect's own body so the connection can be reused; a large or
+  // malformed one closes the connection instead.
+  {
+    const Framing framing = response_framing(ex.response, hop.method, ex.server);
+    BodyBuf raw(*ex.session, framing, ex.server);
+    std::istream in(&raw);
+    bool small = true;
+    try {
+      pump(in, [](const char*, std::size_t) {}, static_cast<std::int64_t>(kMaxRedirectBody), hop.url);
+    } catch (const RpcException&) {
+      small = false;
+    }
+    ex.framing_reusable = framing.reusable;
+    ex.body_complete = small && raw.complete();
+    finish_connection(ex, pool_key, watch);
+  }
+
+  // 303, and 301/302 after POST, turn into GET without a body (what every
+  // browser does); 307/308 repeat the method and body.
+  if ((status == 303 && hop.method != "HEAD") ||
+      ((status == 301 || status == 302) && hop.method == "POST")) {
+    next.method = "GET";
+    next.body.clear();
+    next.has_body = false;
+    next.headers.erase(std::remove_if(next.headers.begin(), next.headers.end(),
+                                      [](const auto& h) {
+                                        return iequals(h.first, "Content-Type") ||
+                                               iequals(h.first, "Content-Encoding");
+                                      }),
+                       next.headers.end());
+  }
+  // Credentials never follow a redirect to another origin.
+  if (next.uri.getScheme() != hop.uri.getScheme() || next.uri.getHost() != hop.uri.getHost() ||
+      next.uri.getPort() != hop.uri.getPort()) {
+    next.headers.erase(std::remove_if(next.headers.begin(), next.headers.end(),
+                                      [](const auto& h) {
+                                        return iequals(h.first, "Authorization") ||
+                                               iequals(h.first, "Cookie") ||
+                                               iequals(h.first, "Proxy-Authorization");
+                                      }),
+                       next.headers.end());
+  }
+  return next;
+}
+
+void HttpClient::read_final_body(const Hop& hop, Exchange& ex, const HttpRequestParams& r,
+                                 RequestWatch& watch, int out_fd, HttpResponse& out) {
+  out.status = ex.response.getStatus();
+  out.reason = ex.response.getReason();
+  out.url = hop.url;
+  const Framing framing = response_framing(ex.response, hop.method, ex.server);
+  const std::string encoding = Poco::toLower(ex.response.get("Content-Encoding", ""));
+  const bool gzip = ex.decode && (encoding == "gzip" || encoding == "x-gzip");
+  const bool deflate = ex.decode && encoding == "deflate";
+  for (const auto& [name, value] : ex.response) {
+    if ((gzip || deflate) && (iequals(name, "Content-Encoding") || iequals(name, "Content-Length")))
+      continue;
+    out.headers.emplace_back(name, value);
+  }
+
+  std::int64_t limit = r.max_body_bytes;
+  Sink sink;
+  if (out_fd >= 0) {
+    if (!r.max_body_given) limit = -1;
+    sink = [&out, out_fd](const char* p, std::size_t n) {
+      write_all(out_fd, p, n);
+      out.bytes_written += n;
+    };
+  } else {
+    sink = [&out](const char* p, std::size_t n) { out.body.append(p, n); };
+  }
+
+  BodyBuf body(*ex.session, framing, ex.server);
+  std::istream raw(&body);
+  std::uint64_t received = 0;
+  if (gzip || deflate) {
+    Poco::InflatingInputStream inflater(raw, gzip ? Poco::InflatingStreamBuf::STREAM_GZIP
+                                                  : Poco::InflatingStreamBuf::STREAM_ZLIB);
+    try {
+      received = pump(inflater, sink, limit, hop.url);
+    } catch (const Poco::Exception&) {
+      body.rethrow_if_failed();  // a framing or network error comes first
+      throw;
+    }
+    body.rethrow_if_failed();
+    if (inflater.bad()) {
+      throw RpcException(Errc::upstream, "the " + encoding + " body from " + hop.url +
+                                             " could not be decoded");
+    }
+    pump(raw, [](const char*, std::size_t) {}, -1, hop.url);  // trailing bytes, if any
+  } else {
+    received = pump(raw, sink, limit, hop.url);
+  }
+  stats_.body_bytes += received;
+  if (watch.fired() != RequestWatch::Fired::no) {
+    throw map_error(watch, hop.uri, static_cast<long>(r.timeout_ms),
+                    Poco::IOException("the connection failed while reading the body"));
+  }
+  body.rethrow_if_failed();
+  if (!body.complete()) {
+    throw RpcException(Errc::upstream, "the response from " + ex.server + " ended early");
+  }
+  ex.framing_reusable = framing.reusable;
+  ex.body_complete = true;
+}
+
+void HttpClient::finish_connection(Exchange& ex, const std::string& pool_key,
+                                   RequestWatch& watch) {
+  watch.disarm();
+  std::unique_ptr<Session> session = std::move(ex.session);
+  if (ex.body_complete && ex.framing_reusable && ex.response.getKeepAlive() &&
+      session_is_drained(*session)) {
+    pool_.release(pool_key, std::move(session));
   }
 }
 

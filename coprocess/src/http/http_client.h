@@ -5,9 +5,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include <Poco/URI.h>
 
 #include "http_pool.h"
 #include "http_request_params.h"
@@ -46,6 +49,16 @@ struct ClientStats {
   std::atomic<std::uint64_t> body_bytes{0};
 };
 
+/// Who asked, and since when: the deadline runs from `received` (time spent
+/// waiting for a worker counts), idle connections are pooled per `uid` (no
+/// connection carries bytes from one user's exchange into another's), and
+/// `cancel` set by another thread stops the request.
+struct Caller {
+  std::uint32_t uid = 0;
+  std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
+  std::shared_ptr<std::atomic<bool>> cancel;
+};
+
 /// Parses "host:port" (http.proxy); throws std::runtime_error when invalid.
 void parse_proxy(const std::string& text, std::string* host, std::uint16_t* port);
 
@@ -55,17 +68,30 @@ class HttpClient {
       : settings_(std::move(settings)), pool_(pool), tls_(tls), watchdog_(watchdog) {}
 
   /// Runs the request. `out_fd` >= 0 streams the final body into that
-  /// descriptor (not closed here) instead of HttpResponse::body. `cancel`
-  /// set by another thread stops the request. Throws RpcException:
-  /// bad_request, timeout, cancelled, too_large, upstream.
-  HttpResponse perform(const HttpRequestParams& request,
-                       const std::shared_ptr<std::atomic<bool>>& cancel, int out_fd);
+  /// descriptor (not closed here) instead of HttpResponse::body. Throws
+  /// RpcException: bad_request, timeout, cancelled, too_large, upstream.
+  HttpResponse perform(const HttpRequestParams& request, const Caller& caller, int out_fd);
 
   const ClientStats& stats() const { return stats_; }
 
  private:
+  struct Hop;
   struct Exchange;
-  HttpResponse run(const HttpRequestParams& request, RequestWatch& watch, int out_fd);
+  HttpResponse run(const HttpRequestParams& request, const Caller& caller, RequestWatch& watch,
+                   int out_fd);
+  Exchange exchange(const Hop& hop, const HttpRequestParams& r, const std::string& pool_key,
+                    RequestWatch& watch);
+  std::unique_ptr<HttpPool::Session> open_session(const Poco::URI& uri,
+                                                  const HttpRequestParams& r);
+  /// Reads (and discards) a redirect's own body, then pools or closes the
+  /// connection; returns the next hop.
+  Hop follow_redirect(const Hop& hop, Exchange& ex, const std::string& pool_key,
+                      RequestWatch& watch);
+  void read_final_body(const Hop& hop, Exchange& ex, const HttpRequestParams& r,
+                       RequestWatch& watch, int out_fd, HttpResponse& out);
+  /// Pools the connection when its response ended exactly where the framing
+  /// says and nothing else waits on it; closes it otherwise.
+  void finish_connection(Exchange& ex, const std::string& pool_key, RequestWatch& watch);
 
   const ClientSettings settings_;
   HttpPool& pool_;

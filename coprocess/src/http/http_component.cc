@@ -118,7 +118,8 @@ class HttpComponent : public Component {
       }
     }
     try {
-      http::HttpResponse r = client_.perform(p, call.cancel_flag, out.get());
+      http::HttpResponse r =
+          client_.perform(p, http::Caller{call.peer.uid, call.received, call.cancel_flag}, out.get());
       const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - start)
                                .count();

@@ -1,25 +1,21 @@
 #include "http_pool.h"
 
-#include <poll.h>
-
 #include <vector>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Socket.h>
+
+#include "http_socket.h"
 
 namespace coproc::http {
 namespace {
 
 // A kept-alive connection must be silent while idle: anything readable is the
 // server's FIN (or garbage), and reusing it would fail the next request.
-// One poll(2) on the descriptor: Poco's Socket::poll creates, fills and
-// closes an epoll instance for every call, four system calls per reuse.
 bool closed_by_server(HttpPool::Session& session) {
   try {
     if (!session.connected()) return true;
-    pollfd p{session.socket().impl()->sockfd(), POLLIN, 0};
-    const int n = ::poll(&p, 1, 0);
-    return n != 0;  // readable, hung up, in error, or poll itself failed
+    return socket_has_input(session.socket().impl()->sockfd());
   } catch (const Poco::Exception&) {
     return true;
   }

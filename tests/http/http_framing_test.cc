@@ -1,0 +1,151 @@
+// Response framing through the real co-process against a Python server that
+// breaks the rules on purpose (tests/support/http_misbehaving_server.py): a
+// malformed or truncated body is an `upstream` error, never a success, and
+// no byte a server sends beyond a response reaches another request.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "coprocess_fixture.h"
+#include "http_test_params.h"
+#include "python_server.h"
+#include "test_users.h"
+
+namespace coproc::test {
+namespace {
+
+class HttpFramingTest : public CoprocessFixture {
+ protected:
+  void SetUp() override {
+    server_ = start_python_server("http_misbehaving_server.py", server_log(), &port_);
+    ASSERT_GT(port_, 0) << read_file(server_log());
+  }
+  void TearDown() override {
+    if (coprocess_.pid() > 0 && coprocess_.running()) {
+      const int status = stop_coprocess();
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+    }
+    server_.stop();
+    CoprocessFixture::TearDown();
+  }
+
+  std::string server_log() const { return dir_.file("server.log"); }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  rpc::Response get(RawClient& c, const std::string& path, const std::string& method = "GET") {
+    return c.call("http.request", HttpParams(url(path)).str("method", method).packed(),
+                  std::chrono::seconds(30));
+  }
+  /// The server's connection id of the last request for `path`.
+  int connection_of_last(const std::string& path) const {
+    std::istringstream lines(read_file(server_log()));
+    std::string line;
+    int conn = -1;
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      int id = 0, n = 0;
+      std::string method, p;
+      if (fields >> id >> n >> method >> p && p == path) conn = id;
+    }
+    return conn;
+  }
+  /// Saves `path` into a passed descriptor; returns the response.
+  rpc::Response save(RawClient& c, const std::string& path, const std::string& file) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    EXPECT_GE(fd, 0);
+    c.send_bytes(rpc::encode_request(
+                     5, "http.request", HttpParams(url(path)).integer("save_to_fd", 0).packed()),
+                 {fd});
+    ::close(fd);
+    return c.receive_response(std::chrono::seconds(30));
+  }
+  void expect_upstream(const rpc::Response& r, const std::string& words) {
+    ASSERT_TRUE(r.error) << "a malformed response was returned as a success";
+    EXPECT_EQ(r.error->name, "upstream");
+    EXPECT_NE(r.error->message.find(words), std::string::npos) << r.error->message;
+  }
+
+  TestProcess server_;
+  int port_ = 0;
+};
+
+TEST_F(HttpFramingTest, ChunkedBodyCutBeforeTheLastChunkIsAnUpstreamError) {
+  start_coprocess();
+  auto c = connect();
+  expect_upstream(get(*c, "/chunked-truncated"), "no last chunk");
+  expect_upstream(save(*c, "/chunked-truncated", dir_.file("out.bin")), "no last chunk");
+}
+
+TEST_F(HttpFramingTest, ChunkSizeThatIsNotHexIsAnUpstreamErrorAndTheConnectionIsNotReused) {
+  start_coprocess();
+  auto c = connect();
+  expect_upstream(get(*c, "/chunked-bad-size"), "'zz' is not a hexadecimal size");
+  expect_upstream(save(*c, "/chunked-bad-size", dir_.file("out.bin")), "not a hexadecimal size");
+  ASSERT_FALSE(get(*c, "/hello").error);
+  EXPECT_NE(connection_of_last("/hello"), connection_of_last("/chunked-bad-size"))
+      << "a connection with a malformed response went back to the pool";
+}
+
+TEST_F(HttpFramingTest, BodyShorterThanContentLengthIsAnUpstreamError) {
+  start_coprocess();
+  auto c = connect();
+  expect_upstream(get(*c, "/short-length"), "after 16 of 100 body bytes");
+  expect_upstream(save(*c, "/short-length", dir_.file("out.bin")), "after 16 of 100 body bytes");
+}
+
+TEST_F(HttpFramingTest, ConflictingContentLengthsAreAnUpstreamErrorAndTheConnectionIsNotReused) {
+  start_coprocess();
+  auto c = connect();
+  expect_upstream(get(*c, "/conflicting-length"), "conflicting Content-Length values (5 and 7)");
+  expect_upstream(save(*c, "/conflicting-length", dir_.file("out.bin")), "conflicting");
+  ASSERT_FALSE(get(*c, "/hello").error);
+  EXPECT_NE(connection_of_last("/hello"), connection_of_last("/conflicting-length"));
+}
+
+TEST_F(HttpFramingTest, BytesAfterA204NeverReachAnotherUsersRequest) {
+  start_coprocess();
+  const TestUser bob = ensure_user("coproc-t-bob");
+  auto c = connect();  // root: user A
+  auto a = get(*c, "/extra-after-204");
+  ASSERT_FALSE(a.error) << a.error->message;
+  EXPECT_EQ(field_int(a.result, "status"), 204);
+  const std::string seen_by_bob = run_as(bob, [&] {
+    RawClient b(socket_path());
+    auto r = b.call("http.request", HttpParams(url("/hello")).packed(), std::chrono::seconds(30));
+    if (r.error) return "error " + r.error->message;
+    return field_str(r.result, "body");
+  });
+  EXPECT_EQ(seen_by_bob.rfind("hello from connection ", 0), 0u)
+      << "user B received: " << seen_by_bob;
+}
+
+TEST_F(HttpFramingTest, BytesBeyondAResponseAreNeverReadAsTheNextResponse) {
+  start_coprocess();
+  auto c = connect();
+  for (const auto& [path, method] : {std::pair<std::string, std::string>{"/extra-after-204", "GET"},
+                                     {"/extra-after-length", "GET"},
+                                     {"/extra-after-head", "HEAD"}}) {
+    auto first = get(*c, path, method);
+    ASSERT_FALSE(first.error) << path << ": " << first.error->message;
+    auto next = get(*c, "/hello");
+    ASSERT_FALSE(next.error) << path << ": " << next.error->message;
+    EXPECT_EQ(field_str(next.result, "body").rfind("hello from connection ", 0), 0u)
+        << "after " << path << " the next request read: " << field_str(next.result, "body");
+    EXPECT_NE(connection_of_last("/hello"), connection_of_last(path)) << path;
+  }
+  // A well-framed exchange still reuses its connection.
+  ASSERT_FALSE(get(*c, "/hello").error);
+  const int conn = connection_of_last("/hello");
+  ASSERT_FALSE(get(*c, "/hello").error);
+  EXPECT_EQ(connection_of_last("/hello"), conn);
+}
+
+}  // namespace
+}  // namespace coproc::test
