@@ -21,6 +21,7 @@ std::string bin_path(const std::string& name) {
   if (name == "coprocess") return root + "/coprocess/coprocess";
   if (name == "coprocctl") return root + "/client-lib/coprocctl";
   if (name == "coproc-service") return root + "/service/coproc-service";
+  if (name == "coproc-sendmail") return root + "/sendmail/coproc-sendmail";
   return root + "/" + name;
 }
 

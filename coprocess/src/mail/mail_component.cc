@@ -16,6 +16,7 @@
 #include "mail_request.h"
 #include "maildir_transport.h"
 #include "mime_builder.h"
+#include "raw_message.h"
 #include "rpc_error.h"
 #include "smtp_transport.h"
 
@@ -135,10 +136,46 @@ class MailComponent : public Component {
   void stop() override { delivery_->stop(); }
 
  private:
+  // What the outbox needs of a mail.send, from either form.
+  struct Submission {
+    std::string envelope_from;
+    std::vector<std::string> recipients;
+    std::string subject;
+    std::string message_id;
+    std::string idempotency_key;
+    std::string message;
+  };
+
+  // The built form: MailRequest → MIME.
+  Submission built(CallContext& call, const rpc::Params& params, const std::string& id,
+                   const std::string& message_id, std::int64_t now) {
+    MailRequest req = parse_mail_request(params, call, max_bytes_);
+    Submission s{req.from.addr_spec, req.envelope_recipients(), req.subject, message_id,
+                 req.idempotency_key, build_mime(req, MimeOptions{message_id, now, id})};
+    if (s.message.size() > max_bytes_) {
+      throw RpcException(Errc::too_large, "the message is " + std::to_string(s.message.size()) +
+                                              " bytes once MIME-encoded; mail.max_message_bytes "
+                                              "is " + std::to_string(max_bytes_));
+    }
+    return s;
+  }
+
+  // The raw form: a finished message, kept as given (raw_message.h).
+  Submission raw(const rpc::Params& params, const std::string& message_id, std::int64_t now) {
+    RawMail m = prepare_raw_mail(params, RawContext{max_bytes_, domain_, message_id, now});
+    return Submission{std::move(m.envelope_from), std::move(m.recipients), std::move(m.subject),
+                      std::move(m.message_id),    std::move(m.idempotency_key),
+                      std::move(m.message)};
+  }
+
   rpc::Packed send(CallContext& call, const rpc::Params& params) {
     const std::uint32_t uid = call.peer.uid;
-    MailRequest req = parse_mail_request(params, call, max_bytes_);
-    if (auto existing = outbox_->reserve(uid, req.idempotency_key)) {
+    const std::int64_t now = now_ms();
+    const std::string id = Outbox::new_id();
+    const std::string message_id = "<" + id + "@" + domain_ + ">";
+    Submission sub = is_raw_request(params) ? raw(params, message_id, now)
+                                            : built(call, params, id, message_id, now);
+    if (auto existing = outbox_->reserve(uid, sub.idempotency_key)) {
       COPROC_LOG(info, "mail", "uid=" << uid << " id=" << existing->id << " request=" << call.request_id
                                       << " repeated send (same idempotency key), not queued again");
       return rpc::pack_value(SendResult{existing->id, existing->state, true});
@@ -151,9 +188,8 @@ class MailComponent : public Component {
       ~KeyGuard() {
         if (!done) outbox.release(uid, key);
       }
-    } guard{*outbox_, uid, req.idempotency_key};
+    } guard{*outbox_, uid, sub.idempotency_key};
 
-    const std::int64_t now = now_ms();
     if (!rate_.admit(uid, now)) {
       COPROC_LOG(warn, "mail", "uid=" << uid << " request=" << call.request_id << " rate limited");
       throw RpcException(Errc::rate_limited,
@@ -161,23 +197,17 @@ class MailComponent : public Component {
                              " mails within the last minute (mail.per_uid_per_minute); try later");
     }
     MailRecord rec;
-    rec.id = Outbox::new_id();
+    rec.id = id;
     rec.owner_uid = uid;
-    rec.message_id = "<" + rec.id + "@" + domain_ + ">";
-    rec.envelope_from = req.from.addr_spec;
-    rec.recipients = req.envelope_recipients();
-    rec.subject = req.subject;
-    rec.idempotency_key = req.idempotency_key;
+    rec.message_id = sub.message_id;
+    rec.envelope_from = sub.envelope_from;
+    rec.recipients = sub.recipients;
+    rec.subject = sub.subject;
+    rec.idempotency_key = sub.idempotency_key;
     rec.created_ms = rec.updated_ms = now;
-    const std::string message = build_mime(req, MimeOptions{rec.message_id, now, rec.id});
-    if (message.size() > max_bytes_) {
-      throw RpcException(Errc::too_large, "the message is " + std::to_string(message.size()) +
-                                              " bytes once MIME-encoded; mail.max_message_bytes "
-                                              "is " + std::to_string(max_bytes_));
-    }
-    rec.size = message.size();
+    rec.size = sub.message.size();
     try {
-      outbox_->add(rec, message);
+      outbox_->add(rec, sub.message);
     } catch (const std::system_error& e) {
       COPROC_LOG(error, "mail", "uid=" << uid << " cannot store a mail: " << e.what());
       throw RpcException(Errc::unavailable,

@@ -20,7 +20,6 @@
 namespace coproc::mail {
 namespace {
 
-constexpr std::size_t kMaxRecipients = 1000;
 constexpr std::size_t kMaxSubjectBytes = 2000;
 constexpr std::size_t kMaxHeaderValueBytes = 2000;
 constexpr std::size_t kMaxAttachments = 100;
@@ -363,13 +362,18 @@ MailRequest parse_mail_request(const rpc::Params& params, CallContext& call,
     }
   }
 
-  r.idempotency_key = params.str_or("idempotency_key", "");
-  if (r.idempotency_key.size() > kMaxKeyBytes) bad("'idempotency_key' is longer than 200 bytes");
-  for (char c : r.idempotency_key) {
+  r.idempotency_key = parse_idempotency_key(params);
+  return r;
+}
+
+std::string parse_idempotency_key(const rpc::Params& params) {
+  std::string key = params.str_or("idempotency_key", "");
+  if (key.size() > kMaxKeyBytes) bad("'idempotency_key' is longer than 200 bytes");
+  for (char c : key) {
     unsigned char u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) bad("'idempotency_key' contains a control character");
   }
-  return r;
+  return key;
 }
 
 }  // namespace coproc::mail

@@ -11,11 +11,18 @@
 
 namespace coproc::mail {
 
+/// Envelope recipients of one mail, at most (both forms of mail.send).
+constexpr std::size_t kMaxRecipients = 1000;
+
 /// Reads and checks mail.send's params. Attachments given as {"fd": i} are
 /// read from the descriptor the client passed (call.take_fd) and closed; a
 /// path is never accepted. Throws RpcException(bad_request | too_large).
 MailRequest parse_mail_request(const rpc::Params& params, CallContext& call,
                                std::uint64_t max_message_bytes);
+
+/// 'idempotency_key' (both forms of mail.send): "" when absent; at most 200
+/// bytes, no control characters. Throws RpcException(bad_request).
+std::string parse_idempotency_key(const rpc::Params& params);
 
 /// Splits "a@x, \"B, C\" <b@y>" at the commas outside quotes and <>.
 std::vector<std::string> split_address_list(const std::string& text);
