@@ -152,163 +152,204 @@ int ServiceApp::main(const std::vector<std::string>& args) {
   }
 }
 
-int ServiceApp::serve() {
+// What start-up decided, step by step; see serve().
+struct ServiceApp::Startup {
   Config config;
-  try {
-    config = Config::load(paths_.config_file, !config_given_);
-    for (const auto& s : sets_) config.set(s);
-  } catch (const ConfigError& e) {
-    COPROC_LOG(error, "service", "cannot start: " << e.what());
+  std::string start_mode;
+  unsigned socket_mode = 0;
+  std::string coprocess;
+  std::string run_as;  // empty: the co-process keeps the service's user
+  RunAsUser user;
+  InstanceLock lock;
+  int client_fd = -1;
+  int control_fd = -1;
+  SocketFile client_file;
+  SocketFile control_file;
+};
+
+int ServiceApp::serve() {
+  Startup s;
+  std::string error;
+  if (!load_config(&s, &error)) {
+    COPROC_LOG(error, "service", "cannot start: " << error);
     return EXIT_CONFIG;
   }
+  if (int rc = prepare_directories(s); rc != EXIT_OK) return rc;
+  if (!s.lock.try_acquire(paths_.service_lock(), &error)) {
+    COPROC_LOG(error, "service", "cannot start: " << error);
+    return EXIT_UNAVAILABLE;
+  }
+  s.lock.write_pid();
+  if (int rc = open_endpoints(&s); rc != EXIT_OK) return rc;
+  return serve_until_stopped(s);
+}
+
+bool ServiceApp::load_config(Startup* s, std::string* error) {
+  try {
+    s->config = Config::load(paths_.config_file, !config_given_);
+    for (const auto& set : sets_) s->config.set(set);
+  } catch (const ConfigError& e) {
+    *error = e.what();
+    return false;
+  }
   LogLevel level;
-  const std::string level_text = log_level_.empty() ? config.str("log.level") : log_level_;
+  const std::string level_text = log_level_.empty() ? s->config.str("log.level") : log_level_;
   if (!parse_log_level(level_text, &level)) {
-    COPROC_LOG(error, "service", "cannot start: unknown log level '" << level_text
-                                                                     << "' (debug, info, warn, error)");
-    return EXIT_CONFIG;
+    *error = "unknown log level '" + level_text + "' (debug, info, warn, error)";
+    return false;
   }
   set_log_level(level);
 
-  const std::string start_mode = config.str("service.start");
-  if (start_mode != "on_demand" && start_mode != "at_start") {
-    COPROC_LOG(error, "service", "cannot start: service.start must be on_demand or at_start, not '"
-                                     << start_mode << "'");
-    return EXIT_CONFIG;
+  s->start_mode = s->config.str("service.start");
+  if (s->start_mode != "on_demand" && s->start_mode != "at_start") {
+    *error = "service.start must be on_demand or at_start, not '" + s->start_mode + "'";
+    return false;
   }
-  unsigned socket_mode = 0;
-  if (!parse_mode(config.str("server.socket_mode"), &socket_mode)) {
-    COPROC_LOG(error, "service", "cannot start: server.socket_mode must be an octal mode such as 0666");
-    return EXIT_CONFIG;
+  if (!parse_mode(s->config.str("server.socket_mode"), &s->socket_mode)) {
+    *error = "server.socket_mode must be an octal mode such as 0666";
+    return false;
   }
   std::vector<std::string> tried;
-  const std::string coprocess = locate_coprocess(config.str("service.coprocess_path"), &tried);
-  if (coprocess.empty()) {
+  s->coprocess = locate_coprocess(s->config.str("service.coprocess_path"), &tried);
+  if (s->coprocess.empty()) {
     std::string where;
     for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t;
-    COPROC_LOG(error, "service", "cannot start: no executable co-process found (looked at "
-                                     << where << "); set service.coprocess_path");
-    return EXIT_CONFIG;
+    *error = "no executable co-process found (looked at " + where +
+             "); set service.coprocess_path";
+    return false;
   }
 
   // Who the co-process runs as. Only root can change it.
-  std::string run_as;
-  RunAsUser user;
-  if (::geteuid() == 0 && !config.str("service.user").empty()) {
-    run_as = config.str("service.user");
-    std::string error;
-    if (!resolve_user(run_as, &user, &error)) {
-      COPROC_LOG(error, "service", "the co-process cannot be launched: " << error);
+  if (::geteuid() == 0 && !s->config.str("service.user").empty()) {
+    s->run_as = s->config.str("service.user");
+    std::string user_error;
+    if (!resolve_user(s->run_as, &s->user, &user_error)) {
+      COPROC_LOG(error, "service", "the co-process cannot be launched: " << user_error);
     }
   } else if (::geteuid() == 0) {
     COPROC_LOG(warn, "service", "service.user is empty: the co-process will run as root");
   }
+  return true;
+}
 
+int ServiceApp::prepare_directories(const Startup& s) {
   try {
     ensure_directory(paths_.runtime_dir, 0755);
     struct stat st;
     const bool state_existed = ::stat(paths_.state_dir.c_str(), &st) == 0;
     ensure_directory(paths_.state_dir, 0750);
-    if (!state_existed && user.drop &&
-        ::chown(paths_.state_dir.c_str(), user.uid, user.gid) != 0) {
-      COPROC_LOG(warn, "service", "cannot give " << paths_.state_dir << " to user " << run_as);
+    if (!state_existed && s.user.drop &&
+        ::chown(paths_.state_dir.c_str(), s.user.uid, s.user.gid) != 0) {
+      COPROC_LOG(warn, "service", "cannot give " << paths_.state_dir << " to user " << s.run_as);
     }
   } catch (const std::exception& e) {
     COPROC_LOG(error, "service", "cannot start: " << e.what());
     return EXIT_CANTCREAT;
   }
-
   std::string error;
   if (!check_private_directory(paths_.runtime_dir, &error)) {
     COPROC_LOG(error, "service", "cannot start: unsafe runtime dir: " << error);
     return EXIT_CANTCREAT;
   }
-  InstanceLock lock;
-  if (!lock.try_acquire(paths_.service_lock(), &error)) {
-    COPROC_LOG(error, "service", "cannot start: " << error);
-    return EXIT_UNAVAILABLE;
-  }
-  lock.write_pid();
+  return EXIT_OK;
+}
 
-  // The client socket is created once here and handed to every co-process
-  // generation, so clients wait in its backlog across restarts.
-  // Under coproc.socket systemd already listens on both paths (its
-  // SocketMode= applies); otherwise the service binds them itself.
+// The client socket is created once here and handed to every co-process
+// generation, so clients wait in its backlog across restarts. Under
+// coproc.socket systemd already listens on both paths (its SocketMode=
+// applies); otherwise the service binds them itself. Neither is accepted
+// on before serve_until_stopped() has started the supervisor: early clients wait in the
+// backlogs instead of meeting a half-started service.
+int ServiceApp::open_endpoints(Startup* s) {
   const int passed_client = socket_from_systemd(paths_.client_socket());
   const int passed_control = socket_from_systemd(paths_.control_socket());
   ::unsetenv("LISTEN_PID");
   ::unsetenv("LISTEN_FDS");
   ::unsetenv("LISTEN_FDNAMES");
-  const int client_fd = passed_client >= 0
-                            ? passed_client
-                            : listen_unix(paths_.client_socket(), socket_mode,
-                                          config.str("server.allowed_group"), SOMAXCONN, &error);
-  if (client_fd < 0) {
+  std::string error;
+  s->client_fd = passed_client >= 0
+                     ? passed_client
+                     : listen_unix(paths_.client_socket(), s->socket_mode,
+                                   s->config.str("server.allowed_group"), SOMAXCONN, &error);
+  if (s->client_fd < 0) {
     COPROC_LOG(error, "service", "cannot start: " << error
                                                   << " (a co-process started by hand? stop it first)");
     return EXIT_UNAVAILABLE;
   }
-  SocketFile client_file{passed_client >= 0 ? "" : paths_.client_socket()};
-  const int control_fd = passed_control >= 0
-                             ? passed_control
-                             : listen_unix(paths_.control_socket(), 0666, "", SOMAXCONN, &error);
-  if (control_fd < 0) {
-    ::close(client_fd);
+  if (passed_client < 0) s->client_file.path = paths_.client_socket();
+  s->control_fd = passed_control >= 0
+                      ? passed_control
+                      : listen_unix(paths_.control_socket(), 0666, "", SOMAXCONN, &error);
+  if (s->control_fd < 0) {
+    ::close(s->client_fd);
     COPROC_LOG(error, "service", "cannot start: " << error);
     return EXIT_UNAVAILABLE;
   }
-  SocketFile control_file{passed_control >= 0 ? "" : paths_.control_socket()};
+  if (passed_control < 0) s->control_file.path = paths_.control_socket();
   if (passed_client >= 0 || passed_control >= 0) {
     COPROC_LOG(info, "service", "using sockets passed by systemd:"
                                     << (passed_client >= 0 ? " clients" : "")
                                     << (passed_control >= 0 ? " control" : ""));
   }
+  return EXIT_OK;
+}
 
+SupervisorSettings ServiceApp::supervisor_settings(const Startup& s) const {
   SupervisorSettings ss;
-  ss.coprocess_path = coprocess;
+  ss.coprocess_path = s.coprocess;
   ss.arguments = {"--runtime-dir", paths_.runtime_dir, "--state-dir", paths_.state_dir};
   if (config_given_) ss.arguments.insert(ss.arguments.end(), {"--config", paths_.config_file});
   if (!log_level_.empty()) ss.arguments.insert(ss.arguments.end(), {"--log-level", log_level_});
-  for (const auto& s : sets_) ss.arguments.insert(ss.arguments.end(), {"--set", s});
+  for (const auto& set : sets_) ss.arguments.insert(ss.arguments.end(), {"--set", set});
   ss.runtime_dir = paths_.runtime_dir;
-  ss.run_as_user = run_as;
-  ss.listen_fd = client_fd;
-  ss.ready_timeout = milliseconds(config.integer("service.ready_timeout_ms"));
-  ss.restart_initial = milliseconds(config.integer("service.restart_initial_ms"));
-  ss.restart_max = milliseconds(config.integer("service.restart_max_ms"));
-  ss.stable_after = milliseconds(config.integer("service.stable_after_ms"));
-  ss.stop_timeout = milliseconds(config.integer("service.stop_timeout_ms"));
+  ss.run_as_user = s.run_as;
+  ss.listen_fd = s.client_fd;
+  const Config& c = s.config;
+  ss.ready_timeout = milliseconds(c.integer("service.ready_timeout_ms"));
+  ss.restart_initial = milliseconds(c.integer("service.restart_initial_ms"));
+  ss.restart_max = milliseconds(c.integer("service.restart_max_ms"));
+  ss.stable_after = milliseconds(c.integer("service.stable_after_ms"));
+  ss.stop_timeout = milliseconds(c.integer("service.stop_timeout_ms"));
+  return ss;
+}
 
+// Starts the supervisor, then serves the control endpoint until SIGTERM.
+// The order matters: a svc.launch accepted before the supervisor runs would
+// be refused ("the service is stopping"); until control.start() it waits in
+// the control socket's backlog, within its caller's deadline.
+int ServiceApp::serve_until_stopped(Startup& s) {
+  const SupervisorSettings ss = supervisor_settings(s);
   std::unique_ptr<Supervisor> supervisor;
   try {
     supervisor = std::make_unique<Supervisor>(ss);
   } catch (const std::exception& e) {
-    ::close(client_fd);
-    ::close(control_fd);
+    ::close(s.client_fd);
+    ::close(s.control_fd);
     COPROC_LOG(error, "service", "cannot start: " << e.what());
     return EXIT_CANTCREAT;
   }
-  ControlSettings cs;
-  cs.version = COPROC_VERSION;
-  cs.default_launch_deadline = ss.ready_timeout + ss.restart_max + milliseconds(1000);
-  ControlServer control(config, *supervisor, cs);
-  control.start(control_fd);
   // Mail accepted before a restart or a reboot must not wait for the next
   // client: with mail in the outbox, on_demand starts the co-process at once.
   const bool mail_waiting = outbox_holds_mail(paths_.state_dir);
-  if (start_mode == "on_demand" && mail_waiting) {
+  if (s.start_mode == "on_demand" && mail_waiting) {
     COPROC_LOG(info, "service", "the outbox holds mail: starting the co-process now");
   }
-  supervisor->start(start_mode == "at_start" || mail_waiting);
+  supervisor->start(s.start_mode == "at_start" || mail_waiting);
+
+  ControlSettings cs;
+  cs.version = COPROC_VERSION;
+  cs.default_launch_deadline = ss.ready_timeout + ss.restart_max + milliseconds(1000);
+  ControlServer control(s.config, *supervisor, cs);
+  control.start(s.control_fd);
   WatchdogPinger watchdog(control.io(), systemd::watchdog_interval());
 
   COPROC_LOG(info, "service", "coproc-service " << COPROC_VERSION << " pid=" << ::getpid()
                                                 << " control=" << paths_.control_socket()
                                                 << " clients=" << paths_.client_socket()
-                                                << " coprocess=" << coprocess
-                                                << " start=" << start_mode
-                                                << (run_as.empty() ? "" : " user=") << run_as);
-  for (const auto& [name, value] : config.changed_options()) {
+                                                << " coprocess=" << s.coprocess
+                                                << " start=" << s.start_mode
+                                                << (s.run_as.empty() ? "" : " user=") << s.run_as);
+  for (const auto& [name, value] : s.config.changed_options()) {
     COPROC_LOG(info, "config", name << " = " << value);
   }
   systemd::notify_ready("listening on " + paths_.control_socket());
@@ -322,7 +363,7 @@ int ServiceApp::serve() {
   supervisor->stop();
   control.shutdown(milliseconds(2000));
   supervisor.reset();
-  ::close(client_fd);
+  ::close(s.client_fd);
   COPROC_LOG(info, "service", "stopped");
   return EXIT_OK;
 }

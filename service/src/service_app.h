@@ -11,6 +11,7 @@
 #include <Poco/Util/ServerApplication.h>
 
 #include "paths.h"
+#include "supervisor.h"
 
 namespace coproc {
 
@@ -21,7 +22,15 @@ class ServiceApp : public Poco::Util::ServerApplication {
   int main(const std::vector<std::string>& args) override;
 
  private:
+  struct Startup;
+  // serve() runs these steps in order; each returns an exit code (EXIT_OK
+  // to go on) or, for load_config, false with the reason in `error`.
   int serve();
+  bool load_config(Startup* s, std::string* error);
+  int prepare_directories(const Startup& s);
+  int open_endpoints(Startup* s);
+  SupervisorSettings supervisor_settings(const Startup& s) const;
+  int serve_until_stopped(Startup& s);
 
   Paths paths_;
   bool config_given_ = false;

@@ -1,10 +1,13 @@
 // The service process as a whole: graceful stop, single instance, the lock
 // shared with hand-started co-processes, and start-up errors.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "notify_receiver.h"
@@ -215,6 +218,51 @@ TEST_F(ServiceAppTest, AtStartLaunchesTheCoprocessWithoutAnyClient) {
   start_service({"--set", "service.start=at_start"});
   ASSERT_TRUE(wait_until([&] { return status().state == "running"; }, seconds(20))) << log();
   EXPECT_EQ(status().generation, 1);
+}
+
+// Issue 18: the control endpoint was served before the supervisor ran, and
+// a svc.launch in that window got "unavailable: the service is stopping".
+// A large outbox (the service scans it at start) widens the window; the
+// first request, sent as soon as the control socket exists, must wait for
+// start-up and get the real answer.
+TEST_F(ServiceAppTest, ARequestArrivingDuringStartUpWaitsForItAndGetsTheRealAnswer) {
+  // In memory (tmpfs): creating the files on a busy disk takes minutes.
+  struct MemoryDir {
+    std::string path = "/dev/shm/coproc-startup.XXXXXX";
+    MemoryDir() { EXPECT_NE(::mkdtemp(path.data()), nullptr); }
+    ~MemoryDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } state;
+  ASSERT_EQ(::symlink(state.path.c_str(), state_dir().c_str()), 0);
+  const std::string outbox = state_dir() + "/outbox";
+  ASSERT_EQ(::mkdir(outbox.c_str(), 0700), 0);
+  for (int i = 0; i < 40000; ++i) {  // not mail: the scan reads every name
+    const std::string name = outbox + "/n" + std::to_string(i);
+    const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+  }
+  std::optional<rpc::Response> first;
+  std::string failure;
+  std::thread early([&] {
+    const auto give_up = std::chrono::steady_clock::now() + seconds(20);
+    while (std::chrono::steady_clock::now() < give_up) {
+      try {
+        RawClient c(control_path());
+        first = c.call("svc.launch", rpc::empty_params(), seconds(30));
+        return;
+      } catch (const std::exception& e) {
+        failure = e.what();
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
+  });
+  service_ = spawn_service({}, log_path());
+  early.join();
+  ASSERT_TRUE(first.has_value()) << failure << "\n" << log();
+  EXPECT_FALSE(first->error.has_value()) << first->error->message << "\n" << log();
 }
 
 }  // namespace
