@@ -1,11 +1,14 @@
 include(GoogleTest)
 
-# coproc_test(NAME SOURCES... [LIBS libs...] [LABELS labels...] [TIMEOUT s])
+# coproc_test(NAME SOURCES... [LIBS libs...] [LABELS labels...] [TIMEOUT s]
+#             [RESOURCE_LOCK name])
 # One GoogleTest executable linked with test_support, its tests discovered
-# into CTest. COPROC_TEST_EXTRA_LABEL (e.g. "windows") is added to every
+# into CTest. Tests sharing a RESOURCE_LOCK never run at once under any
+# `ctest -j`; every test labelled "system" boots a container and holds the
+# lock "system_container" (two boots at once fail), whether it says so or not. COPROC_TEST_EXTRA_LABEL (e.g. "windows") is added to every
 # test's labels; COPROC_TEST_DISCOVERY_TIMEOUT bounds listing the tests.
 function(coproc_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT;RESOURCE_LOCK" "LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_UNPARSED_ARGUMENTS})
   target_link_libraries(${name} PRIVATE test_support GTest::gtest_main ${T_LIBS})
   coproc_warnings(${name})
@@ -19,7 +22,14 @@ function(coproc_test name)
   if(NOT COPROC_TEST_DISCOVERY_TIMEOUT)
     set(COPROC_TEST_DISCOVERY_TIMEOUT 60)
   endif()
+  if("system" IN_LIST T_LABELS AND NOT T_RESOURCE_LOCK)
+    set(T_RESOURCE_LOCK system_container)
+  endif()
+  set(lock)
+  if(T_RESOURCE_LOCK)
+    set(lock RESOURCE_LOCK ${T_RESOURCE_LOCK})
+  endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT ${COPROC_TEST_DISCOVERY_TIMEOUT}
     ${COPROC_TEST_DISCOVERY_OPTIONS}
-    PROPERTIES LABELS "${labels}" TIMEOUT ${T_TIMEOUT})
+    PROPERTIES LABELS "${labels}" TIMEOUT ${T_TIMEOUT} ${lock})
 endfunction()
