@@ -31,11 +31,40 @@ struct HelloArgs {
   MSGPACK_DEFINE_MAP(protocol, client);
 };
 
-CallResult hello(int fd, const ClientOptions& o, rpc::MsgId id, net::Clock::time_point deadline,
+// How long sys.hello may go unanswered before the service is asked why: a
+// co-process answers in well under a millisecond, so silence means none
+// serves the socket (a launch failed, a crash loop, start-up in progress).
+constexpr auto kHelloProbe = 300ms;
+
+CallResult launch(const ClientOptions& o, rpc::MsgId id, net::Clock::time_point deadline,
+                  int endpoint_err, ServerInfo* info);
+
+// sys.hello on a fresh connection. When the answer is slow and auto-launch
+// is on, asks the service (svc.launch) once: its refusal (user missing,
+// binary missing, crash loop) is returned at once instead of a timeout at
+// the deadline; when it answers that the co-process is ready, or cannot be
+// reached, the wait for the hello answer goes on.
+CallResult hello(int fd, const ClientOptions& o, const std::function<rpc::MsgId()>& next_msgid,
+                 net::Clock::time_point deadline, bool* asked_service, ServerInfo* launch_info,
                  ServerInfo* info) {
   const std::vector<HelloArgs> params{HelloArgs{rpc::kProtocolLevel, o.client_name}};
-  CallResult r = sync_call(fd, id, rpc::method::kHello, rpc::pack_value(params), deadline,
-                           "sys.hello on " + o.endpoint);
+  const std::string what = "sys.hello on " + o.endpoint;
+  const rpc::MsgId id = next_msgid();
+  CallResult r = send_request(fd, id, rpc::method::kHello, rpc::pack_value(params), deadline, what);
+  rpc::StreamDecoder decoder = response_decoder();
+  if (r.ok()) {
+    const auto probe = std::min(deadline, net::Clock::now() + kHelloProbe);
+    r = await_response(fd, id, decoder, o.auto_launch && !*asked_service ? probe : deadline, what);
+    if (r.status == COPROC_E_TIMEOUT && net::Clock::now() < deadline) {
+      *asked_service = true;
+      CallResult launched = launch(o, next_msgid(), deadline, 0, launch_info);
+      if (!launched.ok() && launched.status != COPROC_E_SERVICE_NOT_RUNNING &&
+          launched.status != COPROC_E_PERMISSION_DENIED && launched.status != COPROC_E_TIMEOUT) {
+        return launched;
+      }
+      r = await_response(fd, id, decoder, deadline, what);
+    }
+  }
   if (!r.ok()) {
     if (r.status == COPROC_E_PROTOCOL_MISMATCH) {
       r.error_message = "the co-process at " + o.endpoint + " refused protocol level " +
@@ -59,6 +88,8 @@ CallResult hello(int fd, const ClientOptions& o, rpc::MsgId id, net::Clock::time
   return r;
 }
 
+// svc.launch on the control endpoint; `endpoint_err` is why the client
+// endpoint failed (0: it accepted but nothing answered).
 CallResult launch(const ClientOptions& o, rpc::MsgId id, net::Clock::time_point deadline,
                   int endpoint_err, ServerInfo* info) {
   int err = 0;
@@ -68,9 +99,11 @@ CallResult launch(const ClientOptions& o, rpc::MsgId id, net::Clock::time_point 
       return make_error(COPROC_E_PERMISSION_DENIED,
                         "permission denied on the service's control socket " + o.control_endpoint);
     }
+    const std::string endpoint_state =
+        endpoint_err != 0 ? describe(endpoint_err) : "no answer to sys.hello";
     return make_error(COPROC_E_SERVICE_NOT_RUNNING,
-                      "the co-process is not running (" + o.endpoint + ": " +
-                          describe(endpoint_err) + ") and the coproc service that launches it " +
+                      "the co-process is not running (" + o.endpoint + ": " + endpoint_state +
+                          ") and the coproc service that launches it " +
                           "is not running either (" + o.control_endpoint + ": " + describe(err) +
                           "); start the service (e.g. systemctl start coproc)");
   }
@@ -102,7 +135,7 @@ CallResult establish(const ClientOptions& o, const std::function<rpc::MsgId()>& 
     const int fd = net::connect_unix(o.endpoint, &err);
     if (fd >= 0) {
       ServerInfo info;
-      CallResult r = hello(fd, o, next_msgid(), deadline, &info);
+      CallResult r = hello(fd, o, next_msgid, deadline, &asked_service, &launch_info, &info);
       if (r.ok()) {
         info.launched = launch_info.launched;
         info.launch_ms = launch_info.launch_ms;

@@ -57,15 +57,34 @@ bool map_bool(const msgpack::object& map, std::string_view key, bool fallback) {
 
 CallResult sync_call(int fd, rpc::MsgId msgid, std::string_view method, const rpc::Packed& params,
                      net::Clock::time_point deadline, const std::string& what) {
+  CallResult sent = send_request(fd, msgid, method, params, deadline, what);
+  if (!sent.ok()) return sent;
+  rpc::StreamDecoder decoder = response_decoder();
+  return await_response(fd, msgid, decoder, deadline, what);
+}
+
+CallResult send_request(int fd, rpc::MsgId msgid, std::string_view method,
+                        const rpc::Packed& params, net::Clock::time_point deadline,
+                        const std::string& what) {
   const std::string request = rpc::encode_request(msgid, method, params);
   const int err = net::send_all(fd, request, {}, deadline);
   if (err == ETIMEDOUT) return make_error(COPROC_E_TIMEOUT, what + ": timed out sending");
   if (err != 0) {
     return make_error(COPROC_E_CONNECTION_LOST, what + ": " + std::strerror(err));
   }
+  CallResult r;
+  r.status = COPROC_OK;
+  return r;
+}
+
+rpc::StreamDecoder response_decoder() {
   rpc::DecodeLimits limits;
   limits.max_message_bytes = 1u << 20;
-  rpc::StreamDecoder decoder(limits, 4096);
+  return rpc::StreamDecoder(limits, 4096);
+}
+
+CallResult await_response(int fd, rpc::MsgId msgid, rpc::StreamDecoder& decoder,
+                          net::Clock::time_point deadline, const std::string& what) {
   for (;;) {
     msgpack::object_handle oh;
     const auto st = decoder.next(oh);

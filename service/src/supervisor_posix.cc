@@ -502,6 +502,15 @@ LaunchOutcome Supervisor::launch(milliseconds deadline) {
     fill_ready();
     return out;
   }
+  if (d.state == SupervisorState::backoff && d.policy.crash_loop()) {  // say why, at once
+    out.unavailable = true;
+    out.error = "the co-process is in a crash loop (" +
+                std::to_string(d.policy.consecutive_failures()) + " failures in a row; last: " +
+                d.last_exit_reason + "); next attempt in " +
+                std::to_string(std::max<std::int64_t>(0, ms_between(t0, d.next_restart_at))) +
+                " ms";
+    return out;
+  }
   if (d.state == SupervisorState::stopped && !d.want_start) {
     d.want_start = true;
     d.activation_blocked = false;
