@@ -223,4 +223,13 @@ const char* coproc_errmsg(const coproc_client* c) {
   }
 }
 
+size_t coproc_copy_text(const char* text, char* buffer, size_t buffer_len) {
+  const size_t len = text ? std::strlen(text) : 0;
+  if (!buffer) return len;
+  const size_t n = len < buffer_len ? len : buffer_len;
+  if (n) std::memcpy(buffer, text, n);
+  if (buffer_len > n) std::memset(buffer + n, ' ', buffer_len - n);
+  return len;
+}
+
 }  // extern "C"

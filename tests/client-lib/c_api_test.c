@@ -36,6 +36,17 @@ static void check_constants(void) {
         COPROC_E_IO == 107);
 }
 
+static void check_copy_text(void) {
+  char buf[8];
+  CHECK(coproc_copy_text("abc", buf, sizeof buf) == 3);
+  CHECK(memcmp(buf, "abc     ", 8) == 0);
+  CHECK(coproc_copy_text("0123456789", buf, sizeof buf) == 10);
+  CHECK(memcmp(buf, "01234567", 8) == 0);
+  CHECK(coproc_copy_text(NULL, buf, sizeof buf) == 0);
+  CHECK(memcmp(buf, "        ", 8) == 0);
+  CHECK(coproc_copy_text("abc", NULL, 0) == 3);
+}
+
 static void check_null_handling(void) {
   char* json = (char*)"untouched";
   void* raw = (void*)"untouched";
@@ -150,6 +161,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   check_constants();
+  check_copy_text();
   check_null_handling();
   CHECK(coproc_client_new(&c) == COPROC_OK);
   CHECK(c != NULL);

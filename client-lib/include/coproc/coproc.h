@@ -160,6 +160,14 @@ COPROC_API void coproc_free(void* memory);
 /// valid until this thread's next call on the same handle. Never NULL.
 COPROC_API const char* coproc_errmsg(const coproc_client* client);
 
+/// Copies the NUL-terminated `text` (a result, coproc_errmsg(), a status
+/// name; NULL is "") into the fixed-length `buffer` of `buffer_len` bytes
+/// and fills the rest with spaces — the blank-padded strings of COBOL,
+/// Fortran and Pascal's fixed arrays, which cannot follow a char* or find
+/// its NUL. No NUL is written. Returns the length of `text`: more than
+/// `buffer_len` means it was cut. Needs no handle; thread-safe.
+COPROC_API size_t coproc_copy_text(const char* text, char* buffer, size_t buffer_len);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

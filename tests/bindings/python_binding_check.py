@@ -1,0 +1,69 @@
+"""Exercises bindings/python/coproc.py against a real co-process.
+
+    python3 python_binding_check.py BINDINGS_DIR ENDPOINT URL NOWHERE_ENDPOINT
+
+Prints one "ok: ..." line per check and exits 0, or raises.
+"""
+import sys
+
+sys.path.insert(0, sys.argv[1])
+import coproc  # noqa: E402
+
+endpoint, url, nowhere = sys.argv[2], sys.argv[3], sys.argv[4]
+
+with coproc.Client(endpoint, auto_launch=False, client_name="binding-check") as c:
+    assert c.ping() > 0
+    mail_id = c.send_mail("Billing <billing@example.org>", ["a@example.org", "b@example.org"],
+                          "Invoice 7", "Dear customer,\nplease find it attached.\n",
+                          bcc="audit@example.org", headers={"X-Invoice": "7"},
+                          attachments=[("invoice.txt", b"total: 42\n", "text/plain")])
+    status = c.mail_status(mail_id)
+    assert status["id"] == mail_id and status["state"] in ("queued", "sending", "sent"), status
+    print("ok: send_mail", mail_id)
+
+    raw_id = c.send_raw_mail(b"Subject: raw from python\nTo: a@example.org\nBcc: x@example.org\n\nhi\n",
+                             "app@example.org", recipients_from_headers=True)
+    assert raw_id in [m["id"] for m in c.mail_list()], c.mail_list()
+    print("ok: send_raw_mail", raw_id)
+
+    page = c.http_get(url)
+    assert page.status == 200 and page.body == b"hello from nginx\n", (page.status, page.body)
+    assert page.headers["content-type"].startswith("text/plain"), page.headers
+    print("ok: http_get", page.status, len(page.body))
+
+    echo = c.http_request("POST", url.rsplit("/files/", 1)[0] + "/echo", body=b"ping",
+                          headers={"X-Test": "binding"})
+    assert echo.status == 200 and b"ping" in echo.body, echo.body
+    print("ok: http_request POST")
+
+    assert c.call("sys.ping", {})["pong"] is True
+    print("ok: call")
+
+    try:
+        c.send_mail("not an address", "a@example.org")
+        raise AssertionError("bad address accepted")
+    except coproc.BadRequest as e:
+        assert e.status == 1 and e.name == "bad_request" and "'from'" in e.message, e
+        print("ok: BadRequest:", e.message)
+
+    try:
+        c.mail_status("does-not-exist")
+        raise AssertionError("unknown id found")
+    except coproc.NotFound as e:
+        print("ok: NotFound:", e.message)
+
+try:
+    coproc.Client(nowhere, auto_launch=False).ping()
+    raise AssertionError("connected to nothing")
+except coproc.NotRunning as e:
+    assert type(e) is coproc.NotRunning and e.status == 101, e
+    print("ok: NotRunning")
+
+try:
+    coproc.Client(nowhere, connect_timeout_ms=2000).ping()
+    raise AssertionError("connected to nothing")
+except coproc.ServiceNotRunning as e:
+    assert isinstance(e, coproc.NotRunning) and e.status == 102, e
+    print("ok: ServiceNotRunning")
+
+print("all checks passed, library", coproc.library_version())
