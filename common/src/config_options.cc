@@ -112,7 +112,19 @@ const std::vector<OptionSpec>& option_specs() {
       {"http.pool_idle_ms", I, "4000", 0, 3600000,
        "idle keep-alive connections older than this are closed (keep below servers' timeouts)",
        false},
-      {"http.proxy", S, "", 0, 0, "HTTP proxy as host:port; HTTPS goes through CONNECT", false},
+      {"http.proxy", S, "", 0, 0,
+       "HTTP proxy as [user@]host:port; HTTPS goes through CONNECT; the user is sent with "
+       "http.proxy_password as Basic Proxy-Authorization",
+       false},
+      {"http.proxy_password", S, "", 0, 0, "password of the proxy user in http.proxy", true},
+      {"http.allow", S, "", 0, 0,
+       "destinations http.request may reach (CIDRs, host names, *.suffix, each with an optional "
+       ":port; comma or space separated); empty = everywhere not denied",
+       false},
+      {"http.deny", S, "169.254.0.0/16 fe80::/10 100.100.100.200 fd00:ec2::254 metadata.google.internal", 0, 0,
+       "destinations http.request may never reach, checked by name and after DNS resolution, "
+       "for every redirect too; the default denies link-local and cloud metadata addresses",
+       false},
       {"http.ca_file", S, "", 0, 0, "PEM CA bundle; empty = the system store", false},
       {"http.allow_https_downgrade", B, "false", 0, 0,
        "follow redirects from https to http", false},

@@ -570,6 +570,42 @@ TEST_F(HttpRequestTest, ProxyFromTheConfigCarriesHttpAndTunnelsHttps) {
       << seen;
 }
 
+TEST_F(HttpRequestTest, ProxyCredentialsFromTheConfigAreSentAndACallersOwnAreKept) {
+  int port = 0;
+  const std::string proxy_log = dir_.file("proxy.log");
+  TestProcess proxy = start_python_server("http_proxy.py", proxy_log, &port);
+  ASSERT_GT(port, 0) << read_file(proxy_log);
+  const std::string config = dir_.file("coproc.conf");
+  write_file(config, "[http]\nproxy = alice@127.0.0.1:" + std::to_string(port) +
+                         "\nproxy_password = \"s3cret\"\nca_file = " + nginx_->ca_file() + "\n");
+  start_coprocess({"--config", config});
+  auto c = connect();
+  ok(*c, HttpParams(nginx_->http_url("/echo")));
+  ok(*c, HttpParams(nginx_->https_url("/files/1k.bin")));
+  ok(*c, HttpParams(nginx_->http_url("/files/1k.bin"))
+             .headers({{"Proxy-Authorization", "Basic Y2FsbGVyOnB3"}}));
+  const std::string seen = read_file(proxy_log);
+  const std::string expected = "auth Basic YWxpY2U6czNjcmV0\n";  // alice:s3cret
+  EXPECT_NE(seen.find("GET " + nginx_->http_url("/echo") + "\n" + expected), std::string::npos)
+      << seen;
+  EXPECT_NE(seen.find("CONNECT localhost:" + std::to_string(nginx_->https_port()) + "\n" + expected),
+            std::string::npos)
+      << seen;
+  EXPECT_NE(seen.find("GET " + nginx_->http_url("/files/1k.bin") + "\nauth Basic Y2FsbGVyOnB3\n"),
+            std::string::npos)
+      << "the caller's own Proxy-Authorization was replaced: " << seen;
+  EXPECT_EQ(log().find("s3cret"), std::string::npos);
+}
+
+TEST_F(HttpRequestTest, DefaultUserAgentNamesCoprocUnlessTheCallerSetsOne) {
+  start();
+  auto c = connect();
+  auto r = ok(*c, HttpParams(nginx_->http_url("/echo-agent")));
+  EXPECT_EQ(field_str(r.result, "body"), std::string("coproc/") + COPROC_VERSION_STRING + "\n");
+  auto own = ok(*c, HttpParams(nginx_->http_url("/echo-agent")).headers({{"User-Agent", "legacy/1.0"}}));
+  EXPECT_EQ(field_str(own.result, "body"), "legacy/1.0\n");
+}
+
 TEST_F(HttpRequestTest, StatusReportsTheHttpSection) {
   start();
   auto c = connect();

@@ -2,9 +2,12 @@
 """An HTTP/1.1 server for tests whose answers break the framing rules on
 purpose, one path per misbehaviour. Every connection is kept alive unless the
 path says otherwise. Listens on 127.0.0.1 (port 0 = any), writes "port N" to
-stdout, then one line per request ("<connection> <n> <method> <path>").
+stdout, then "connection N" per connection and one line per request
+("<connection> <n> <method> <path>").
 
   /hello               200 "hello from connection N" (well framed)
+  /headers             200, the request's headers as the body
+  /redirect-to/H:P/X   302 to http://H:P/X
   /chunked-truncated   chunked, closes before the last chunk
   /chunked-bad-size    chunked, the second chunk-size line is not hex
   /short-length        Content-Length: 100, sends 16 bytes and closes
@@ -17,7 +20,7 @@ stdout, then one line per request ("<connection> <n> <method> <path>").
   /redirect-protocol-relative  302 to //127.0.0.1:<port>/hello
   /repeated-headers    three Set-Cookie and two X-Order headers, interleaved
 
-usage: http_misbehaving_server.py [port]
+usage: http_misbehaving_server.py [port [address]]
 """
 import itertools
 import socket
@@ -40,19 +43,26 @@ def response(status, body=b"", headers=()):
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         conn_id = next(connection_ids)
+        log("connection %d" % conn_id)
         sock = self.request
-        for n, method, path, _ in requests(sock):
+        for n, method, path, headers in requests(sock):
             log("%d %d %s %s" % (conn_id, n, method, path))
-            if not self.answer(sock, conn_id, path):
+            if not self.answer(sock, conn_id, path, headers):
                 sock.shutdown(socket.SHUT_RDWR)
                 return
 
-    def answer(self, sock, conn_id, path):
+    def answer(self, sock, conn_id, path, headers):
         """Sends the answer; False closes the connection."""
         keep = ("Connection", "keep-alive")
         if path == "/hello":
             body = b"hello from connection %d" % conn_id
             sock.sendall(response("200 OK", body, [("Content-Length", len(body)), keep]))
+        elif path == "/headers":
+            body = "".join("%s: %s\n" % h for h in headers).encode("latin-1")
+            sock.sendall(response("200 OK", body, [("Content-Length", len(body)), keep]))
+        elif path.startswith("/redirect-to/"):
+            sock.sendall(response("302 Found", b"", [("Location", "http://" + path[13:]),
+                                                     ("Content-Length", 0), keep]))
         elif path == "/chunked-truncated":
             sock.sendall(response("200 OK", b"10\r\n0123456789abcdef\r\n",
                                   [("Transfer-Encoding", "chunked"), keep]))

@@ -2,7 +2,8 @@
 """A tiny HTTP proxy for tests: absolute-URI forwarding for plain HTTP and
 CONNECT tunnels for HTTPS. Listens on 127.0.0.1 (port 0 = any), writes
 "port N" to stdout, then one line per request ("CONNECT host:port" or
-"GET http://...") so tests can see that traffic went through it.
+"GET http://...", followed by "auth <value>" when the request carries
+Proxy-Authorization) so tests can see that traffic went through it.
 
 usage: http_proxy.py [port]
 """
@@ -40,6 +41,10 @@ class Handler(socketserver.BaseRequestHandler):
         lines = header_block.decode("latin-1").split("\r\n")
         method, target, version = lines[0].split(" ", 2)
         log(method + " " + target)
+        for h in lines[1:]:
+            name, _, value = h.partition(":")
+            if name.strip().lower() == "proxy-authorization":
+                log("auth " + value.strip())
         if method == "CONNECT":
             host, port = target.rsplit(":", 1)
             upstream = socket.create_connection((host, int(port)), timeout=10)

@@ -46,8 +46,10 @@ class Server(socketserver.ThreadingTCPServer):
 
 
 def serve(handler):
-    """Runs a server with `handler` on 127.0.0.1 (port from argv[1], 0 = any)."""
+    """Runs a server with `handler` on the port in argv[1] (0 = any) of the
+    address in argv[2] (127.0.0.1 by default)."""
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    with Server(("127.0.0.1", port), handler) as server:
+    host = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
+    with Server((host, port), handler) as server:
         log("port %d" % server.server_address[1])
         server.serve_forever()

@@ -64,6 +64,7 @@ NginxServer::NginxServer() {
       echo_request_body;
     }
     location = /body { echo_read_request_body; echo_request_body; }
+    location = /echo-agent { echo "$http_user_agent"; }
     location = /status/404 { return 404 "no such thing\n"; }
     location = /status/500 { return 500 "it broke\n"; }
     location = /redirect/301 { return 301 /echo; }

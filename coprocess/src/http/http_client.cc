@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <sstream>
 #include <stdexcept>
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/InflatingStream.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -43,7 +45,6 @@ bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-Poco::Timespan millis(long ms) { return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000); }
 
 std::string host_port(const Poco::URI& uri) {
   return uri.getHost() + ":" + std::to_string(uri.getPort());
@@ -143,24 +144,45 @@ std::uint64_t pump(std::istream& in, const Sink& sink, std::int64_t limit, const
 
 }  // namespace
 
-void parse_proxy(const std::string& text, std::string* host, std::uint16_t* port) {
-  host->clear();
-  *port = 0;
-  if (text.empty()) return;
+ProxySettings parse_proxy(const std::string& text, const std::string& password) {
+  ProxySettings proxy;
+  if (text.empty()) return proxy;
   std::string t = text;
   if (t.rfind("http://", 0) == 0) t = t.substr(7);
   while (!t.empty() && t.back() == '/') t.pop_back();
+  const auto at = t.rfind('@');
+  std::string credentials;
+  if (at != std::string::npos) {
+    credentials = t.substr(0, at);
+    t = t.substr(at + 1);
+  }
   const auto colon = t.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == t.size()) {
-    throw std::runtime_error("http.proxy must be host:port, got '" + text + "'");
+    throw std::runtime_error("http.proxy must be [user[:password]@]host:port");
   }
   const std::string p = t.substr(colon + 1);
   if (p.find_first_not_of("0123456789") != std::string::npos || p.size() > 5 ||
       std::stoi(p) < 1 || std::stoi(p) > 65535) {
-    throw std::runtime_error("http.proxy has an invalid port: '" + text + "'");
+    throw std::runtime_error("http.proxy has an invalid port: '" + p + "'");
   }
-  *host = t.substr(0, colon);
-  *port = static_cast<std::uint16_t>(std::stoi(p));
+  proxy.host = t.substr(0, colon);
+  proxy.port = static_cast<std::uint16_t>(std::stoi(p));
+  if (!credentials.empty() || !password.empty()) {
+    std::string user = credentials;
+    std::string secret = password;
+    const auto separator = credentials.find(':');
+    if (separator != std::string::npos) {
+      user = credentials.substr(0, separator);
+      if (secret.empty()) secret = credentials.substr(separator + 1);
+    }
+    std::ostringstream encoded;
+    Poco::Base64Encoder encoder(encoded);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << user << ':' << secret;
+    encoder.close();
+    proxy.authorization = "Basic " + encoded.str();
+  }
+  return proxy;
 }
 
 struct HttpClient::Hop {
@@ -194,12 +216,29 @@ HttpResponse HttpClient::perform(const HttpRequestParams& request, const Caller&
   const auto deadline = caller.received + std::chrono::milliseconds(request.timeout_ms);
   ScopedWatch watch(watchdog_, deadline, caller.cancel);
   try {
+    refuse_if_stale(request, caller, deadline);
     return run(request, caller, *watch, out_fd);
   } catch (const RpcException& e) {
     ++stats_.errors;
     if (e.error().code == static_cast<int>(Errc::timeout)) ++stats_.timeouts;
     if (e.error().code == static_cast<int>(Errc::cancelled)) ++stats_.cancelled;
     throw;
+  }
+}
+
+void HttpClient::refuse_if_stale(const HttpRequestParams& r, const Caller& caller,
+                                 Clock::time_point deadline) {
+  if (caller.cancel && caller.cancel->load()) {
+    throw RpcException(Errc::cancelled, "the caller disconnected before the request to " + r.url +
+                                            " was sent; it was not sent");
+  }
+  const auto now = Clock::now();
+  if (now >= deadline) {
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - caller.received);
+    throw RpcException(Errc::timeout, "timeout_ms=" + std::to_string(r.timeout_ms) +
+                                          " passed while waiting for a worker (" +
+                                          std::to_string(waited.count()) + " ms); the request to " +
+                                          r.url + " was not sent");
   }
 }
 
@@ -242,19 +281,33 @@ HttpResponse HttpClient::run(const HttpRequestParams& r, const Caller& caller,
   }
 }
 
-std::unique_ptr<HttpPool::Session> HttpClient::open_session(const Poco::URI& uri,
-                                                            const HttpRequestParams& r) {
-  std::unique_ptr<Session> session;
-  if (uri.getScheme() == "https") {
-    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(),
-                                                              tls_.get(r.verify_tls, r.ca_file));
-  } else {
-    session = std::make_unique<Session>(uri.getHost(), uri.getPort());
+Poco::Net::HTTPRequest HttpClient::build_request(const Hop& hop, bool* decode) const {
+  std::string target = hop.uri.getPathAndQuery();
+  if (target.empty()) target = "/";
+  // Plain http through the proxy: the absolute URI (HTTPS goes through a
+  // CONNECT tunnel and sees the origin form).
+  if (connector_.proxies_http() && hop.uri.getScheme() == "http") {
+    target = "http://" + host_port(hop.uri) + target;
   }
-  session->setKeepAlive(true);
-  session->setKeepAliveTimeout(millis(settings_.keep_alive.count()));
-  if (!settings_.proxy_host.empty()) session->setProxy(settings_.proxy_host, settings_.proxy_port);
-  return session;
+  Poco::Net::HTTPRequest request(hop.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+  bool caller_encoding = false;
+  for (const auto& [name, value] : hop.headers) {
+    request.add(name, value);
+    if (iequals(name, "Accept-Encoding")) caller_encoding = true;
+  }
+  if (!request.has("Host")) request.setHost(hop.uri.getHost(), hop.uri.getPort());
+  if (!request.has("User-Agent")) request.set("User-Agent", std::string("coproc/") + COPROC_VERSION);
+  if (connector_.proxies_http() && hop.uri.getScheme() == "http" &&
+      !connector_.proxy().authorization.empty() && !request.has("Proxy-Authorization")) {
+    request.set("Proxy-Authorization", connector_.proxy().authorization);
+  }
+  *decode = !caller_encoding && hop.method != "HEAD";
+  if (*decode) request.set("Accept-Encoding", "gzip, deflate");
+  if (hop.has_body || hop.method == "POST" || hop.method == "PUT" || hop.method == "PATCH") {
+    request.setContentLength(static_cast<std::streamsize>(hop.body.size()));
+  }
+  request.setKeepAlive(true);
+  return request;
 }
 
 // Connect (or reuse) and send; a reused connection the server closed
@@ -267,42 +320,26 @@ HttpClient::Exchange HttpClient::exchange(const Hop& hop, const HttpRequestParam
   for (int attempt = 0;; ++attempt) {
     ex.session = pool_.acquire(pool_key);
     const bool reused = ex.session != nullptr;
-    if (!reused) ex.session = open_session(uri, r);
     try {
-      const long left = watch.remaining_ms();
-      ex.session->setTimeout(millis(std::min<long>(left, static_cast<long>(r.connect_timeout_ms))),
-                             millis(left), millis(left));
-      if (ex.session->connected()) watch.arm(ex.session->socket().impl()->sockfd());
-      if (watch.fired() != RequestWatch::Fired::no) {
-        throw Poco::IOException("stopped before sending");
-      }
-
-      std::string path = uri.getPathAndQuery();
-      if (path.empty()) path = "/";
-      Poco::Net::HTTPRequest request(hop.method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-      bool caller_encoding = false;
-      for (const auto& [name, value] : hop.headers) {
-        request.add(name, value);
-        if (iequals(name, "Accept-Encoding")) caller_encoding = true;
-      }
-      ex.decode = !caller_encoding && hop.method != "HEAD";
-      if (ex.decode) request.set("Accept-Encoding", "gzip, deflate");
-      if (hop.has_body || hop.method == "POST" || hop.method == "PUT" || hop.method == "PATCH") {
-        request.setContentLength(static_cast<std::streamsize>(hop.body.size()));
-      }
-
-      clear_last_certificate_error();
-      std::ostream& os = ex.session->sendRequest(request);
-      if (watch.arm(ex.session->socket().impl()->sockfd())) {
-        // A new connection (also one Poco reopened inside sendRequest):
-        // Poco applied the time left as its socket timeouts, which bounded
-        // the connect and the TLS handshake. From now on the watchdog
-        // enforces every request's deadline, so the socket gets timeouts
-        // no request can outlast.
+      if (reused) {
+        watch.arm(ex.session->socket().impl()->sockfd());
+      } else {
+        clear_last_certificate_error();
+        const Poco::Net::Context::Ptr tls =
+            uri.getScheme() == "https" ? tls_.get(r.verify_tls, r.ca_file) : nullptr;
+        ex.session = connector_.open(uri, tls, static_cast<long>(r.connect_timeout_ms), watch);
         ++stats_.connections_opened;
+        // The connection is up; from now on the watchdog enforces every
+        // request's deadline, so the socket gets timeouts no request can
+        // outlast.
         ex.session->socket().setReceiveTimeout(kSocketTimeout);
         ex.session->socket().setSendTimeout(kSocketTimeout);
       }
+      if (watch.fired() != RequestWatch::Fired::no) {
+        throw Poco::IOException("stopped before sending");
+      }
+      Poco::Net::HTTPRequest request = build_request(hop, &ex.decode);
+      std::ostream& os = ex.session->sendRequest(request);
       if (!hop.body.empty()) os.write(hop.body.data(), static_cast<std::streamsize>(hop.body.size()));
       if (!os.good() && ex.session->networkException()) ex.session->networkException()->rethrow();
       ex.session->receiveResponse(ex.response);

@@ -12,6 +12,10 @@
 
 #include <Poco/URI.h>
 
+#include <Poco/Net/HTTPRequest.h>
+
+#include "http_connector.h"
+#include "http_policy.h"
 #include "http_pool.h"
 #include "http_request_params.h"
 #include "http_watchdog.h"
@@ -30,10 +34,9 @@ struct HttpResponse {
 };
 
 struct ClientSettings {
-  std::string proxy_host;  // empty = direct
-  std::uint16_t proxy_port = 0;
+  ProxySettings proxy;
+  DestinationPolicy policy;
   bool allow_https_downgrade = false;
-  std::chrono::milliseconds keep_alive{4000};
 };
 
 /// Counters for sys.status; any thread.
@@ -59,13 +62,19 @@ struct Caller {
   std::shared_ptr<std::atomic<bool>> cancel;
 };
 
-/// Parses "host:port" (http.proxy); throws std::runtime_error when invalid.
-void parse_proxy(const std::string& text, std::string* host, std::uint16_t* port);
+/// Parses http.proxy, "[user[:password]@]host:port", with the password from
+/// `password` when that is set (the secret option http.proxy_password);
+/// throws std::runtime_error when invalid.
+ProxySettings parse_proxy(const std::string& text, const std::string& password);
 
 class HttpClient {
  public:
   HttpClient(ClientSettings settings, HttpPool& pool, TlsContexts& tls, Watchdog& watchdog)
-      : settings_(std::move(settings)), pool_(pool), tls_(tls), watchdog_(watchdog) {}
+      : settings_(std::move(settings)),
+        connector_(settings_.proxy, settings_.policy),
+        pool_(pool),
+        tls_(tls),
+        watchdog_(watchdog) {}
 
   /// Runs the request. `out_fd` >= 0 streams the final body into that
   /// descriptor (not closed here) instead of HttpResponse::body. Throws
@@ -76,13 +85,16 @@ class HttpClient {
 
  private:
   struct Hop;
+  /// A request whose caller has gone, or whose deadline passed while it
+  /// waited for a worker, is never sent.
+  static void refuse_if_stale(const HttpRequestParams& r, const Caller& caller,
+                              Clock::time_point deadline);
   struct Exchange;
   HttpResponse run(const HttpRequestParams& request, const Caller& caller, RequestWatch& watch,
                    int out_fd);
   Exchange exchange(const Hop& hop, const HttpRequestParams& r, const std::string& pool_key,
                     RequestWatch& watch);
-  std::unique_ptr<HttpPool::Session> open_session(const Poco::URI& uri,
-                                                  const HttpRequestParams& r);
+  Poco::Net::HTTPRequest build_request(const Hop& hop, bool* decode) const;
   /// Reads (and discards) a redirect's own body, then pools or closes the
   /// connection; returns the next hop.
   Hop follow_redirect(const Hop& hop, Exchange& ex, const std::string& pool_key,
@@ -94,6 +106,7 @@ class HttpClient {
   void finish_connection(Exchange& ex, const std::string& pool_key, RequestWatch& watch);
 
   const ClientSettings settings_;
+  Connector connector_;
   HttpPool& pool_;
   TlsContexts& tls_;
   Watchdog& watchdog_;

@@ -69,9 +69,9 @@ http::HttpPool::Limits pool_limits(const Config& config) {
 
 http::ClientSettings client_settings(const Config& config) {
   http::ClientSettings s;
-  http::parse_proxy(config.str("http.proxy"), &s.proxy_host, &s.proxy_port);
+  s.proxy = http::parse_proxy(config.str("http.proxy"), config.str("http.proxy_password"));
+  s.policy = http::DestinationPolicy(config.str("http.allow"), config.str("http.deny"));
   s.allow_https_downgrade = config.boolean("http.allow_https_downgrade");
-  s.keep_alive = std::chrono::milliseconds(config.integer("http.pool_idle_ms"));
   return s;
 }
 
