@@ -35,6 +35,7 @@ class HttpDeadlineTest : public MisbehavingServerTest {
 TEST_F(HttpDeadlineTest, TlsHandshakeWithASilentServerEndsAtTheDeadlineWithOneConnect) {
   start_coprocess();
   auto c = connect();
+  ASSERT_FALSE(c->call("sys.ping").error);  // serving, not still starting
   const std::string silent_tls = "https://127.0.0.1:" + std::to_string(port_) + "/";
   for (const long timeout : {300L, 1500L}) {
     const auto start = steady_clock::now();

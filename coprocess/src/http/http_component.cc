@@ -100,6 +100,10 @@ class HttpComponent : public Component {
                          return request(call, params);
                        });
     env.dispatcher.add_status_section("http", [this](const CallContext&) { return status(); });
+    // The default TLS context reads the CA store (a few hundred ms on a busy
+    // machine): loaded before the endpoint listens, so no request's deadline
+    // pays for it.
+    tls_.get(true, defaults_.ca_file);
   }
 
   /// Requests still running (the server's grace period is over) are
