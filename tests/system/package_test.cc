@@ -274,6 +274,63 @@ TEST_F(PackageTest, RemoveKeepsConfigAndSpoolAndPurgeDeletesThem) {
   EXPECT_EQ(box_->run("pgrep -u coproc -l").output, "");
 }
 
+TEST_F(PackageTest, SendmailMtaPackageMakesUsrSbinSendmailQueueThroughCoproc) {
+  // The optional package, built next to the release-1 .deb.
+  TestProcess build({{"/bin/sh", SystemContainer::source_dir() + "/installer/linux/sendmail-mta/build-deb.sh",
+                      debs_dir_.file("mta"), COPROC_PROJECT_VERSION, "1"},
+                     {},
+                     debs_dir_.file("mta.log")});
+  ASSERT_EQ(build.wait(seconds(60)), 0) << read_file(debs_dir_.file("mta.log"));
+  ASSERT_NO_FATAL_FAILURE(boot(1));
+  ASSERT_NO_FATAL_FAILURE(install(1));
+  EXPECT_EQ(box_->run("test -x /usr/bin/coproc-sendmail && test -f "
+                      "/usr/share/coproc/bindings/python/coproc.py && test -f "
+                      "/usr/share/coproc/bindings/cobol/coproc.cpy && test -f "
+                      "/usr/share/doc/coproc/sendmail.md")
+                .status,
+            0)
+      << "the main package lacks coproc-sendmail, the bindings or docs/sendmail.md";
+  EXPECT_NE(box_->run("test -e /usr/sbin/sendmail").status, 0) << "sendmail without the -mta package";
+
+  RunResult mta = apt("install /opt/debs/mta/coproc-sendmail-mta_" COPROC_PROJECT_VERSION "-1_all.deb");
+  ASSERT_EQ(mta.status, 0) << mta.output;
+  EXPECT_EQ(box_->run("dpkg-query -W -f '${Provides}|${Conflicts}' coproc-sendmail-mta").output,
+            "mail-transport-agent|mail-transport-agent");
+  EXPECT_EQ(box_->run("readlink -f /usr/sbin/sendmail /usr/lib/sendmail").output,
+            "/usr/bin/coproc-sendmail\n/usr/bin/coproc-sendmail\n");
+
+  // What cron and PHP do: pipe a message into /usr/sbin/sendmail.
+  RunResult sent = box_->run_as_login(
+      "alice",
+      "printf 'To: bob@example.org\\nSubject: through /usr/sbin/sendmail\\n"
+      "Bcc: carol@example.org\\n\\nhello from a legacy program\\n' | /usr/sbin/sendmail -t -i -v");
+  ASSERT_EQ(sent.status, 0) << sent.output << journal();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(sent.output, m, std::regex("queued as ([0-9a-f]+)"))) << sent.output;
+  const std::string id = m[1];
+  ASSERT_TRUE(delivered_to_maildir(id)) << journal();
+  const std::string eml = box_->run("cat /var/spool/coproc/maildir/new/*" + id + "*").output;
+  EXPECT_NE(eml.find("Subject: through /usr/sbin/sendmail"), std::string::npos) << eml;
+  EXPECT_NE(eml.find("hello from a legacy program"), std::string::npos) << eml;
+  EXPECT_EQ(eml.find("Bcc:"), std::string::npos) << eml;
+  // The mail is alice's own: mail.list under her identity shows it.
+  RunResult list = box_->run_as_login("alice", "coprocctl mail list");
+  EXPECT_NE(list.output.find(id), std::string::npos) << list.output;
+  RunResult other = box_->run_as_login("bob", "coprocctl mail list");
+  EXPECT_EQ(other.output.find(id), std::string::npos) << other.output;
+
+  // Without a running co-process or service the caller is told to retry.
+  ASSERT_EQ(box_->run("systemctl stop coproc.socket coproc.service").status, 0);
+  RunResult down = box_->run_as_login("alice", "echo x | /usr/sbin/sendmail -i bob@example.org");
+  EXPECT_EQ(down.status, 75) << down.output;
+  EXPECT_NE(down.output.find("try again later"), std::string::npos) << down.output;
+
+  RunResult remove = apt("remove coproc-sendmail-mta");
+  ASSERT_EQ(remove.status, 0) << remove.output;
+  EXPECT_NE(box_->run("test -e /usr/sbin/sendmail").status, 0);
+  EXPECT_EQ(box_->run("test -x /usr/bin/coproc-sendmail").status, 0);
+}
+
 TEST_F(PackageTest, CProgramBuildsAgainstThePackageWithPkgConfigAndWithCMake) {
   ASSERT_NO_FATAL_FAILURE(boot(1));
   ASSERT_NO_FATAL_FAILURE(install(1));
