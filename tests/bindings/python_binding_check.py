@@ -25,6 +25,10 @@ with coproc.Client(endpoint, auto_launch=False, client_name="binding-check") as 
                              "app@example.org", recipients_from_headers=True)
     assert raw_id in [m["id"] for m in c.mail_list()], c.mail_list()
     print("ok: send_raw_mail", raw_id)
+    again = [c.send_raw_mail(b"Subject: once\n\nx\n", "app@example.org", "a@example.org",
+                             idempotency_key="python-check-1") for _ in range(2)]
+    assert again[0] == again[1], again
+    print("ok: send_raw_mail with the same idempotency key queues once", again[0])
 
     page = c.http_get(url)
     assert page.status == 200 and page.body == b"hello from nginx\n", (page.status, page.body)
