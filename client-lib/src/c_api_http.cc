@@ -2,12 +2,14 @@
 // passes an output file's descriptor, and unpacks the result into a
 // response object with plain accessors.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +31,7 @@ struct coproc_http_request {
   int verify_tls = -1;
   long long max_body_bytes = -1;
   std::string output_file;
+  std::string ca_pem;  // read by the library from the caller's CA file
 };
 
 struct coproc_http_response {
@@ -57,6 +60,7 @@ std::string pack_params(const coproc_http_request& r, bool to_fd) {
   n += r.follow_redirects >= 0 ? 1 : 0;
   n += r.verify_tls >= 0 ? 1 : 0;
   n += r.max_body_bytes >= 0 ? 1 : 0;
+  n += r.ca_pem.empty() ? 0 : 1;
   n += to_fd ? 1 : 0;
   pk.pack_array(1);
   pk.pack_map(n);
@@ -91,6 +95,10 @@ std::string pack_params(const coproc_http_request& r, bool to_fd) {
   if (r.max_body_bytes >= 0) {
     pk.pack(std::string("max_body_bytes"));
     pk.pack(static_cast<std::int64_t>(r.max_body_bytes));
+  }
+  if (!r.ca_pem.empty()) {
+    pk.pack(std::string("ca_pem"));
+    pk.pack(r.ca_pem);
   }
   if (to_fd) {
     pk.pack(std::string("save_to_fd"));
@@ -140,17 +148,61 @@ bool unpack_response(const std::string& packed, coproc_http_response* out) {
   }
 }
 
+// Where a download goes. A regular file (or a new one) is written under a
+// temporary name beside it and renamed over it only when the request
+// succeeded, so a failed request leaves an existing file as it was and never
+// a partial one; anything else (/dev/null, a FIFO, a terminal) is written
+// directly.
+class OutputFile {
+ public:
+  ~OutputFile() { finish(false); }
+  /// Opens; false with *error set when it cannot.
+  bool open(const std::string& path, std::string* error) {
+    path_ = path;
+    struct stat st {};
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
+      fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    } else {
+      temp_ = path + ".coproc-XXXXXX";
+      fd_ = ::mkstemp(&temp_[0]);
+      if (fd_ >= 0) {
+        const mode_t mask = ::umask(0);
+        ::umask(mask);
+        ::fchmod(fd_, exists ? (st.st_mode & 07777) : (0666 & ~mask));
+      } else {
+        temp_.clear();
+      }
+    }
+    if (fd_ < 0) *error = "cannot open output file '" + path + "': " + std::strerror(errno);
+    return fd_ >= 0;
+  }
+  int fd() const { return fd_; }
+  /// Keeps the body (renames the temporary file over the target) when `ok`,
+  /// discards it otherwise. Idempotent.
+  void finish(bool ok) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (temp_.empty()) return;
+    if (!ok || ::rename(temp_.c_str(), path_.c_str()) != 0) ::unlink(temp_.c_str());
+    temp_.clear();
+  }
+
+ private:
+  std::string path_;
+  std::string temp_;
+  int fd_ = -1;
+};
+
 coproc_status perform(coproc_client* client, const coproc_http_request& r,
                       coproc_http_response** out) {
   *out = nullptr;
-  int fd = -1;
+  OutputFile file;
   if (!r.output_file.empty()) {
-    fd = ::open(r.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-      return fail(client, COPROC_E_IO,
-                  "cannot open output file '" + r.output_file + "': " + std::strerror(errno));
-    }
+    std::string error;
+    if (!file.open(r.output_file, &error)) return fail(client, COPROC_E_IO, error);
   }
+  const int fd = file.fd();
   CallOptions options;
   // The co-process's deadline comes first; the call waits a little longer.
   options.timeout_ms = static_cast<int>((r.timeout_ms > 0 ? r.timeout_ms : 30000) + 5000);
@@ -159,15 +211,12 @@ coproc_status perform(coproc_client* client, const coproc_http_request& r,
   options.idempotent = (r.method == "GET" || r.method == "HEAD") && fd < 0 ? 1 : 0;
   if (fd >= 0) options.fds.push_back(fd);
   CallResult result = client->cpp.call("http.request", pack_params(r, fd >= 0), options);
-  if (fd >= 0) ::close(fd);
-  if (!result.ok()) {
-    if (fd >= 0) ::unlink(r.output_file.c_str());
-    return from_result(client, result);
-  }
+  if (!result.ok()) return from_result(client, result);
   auto response = std::make_unique<coproc_http_response>();
   if (!unpack_response(result.result, response.get())) {
     return fail(client, COPROC_E_PROTOCOL, "http.request returned a result of unexpected shape");
   }
+  file.finish(true);
   *out = response.release();
   return succeed(client);
 }
@@ -276,6 +325,32 @@ coproc_status coproc_http_request_set_output_file(coproc_http_request* request, 
   if (!request) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_set_output_file: NULL");
   return guard(nullptr, [&] {
     request->output_file = path ? path : "";
+    return coproc::capi::succeed(nullptr);
+  });
+}
+
+coproc_status coproc_http_request_set_ca_file(coproc_http_request* request, const char* path) {
+  if (!request) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_set_ca_file: NULL");
+  return guard(nullptr, [&] {
+    if (!path) {
+      request->ca_pem.clear();
+      return coproc::capi::succeed(nullptr);
+    }
+    // Read here, with the caller's rights; the co-process gets the bytes.
+    constexpr std::size_t kMax = 1 << 20;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return fail(nullptr, COPROC_E_IO,
+                  std::string("cannot open CA file '") + path + "': " + std::strerror(errno));
+    }
+    std::string pem(kMax + 1, '\0');
+    in.read(&pem[0], static_cast<std::streamsize>(pem.size()));
+    pem.resize(static_cast<std::size_t>(in.gcount()));
+    if (pem.size() > kMax) {
+      return fail(nullptr, COPROC_E_MISUSE, std::string("CA file '") + path + "' is larger than 1 MiB");
+    }
+    if (pem.empty()) return fail(nullptr, COPROC_E_MISUSE, std::string("CA file '") + path + "' is empty");
+    request->ca_pem = std::move(pem);
     return coproc::capi::succeed(nullptr);
   });
 }

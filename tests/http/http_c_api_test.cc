@@ -2,6 +2,7 @@
 // `coprocctl http`, against the real co-process and a real nginx.
 #include "coproc/http.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,6 +124,51 @@ TEST_F(HttpCApiTest, OutputFileReceivesTheBodyOpenedByTheLibrary) {
   EXPECT_EQ(coproc_http_perform(client_, req, &resp), COPROC_E_IO);
   EXPECT_EQ(resp, nullptr);
   EXPECT_NE(std::string(coproc_errmsg(client_)).find("/nonexistent-dir/x.bin"), std::string::npos);
+  coproc_http_request_free(req);
+}
+
+TEST_F(HttpCApiTest, FailedDownloadLeavesAnExistingOutputFileUntouched) {
+  const std::string path = dir_.file("keep.txt");
+  write_file(path, "precious");
+  coproc_http_request* req = nullptr;
+  ASSERT_EQ(coproc_http_request_new(&req, "GET", "ftp://127.0.0.1/x"), COPROC_OK);
+  ASSERT_EQ(coproc_http_request_set_output_file(req, path.c_str()), COPROC_OK);
+  coproc_http_response* resp = nullptr;
+  EXPECT_EQ(coproc_http_perform(client_, req, &resp), COPROC_E_BAD_REQUEST);
+  const std::string drop = "http://127.0.0.1:" + std::to_string(nginx_->http_port()) + "/drop";
+  coproc_http_request_free(req);
+  ASSERT_EQ(coproc_http_request_new(&req, "GET", drop.c_str()), COPROC_OK);
+  ASSERT_EQ(coproc_http_request_set_output_file(req, path.c_str()), COPROC_OK);
+  EXPECT_EQ(coproc_http_perform(client_, req, &resp), COPROC_E_UPSTREAM);
+  EXPECT_EQ(read_file(path), "precious");
+  const std::string fresh = dir_.file("never-created.txt");
+  ASSERT_EQ(coproc_http_request_set_output_file(req, fresh.c_str()), COPROC_OK);
+  EXPECT_EQ(coproc_http_perform(client_, req, &resp), COPROC_E_UPSTREAM);
+  EXPECT_NE(::access(fresh.c_str(), F_OK), 0) << "a failed request left a file behind";
+  DIR* d = ::opendir(dir_.path().c_str());
+  ASSERT_NE(d, nullptr);
+  while (const dirent* e = ::readdir(d)) {
+    EXPECT_EQ(std::string(e->d_name).find(".coproc-"), std::string::npos)
+        << "temporary file left behind: " << e->d_name;
+  }
+  ::closedir(d);
+  coproc_http_request_free(req);
+}
+
+TEST_F(HttpCApiTest, CaFileIsReadByTheLibraryAndSentAsBytes) {
+  stop_coprocess();
+  start_coprocess();  // the system store only: the test CA is unknown
+  const std::string url = nginx_->https_url("/echo");
+  coproc_http_request* req = nullptr;
+  ASSERT_EQ(coproc_http_request_new(&req, "GET", url.c_str()), COPROC_OK);
+  coproc_http_response* resp = nullptr;
+  EXPECT_EQ(coproc_http_perform(client_, req, &resp), COPROC_E_UPSTREAM);
+  ASSERT_EQ(coproc_http_request_set_ca_file(req, nginx_->ca_file().c_str()), COPROC_OK);
+  ASSERT_EQ(coproc_http_perform(client_, req, &resp), COPROC_OK) << coproc_errmsg(client_);
+  EXPECT_EQ(coproc_http_response_status(resp), 200);
+  coproc_http_response_free(resp);
+  EXPECT_EQ(coproc_http_request_set_ca_file(req, "/nonexistent/ca.pem"), COPROC_E_IO);
+  EXPECT_NE(std::string(coproc_errmsg(nullptr)).find("/nonexistent/ca.pem"), std::string::npos);
   coproc_http_request_free(req);
 }
 

@@ -270,7 +270,7 @@ TEST_F(HttpRequestTest, HttpsIsVerifiedAgainstTheConfiguredOrGivenCa) {
   auto system_store = call(*c2, HttpParams(nginx_->https_url("/files/1k.bin")));
   ASSERT_TRUE(system_store.error);
   EXPECT_EQ(system_store.error->name, "upstream");
-  auto given = ok(*c2, HttpParams(nginx_->https_url("/files/1k.bin")).str("ca_file", nginx_->ca_file()));
+  auto given = ok(*c2, HttpParams(nginx_->https_url("/files/1k.bin")).bin("ca_pem", read_file(nginx_->ca_file())));
   ASSERT_FALSE(given.error);
   EXPECT_EQ(field_str(given.result, "body"), file_1k_);
 }
@@ -415,8 +415,12 @@ TEST_F(HttpRequestTest, InvalidInputIsABadRequestAndOthersKeepWorking) {
       {HttpParams(ok_url).str("colour", "red"), "unknown parameter 'colour'"},
       {HttpParams(ok_url).headers({{"Content-Length", "5"}}), "do not pass it"},
       {HttpParams(ok_url).integer("save_to_fd", 0), "passed file descriptor 0"},
-      {HttpParams("https://localhost/").str("ca_file", "/nonexistent/ca.pem"),
-       "cannot be read"},
+      {HttpParams("https://localhost/").str("ca_file", "/root/secret.pem"),
+       "'ca_file' is not accepted: the co-process does not open a caller's files"},
+      {HttpParams("https://localhost/").str("ca_pem", "not a certificate"),
+       "'ca_pem' holds no PEM certificate"},
+      {HttpParams("https://localhost/").str("ca_pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+       "'ca_pem' holds a malformed PEM certificate"},
   };
   for (auto& tc : cases) {
     auto r = call(*c, tc.params);

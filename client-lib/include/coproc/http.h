@@ -78,10 +78,21 @@ COPROC_API coproc_status coproc_http_request_set_max_body_bytes(coproc_http_requ
 /// Streams the response body into the file at `path` instead of memory (for
 /// large downloads). The LIBRARY opens the file (created or truncated, mode
 /// 0666 minus umask) with the calling process's rights and hands the open
-/// descriptor to the co-process, which never opens user paths. On failure
-/// of the request the file is removed. NULL restores in-memory bodies.
+/// descriptor to the co-process, which never opens user paths. A regular
+/// file is written under a temporary name beside it and renamed over `path`
+/// only when the request succeeds: a failed request leaves an existing file
+/// untouched and creates none. Other files (/dev/null, a FIFO) are written
+/// directly. NULL restores in-memory bodies.
 COPROC_API coproc_status coproc_http_request_set_output_file(coproc_http_request* request,
                                                              const char* path);
+
+/// Verifies HTTPS servers against the CA certificates in the PEM file at
+/// `path` instead of the co-process's default. The LIBRARY reads the file now,
+/// with the calling process's rights, and sends its bytes (at most 1 MiB);
+/// the co-process never opens the path. COPROC_E_IO when it cannot be read.
+/// NULL restores the default.
+COPROC_API coproc_status coproc_http_request_set_ca_file(coproc_http_request* request,
+                                                         const char* path);
 
 /// Frees a request. NULL is a no-op.
 COPROC_API void coproc_http_request_free(coproc_http_request* request);

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <openssl/sha.h>
+
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/InflatingStream.h>
@@ -52,7 +54,18 @@ std::string host_port(const Poco::URI& uri) {
 
 std::string origin_key(const Poco::URI& uri, const HttpRequestParams& r) {
   std::string key = uri.getScheme() + "://" + host_port(uri);
-  if (uri.getScheme() == "https") key += r.verify_tls ? "|verify|" + r.ca_file : "|noverify";
+  if (uri.getScheme() == "https") {
+    if (!r.verify_tls) {
+      key += "|noverify";
+    } else if (!r.ca_pem.empty()) {
+      unsigned char digest[SHA256_DIGEST_LENGTH];
+      SHA256(reinterpret_cast<const unsigned char*>(r.ca_pem.data()), r.ca_pem.size(), digest);
+      key += "|pem|";
+      for (unsigned char b : digest) key += "0123456789abcdef"[b >> 4], key += "0123456789abcdef"[b & 15];
+    } else {
+      key += "|verify|" + r.ca_file;
+    }
+  }
   return key;
 }
 
@@ -325,8 +338,11 @@ HttpClient::Exchange HttpClient::exchange(const Hop& hop, const HttpRequestParam
         watch.arm(ex.session->socket().impl()->sockfd());
       } else {
         clear_last_certificate_error();
-        const Poco::Net::Context::Ptr tls =
-            uri.getScheme() == "https" ? tls_.get(r.verify_tls, r.ca_file) : nullptr;
+        Poco::Net::Context::Ptr tls;
+        if (uri.getScheme() == "https") {
+          tls = r.verify_tls && !r.ca_pem.empty() ? tls_.get_pem(r.ca_pem)
+                                                   : tls_.get(r.verify_tls, r.ca_file);
+        }
         ex.session = connector_.open(uri, tls, static_cast<long>(r.connect_timeout_ms), watch);
         ++stats_.connections_opened;
         // The connection is up; from now on the watchdog enforces every

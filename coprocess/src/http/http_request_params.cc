@@ -12,6 +12,8 @@
 namespace coproc::http {
 namespace {
 
+constexpr std::size_t kMaxCaPem = 1 << 20;
+
 [[noreturn]] void bad(const std::string& message) {
   throw RpcException(Errc::bad_request, message);
 }
@@ -125,7 +127,7 @@ void check_url(const std::string& url, const char* what) {
 
 HttpRequestParams parse_http_request(const rpc::Params& params, const HttpDefaults& defaults) {
   params.allow_only({"method", "url", "headers", "body", "timeout_ms", "connect_timeout_ms",
-                     "follow_redirects", "max_redirects", "verify_tls", "ca_file",
+                     "follow_redirects", "max_redirects", "verify_tls", "ca_file", "ca_pem",
                      "max_body_bytes", "save_to_fd"});
   HttpRequestParams r;
   r.method = params.str_or("method", "GET");
@@ -160,7 +162,22 @@ HttpRequestParams parse_http_request(const rpc::Params& params, const HttpDefaul
   r.follow_redirects = params.bool_or("follow_redirects", true);
   r.max_redirects = static_cast<int>(params.int_or("max_redirects", 10, 0, 100));
   r.verify_tls = params.bool_or("verify_tls", true);
-  r.ca_file = params.str_or("ca_file", defaults.ca_file);
+  // The co-process never opens a path a caller names: it would do so with
+  // its own rights (telling whether files exist under /root, or blocking a
+  // worker forever on a FIFO). CA certificates come as bytes.
+  if (params.has("ca_file")) {
+    bad("parameter 'ca_file' is not accepted: the co-process does not open a caller's files; "
+        "send the certificates' PEM text as 'ca_pem' (the C library's "
+        "coproc_http_request_set_ca_file and coprocctl http --cacert read the file for you)");
+  }
+  r.ca_file = defaults.ca_file;
+  if (auto pem = params.opt_bytes("ca_pem")) {
+    if (pem->size() > kMaxCaPem) {
+      bad("parameter 'ca_pem' is larger than " + std::to_string(kMaxCaPem) + " bytes");
+    }
+    if (pem->empty()) bad("parameter 'ca_pem' is empty");
+    r.ca_pem = std::move(*pem);
+  }
   r.max_body_given = params.has("max_body_bytes");
   r.max_body_bytes = params.int_or("max_body_bytes", defaults.max_body_bytes, 0, 1LL << 40);
 

@@ -37,7 +37,8 @@ struct HttpRequestParams {
   bool follow_redirects = true;
   int max_redirects = 10;
   bool verify_tls = true;
-  std::string ca_file;  // empty = the system store
+  std::string ca_file;  // http.ca_file (the administrator's); empty = the system store
+  std::string ca_pem;   // the caller's CA certificates (PEM bytes); replaces ca_file
   std::int64_t max_body_bytes = 0;
   bool max_body_given = false;               // the caller set max_body_bytes
   std::optional<std::size_t> save_to_fd;     // index of a passed descriptor

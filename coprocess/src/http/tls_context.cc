@@ -2,6 +2,11 @@
 
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <Poco/Net/InvalidCertificateHandler.h>
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SSLException.h>
@@ -67,6 +72,46 @@ Poco::Net::Context::Ptr TlsContexts::get(bool verify, const std::string& ca_file
                        "CA file '" + ca_file + "' could not be loaded: " + e.displayText());
   }
   cache_.emplace(key, context);
+  return context;
+}
+
+Poco::Net::Context::Ptr TlsContexts::get_pem(const std::string& pem) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = pem_cache_.begin(); it != pem_cache_.end(); ++it) {
+    if (it->first == pem) {
+      pem_cache_.splice(pem_cache_.begin(), pem_cache_, it);
+      return it->second;
+    }
+  }
+  using Poco::Net::Context;
+  Context::Ptr context = new Context(Context::CLIENT_USE, "", "", "", Context::VERIFY_STRICT, 9, false);
+  context->enableExtendedCertificateVerification(true);
+  context->disableProtocols(Context::PROTO_SSLV2 | Context::PROTO_SSLV3 | Context::PROTO_TLSV1 |
+                            Context::PROTO_TLSV1_1);
+  X509_STORE* store = SSL_CTX_get_cert_store(context->sslContext());
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (!bio) throw RpcException(Errc::internal, "out of memory reading ca_pem");
+  int added = 0;
+  for (;;) {
+    X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    if (!cert) break;
+    X509_STORE_add_cert(store, cert);
+    X509_free(cert);
+    ++added;
+  }
+  // The loop ends with "no start line" once the input is used up; anything
+  // else means a malformed certificate.
+  const unsigned long error = ERR_peek_last_error();
+  const bool clean_end = ERR_GET_REASON(error) == PEM_R_NO_START_LINE;
+  ERR_clear_error();
+  BIO_free(bio);
+  if (added == 0 || !clean_end) {
+    throw RpcException(Errc::bad_request,
+                       clean_end ? "parameter 'ca_pem' holds no PEM certificate"
+                                 : "parameter 'ca_pem' holds a malformed PEM certificate");
+  }
+  pem_cache_.emplace_front(pem, context);
+  if (pem_cache_.size() > kPemContexts) pem_cache_.pop_back();
   return context;
 }
 

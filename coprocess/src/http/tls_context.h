@@ -4,6 +4,7 @@
 // caller's `upstream` error can name the reason.
 #pragma once
 
+#include <list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -26,9 +27,19 @@ class TlsContexts {
   /// Thread-safe; contexts are cached.
   Poco::Net::Context::Ptr get(bool verify, const std::string& ca_file);
 
+  /// A verifying context trusting exactly the certificates in `pem` (one or
+  /// more PEM certificates, sent by the caller as bytes: the co-process never
+  /// opens a caller's path). Throws RpcException(bad_request) when `pem`
+  /// holds no certificate or a malformed one. Thread-safe; the most recent
+  /// kPemContexts contexts are cached.
+  Poco::Net::Context::Ptr get_pem(const std::string& pem);
+
+  static constexpr std::size_t kPemContexts = 16;
+
  private:
   std::mutex mutex_;
   std::map<std::pair<bool, std::string>, Poco::Net::Context::Ptr> cache_;
+  std::list<std::pair<std::string, Poco::Net::Context::Ptr>> pem_cache_;  // newest first
 };
 
 /// The reason the last certificate was rejected on this thread ("" if none),
