@@ -1,5 +1,5 @@
 // The service's control endpoint (control.sock): the same MessagePack-RPC
-// server as the co-process (coprocess_core), serving sys.hello / sys.ping and
+// server as the co-process (rpc/), serving sys.hello / sys.ping and
 // svc.launch, svc.status, svc.restart (admin) on top of the Supervisor.
 #pragma once
 
