@@ -1,30 +1,18 @@
 // coprocctl status: sys.status of the co-process and, when the service is
 // reachable, svc.status from its control endpoint.
-#include <unistd.h>
-
 #include <ostream>
 
 #include "command.h"
+#include "control.h"
 #include "methods.h"
-#include "status.h"
-#include "sync_rpc.h"
-#include "unix_socket_posix.h"
 
 namespace coproc::ctl {
 namespace {
 
-/// svc.status without launching anything; nullopt-like empty result when
-/// the control endpoint does not answer.
+/// svc.status without launching anything.
 CallResult service_status(const CommandEnv& env) {
-  int err = 0;
-  const int fd = net::connect_unix(env.options().control_endpoint, &err);
-  if (fd < 0) return make_error(COPROC_E_SERVICE_NOT_RUNNING, "not reachable");
-  const auto deadline =
-      net::Clock::now() + std::chrono::milliseconds(env.options().connect_timeout_ms);
-  CallResult r = sync_call(fd, 1, rpc::method::kSvcStatus, rpc::empty_params(), deadline,
-                           "svc.status on " + env.options().control_endpoint);
-  ::close(fd);
-  return r;
+  return control_call(env, rpc::method::kSvcStatus, rpc::empty_params(),
+                      std::chrono::milliseconds(env.options().connect_timeout_ms));
 }
 
 int run_status(CommandEnv& env, std::vector<std::string>& args) {
@@ -43,9 +31,11 @@ int run_status(CommandEnv& env, std::vector<std::string>& args) {
       env.out() << "service (" << env.options().control_endpoint << "):\n";
       render_readable(env.out(), svc.result, 1);
     } else {
-      env.out() << "service (" << env.options().control_endpoint
-                << "): " << (svc.status == COPROC_E_SERVICE_NOT_RUNNING ? "not running"
-                                                                          : svc.error_message)
+      env.out() << "service (" << env.options().control_endpoint << "): "
+                << (svc.status == COPROC_E_SERVICE_NOT_RUNNING ? std::string("not running")
+                    : svc.status == COPROC_E_PERMISSION_DENIED
+                        ? "permission denied (its mode or group does not admit this user)"
+                        : svc.error_message)
                 << "\n";
     }
     if (sys.ok()) {
