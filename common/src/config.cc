@@ -47,6 +47,33 @@ const OptionSpec* find_spec(std::string_view name) {
   return nullptr;
 }
 
+std::vector<std::string_view> split_choices(std::string_view choices) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t bar = choices.find('|', pos);
+    out.push_back(choices.substr(pos, bar == std::string_view::npos ? bar : bar - pos));
+    if (bar == std::string_view::npos) return out;
+    pos = bar + 1;
+  }
+}
+
+// "a, b or c" from "a|b|c".
+std::string choice_list(std::string_view choices) {
+  const auto items = split_choices(choices);
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? " or " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+bool is_choice(std::string_view choices, std::string_view value) {
+  const auto items = split_choices(choices);
+  return std::find(items.begin(), items.end(), value) != items.end();
+}
+
 }  // namespace
 
 const OptionSpec& Config::spec(std::string_view name) const {
@@ -55,7 +82,8 @@ const OptionSpec& Config::spec(std::string_view name) const {
   return *s;
 }
 
-void Config::assign(std::string_view name, std::string_view value, const std::string& where) {
+void Config::assign(std::string_view name, std::string_view value, const std::string& origin) {
+  const std::string where = origin + ": ";
   const OptionSpec* s = find_spec(name);
   if (!s) throw ConfigError(where + "unknown option '" + std::string(name) + "'");
   if (s->type == OptionType::integer) {
@@ -74,8 +102,17 @@ void Config::assign(std::string_view name, std::string_view value, const std::st
       throw ConfigError(where + "option '" + std::string(name) + "' needs true or false, got '" +
                         std::string(value) + "'");
     }
+  } else if (!s->choices.empty() && !is_choice(s->choices, value)) {
+    throw ConfigError(where + std::string(name) + " must be " + choice_list(s->choices) +
+                      ", not '" + std::string(value) + "'");
   }
   values_[std::string(name)] = std::string(value);
+  origins_[std::string(name)] = origin;
+}
+
+std::string Config::origin(std::string_view name) const {
+  auto it = origins_.find(name);
+  return it == origins_.end() ? std::string() : it->second;
 }
 
 Config Config::parse(std::string_view text, std::string_view origin) {
@@ -89,7 +126,8 @@ Config Config::parse(std::string_view text, std::string_view origin) {
     std::string_view line = trim(text.substr(pos, end - pos));
     pos = end + 1;
     ++line_no;
-    const std::string where = std::string(origin) + ":" + std::to_string(line_no) + ": ";
+    const std::string here = std::string(origin) + ":" + std::to_string(line_no);
+    const std::string where = here + ": ";
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line[0] == '[') {
       if (line.back() != ']') throw ConfigError(where + "section header needs a closing ']'");
@@ -104,7 +142,7 @@ Config Config::parse(std::string_view text, std::string_view origin) {
       value = value.substr(1, value.size() - 2);
     }
     const std::string name = section.empty() ? key : section + "." + key;
-    config.assign(name, value, where);
+    config.assign(name, value, here);
   }
   return config;
 }
@@ -125,7 +163,7 @@ void Config::set(std::string_view assignment) {
   if (eq == std::string_view::npos) {
     throw ConfigError("--set needs name=value, got '" + std::string(assignment) + "'");
   }
-  assign(trim(assignment.substr(0, eq)), trim(assignment.substr(eq + 1)), "--set: ");
+  assign(trim(assignment.substr(0, eq)), trim(assignment.substr(eq + 1)), "--set");
 }
 
 std::string Config::raw(std::string_view name) const {
@@ -193,6 +231,9 @@ std::string render_config_markdown() {
                        : s.type == OptionType::boolean ? "boolean" : "string";
     out << "| `" << name << "` | " << type << " | `" << s.default_value << "` | ";
     if (s.type == OptionType::integer) out << s.min << " .. " << s.max;
+    for (const auto c : split_choices(s.choices)) {
+      if (!c.empty()) out << (c.data() == s.choices.data() ? "" : ", ") << "`" << c << "`";
+    }
     out << " | " << s.doc << (s.secret ? " (secret: never logged)" : "") << " |\n";
   }
   return out.str();

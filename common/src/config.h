@@ -30,6 +30,7 @@ struct OptionSpec {
   std::int64_t max;
   std::string_view doc;
   bool secret;                     // never logged or reported
+  std::string_view choices = {};   // strings only: "a|b|c" = the only values allowed
 };
 
 /// The one table of every option of every part.
@@ -58,15 +59,21 @@ class Config {
   std::int64_t integer(std::string_view name) const;
   bool boolean(std::string_view name) const;
 
+  /// Where `name` was set, for messages about its value: "path:line" for a
+  /// file, "--set" for the command line, "" when it has its default.
+  std::string origin(std::string_view name) const;
+
   /// Options whose value differs from the default, secrets masked.
   std::vector<std::pair<std::string, std::string>> changed_options() const;
 
  private:
-  void assign(std::string_view name, std::string_view value, const std::string& where);
+  // `origin` is "path:line" or "--set"; errors start with "<origin>: ".
+  void assign(std::string_view name, std::string_view value, const std::string& origin);
   const OptionSpec& spec(std::string_view name) const;
   std::string raw(std::string_view name) const;
 
   std::map<std::string, std::string, std::less<>> values_;
+  std::map<std::string, std::string, std::less<>> origins_;
 };
 
 /// The sample config file (every option, commented, with its default).

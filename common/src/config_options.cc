@@ -16,7 +16,8 @@ constexpr OptionType B = OptionType::boolean;
 const std::vector<OptionSpec>& option_specs() {
   static const std::vector<OptionSpec> specs = {
       // ---- log
-      {"log.level", S, "info", 0, 0, "debug, info, warn or error", false},
+      {"log.level", S, "info", 0, 0, "debug, info, warn or error", false,
+       "debug|info|warn|error"},
 
       // ---- debug
       {"debug.methods", B, "false", 0, 0,
@@ -25,9 +26,13 @@ const std::vector<OptionSpec>& option_specs() {
 
       // ---- server: the co-process's client endpoint
       {"server.socket_mode", S, "0666", 0, 0,
-       "mode of coproc.sock; 0666 lets every local user connect, 0660 only allowed_group", false},
+       "mode of coproc.sock and control.sock; 0666 lets every local user connect, 0660 only "
+       "allowed_group (under systemd it becomes coproc.socket's SocketMode=)",
+       false},
       {"server.allowed_group", S, "", 0, 0,
-       "group that owns coproc.sock when set (use with socket_mode = 0660)", false},
+       "group of coproc.sock and control.sock when set (use with socket_mode = 0660; under "
+       "systemd it becomes coproc.socket's SocketGroup=)",
+       false},
       {"server.pipe_name", S, R"(\\.\pipe\coproc)", 0, 0,
        "Windows only: the named pipe clients connect to; a name without the pipe prefix gets it",
        false},
@@ -68,7 +73,8 @@ const std::vector<OptionSpec>& option_specs() {
 
       // ---- mail
       {"mail.transport", S, "auto", 0, 0,
-       "auto (smtp when smtp.host is set, else maildir), smtp or maildir", false},
+       "auto (smtp when smtp.host is set, else maildir), smtp or maildir", false,
+       "auto|smtp|maildir"},
       {"mail.maildir", S, "", 0, 0,
        "folder of the maildir transport; empty = <state-dir>/maildir", false},
       {"mail.workers", I, "4", 1, 64, "concurrent delivery sessions", false},
@@ -90,9 +96,11 @@ const std::vector<OptionSpec>& option_specs() {
       {"smtp.host", S, "", 0, 0, "relay host name; empty = no relay (maildir transport)", false},
       {"smtp.port", I, "587", 1, 65535, "relay port (587 submission, 465 implicit TLS, 25)", false},
       {"smtp.security", S, "starttls", 0, 0,
-       "starttls (required, never falls back to clear text), tls (implicit) or none", false},
+       "starttls (required, never falls back to clear text), tls (implicit) or none", false,
+       "starttls|tls|none"},
       {"smtp.auth", S, "auto", 0, 0,
-       "auto (best the server offers when username is set), plain, login or none", false},
+       "auto (best the server offers when username is set), plain, login or none", false,
+       "auto|plain|login|none"},
       {"smtp.username", S, "", 0, 0, "AUTH user name", false},
       {"smtp.password", S, "", 0, 0, "AUTH password", true},
       {"smtp.verify_tls", B, "true", 0, 0,
@@ -134,7 +142,8 @@ const std::vector<OptionSpec>& option_specs() {
        "co-process binary; empty = 'coprocess' next to coproc-service", false},
       {"service.user", S, "coproc", 0, 0,
        "user the co-process runs as when the service runs as root", false},
-      {"service.start", S, "on_demand", 0, 0, "on_demand (first svc.launch) or at_start", false},
+      {"service.start", S, "on_demand", 0, 0, "on_demand (first svc.launch) or at_start", false,
+       "on_demand|at_start"},
       {"service.ready_timeout_ms", I, "10000", 100, 600000,
        "time a co-process has to signal readiness", false},
       {"service.restart_initial_ms", I, "100", 1, 600000, "first restart delay after a crash",

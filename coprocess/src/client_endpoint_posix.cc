@@ -11,6 +11,7 @@
 #include "log.h"
 #include "process_limits.h"
 #include "rpc_server.h"
+#include "socket_access.h"
 
 namespace coproc {
 
@@ -65,13 +66,12 @@ int ClientEndpoint::open(const Paths& paths, const Config& config) {
   }
   s.lock.write_pid();
   if (s.own_socket) {
-    unsigned mode = 0;
-    if (!parse_mode(config.str("server.socket_mode"), &mode)) {
-      COPROC_LOG(error, "main", "server.socket_mode must be an octal mode such as 0666");
+    SocketAccess access;
+    if (!socket_access_from_config(config, &access, &error)) {
+      COPROC_LOG(error, "main", "cannot start: " << error);
       return 2;
     }
-    s.listen_fd = listen_unix(paths.client_socket(), mode, config.str("server.allowed_group"),
-                              SOMAXCONN, &error);
+    s.listen_fd = listen_unix(paths.client_socket(), access.mode, access.group, SOMAXCONN, &error);
     if (s.listen_fd < 0) {
       COPROC_LOG(error, "main", "cannot start: " << error);
       return 1;

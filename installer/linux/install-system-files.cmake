@@ -19,6 +19,15 @@ configure_file("${COPROC_SRC}/coproc.socket" "${_socket}" @ONLY)
 file(CHMOD "${_socket}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 list(APPEND CMAKE_INSTALL_MANIFEST_FILES "${_socket}")
 
+# The generator that writes coproc.socket's SocketMode=/SocketGroup= from
+# coproc.conf (server.socket_mode, server.allowed_group).
+set(_generator "${_root}${_prefix}/lib/systemd/system-generators/coproc-generator")
+message(STATUS "Installing: ${_generator}")
+configure_file("${COPROC_SRC}/coproc-generator.in" "${_generator}" @ONLY)
+file(CHMOD "${_generator}" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
+     GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+list(APPEND CMAKE_INSTALL_MANIFEST_FILES "${_generator}")
+
 # The live config is installed once and never overwritten by a re-install
 # (an administrator edits it); the package marks it as a conffile instead.
 set(_conf "${_root}/etc/coproc/coproc.conf")

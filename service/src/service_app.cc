@@ -17,6 +17,7 @@
 
 #include "child_process.h"
 #include "config.h"
+#include "config_check.h"
 #include "control_server.h"
 #include "coprocess_path.h"
 #include "endpoint.h"
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "outbox_layout.h"
 #include "process_limits.h"
+#include "socket_access.h"
 #include "supervisor.h"
 #include "systemd_notify.h"
 
@@ -84,6 +86,39 @@ int socket_from_systemd(const std::string& path) {
   return -1;
 }
 
+// systemd made these sockets with coproc.socket's SocketMode= and
+// SocketGroup=, which the generator writes from this same config; should
+// they differ (config edited, no daemon-reload since), the service sets what
+// the config says. When it may not, it closes them to all but root and its
+// own user (never more open than configured) and returns false: the service
+// must not start.
+bool apply_access_to_systemd_sockets(const SocketAccess& access,
+                                     const std::vector<std::pair<int, std::string>>& passed) {
+  for (const auto& [fd, path] : passed) {
+    if (fd < 0) continue;
+    std::string changed, error;
+    if (!apply_socket_access(path, access, &changed, &error)) {
+      for (const auto& [other_fd, other_path] : passed) {
+        if (other_fd >= 0) ::chmod(other_path.c_str(), 0600);
+      }
+      COPROC_LOG(error, "service",
+                 "cannot start: server.socket_mode / server.allowed_group cannot take effect: "
+                     << error << ". coproc.socket must create the sockets so: run "
+                     << "`systemctl daemon-reload && systemctl restart coproc.socket "
+                        "coproc.service` (the coproc generator writes its SocketMode= and "
+                        "SocketGroup= from the config)");
+      return false;
+    }
+    if (!changed.empty()) {
+      COPROC_LOG(warn, "service", path << " was made by systemd with other access than "
+                                       << "server.socket_mode / server.allowed_group say; set "
+                                       << changed << " (run `systemctl daemon-reload` after "
+                                       << "editing them, so that coproc.socket makes it so)");
+    }
+  }
+  return true;
+}
+
 // Removes a socket file we created, when leaving.
 struct SocketFile {
   std::string path;
@@ -106,6 +141,15 @@ void ServiceApp::defineOptions(Poco::Util::OptionSet& options) {
                         .required(false).repeatable(false).argument("LEVEL"));
   options.addOption(Option("set", "", "override one option, e.g. --set service.start=at_start")
                         .required(false).repeatable(true).argument("NAME=VALUE"));
+  options.addOption(Option("check-config", "",
+                           "check the configuration (every option, file modes, users and groups, "
+                           "CA files, the relay's host name) and exit: 0 if it is good, else "
+                           "78 with 'file:line: message' lines; touches no running service")
+                        .required(false).repeatable(false));
+  options.addOption(Option("print-socket-unit", "",
+                           "print the coproc.socket drop-in (SocketMode=, SocketGroup=) that "
+                           "server.socket_mode and server.allowed_group mean, and exit")
+                        .required(false).repeatable(false));
   options.addOption(Option("version", "", "print the version").required(false).repeatable(false));
   options.addOption(Option("help", "h", "print this help").required(false).repeatable(false));
 }
@@ -123,6 +167,10 @@ void ServiceApp::handleOption(const std::string& name, const std::string& value)
     log_level_ = value;
   } else if (name == "set") {
     sets_.push_back(value);
+  } else if (name == "check-config") {
+    check_config_ = true;
+  } else if (name == "print-socket-unit") {
+    print_socket_unit_ = true;
   } else if (name == "version") {
     std::cout << "coproc-service " << COPROC_VERSION << "\n";
     exit_now_ = true;
@@ -144,6 +192,8 @@ int ServiceApp::main(const std::vector<std::string>& args) {
     std::cerr << "coproc-service: unexpected argument '" << args.front() << "' (see --help)\n";
     return EXIT_USAGE;
   }
+  if (check_config_) return check_config_and_report();
+  if (print_socket_unit_) return print_socket_unit();
   try {
     return serve();
   } catch (const std::exception& e) {
@@ -152,11 +202,43 @@ int ServiceApp::main(const std::vector<std::string>& args) {
   }
 }
 
+int ServiceApp::check_config_and_report() {
+  const ConfigCheck check = check_config(paths_.config_file, sets_);
+  for (const auto& w : check.warnings) std::cerr << w << "\n";
+  for (const auto& e : check.errors) std::cerr << e << "\n";
+  if (!check.errors.empty()) {
+    std::cerr << "coproc-service: " << paths_.config_file << ": " << check.errors.size()
+              << (check.errors.size() == 1 ? " error" : " errors") << "\n";
+    return EXIT_CONFIG;
+  }
+  std::cout << paths_.config_file << ": OK"
+            << (check.warnings.empty() ? "" : " (with warnings)") << "\n";
+  return EXIT_OK;
+}
+
+int ServiceApp::print_socket_unit() {
+  SocketAccess access;
+  std::string error;
+  try {
+    Config config = Config::load(paths_.config_file, !config_given_);
+    for (const auto& s : sets_) config.set(s);
+    if (!socket_access_from_config(config, &access, &error)) {
+      std::cerr << paths_.config_file << ": " << error << "\n";
+      return EXIT_CONFIG;
+    }
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return EXIT_CONFIG;
+  }
+  std::cout << socket_unit_settings(access, paths_.config_file);
+  return EXIT_OK;
+}
+
 // What start-up decided, step by step; see serve().
 struct ServiceApp::Startup {
   Config config;
   std::string start_mode;
-  unsigned socket_mode = 0;
+  SocketAccess access;  // server.socket_mode, server.allowed_group
   std::string coprocess;
   std::string run_as;  // empty: the co-process keeps the service's user
   RunAsUser user;
@@ -200,15 +282,8 @@ bool ServiceApp::load_config(Startup* s, std::string* error) {
   }
   set_log_level(level);
 
-  s->start_mode = s->config.str("service.start");
-  if (s->start_mode != "on_demand" && s->start_mode != "at_start") {
-    *error = "service.start must be on_demand or at_start, not '" + s->start_mode + "'";
-    return false;
-  }
-  if (!parse_mode(s->config.str("server.socket_mode"), &s->socket_mode)) {
-    *error = "server.socket_mode must be an octal mode such as 0666";
-    return false;
-  }
+  s->start_mode = s->config.str("service.start");  // on_demand or at_start (option choices)
+  if (!socket_access_from_config(s->config, &s->access, error)) return false;
   std::vector<std::string> tried;
   s->coprocess = locate_coprocess(s->config.str("service.coprocess_path"), &tried);
   if (s->coprocess.empty()) {
@@ -256,8 +331,9 @@ int ServiceApp::prepare_directories(const Startup& s) {
 
 // The client socket is created once here and handed to every co-process
 // generation, so clients wait in its backlog across restarts. Under
-// coproc.socket systemd already listens on both paths (its SocketMode=
-// applies); otherwise the service binds them itself. Neither is accepted
+// coproc.socket systemd already listens on both paths (with SocketMode= and
+// SocketGroup= from the generator, checked here); otherwise the service
+// binds them itself, with the same mode and group. Neither is accepted
 // on before serve_until_stopped() has started the supervisor: early clients wait in the
 // backlogs instead of meeting a half-started service.
 int ServiceApp::open_endpoints(Startup* s) {
@@ -269,8 +345,8 @@ int ServiceApp::open_endpoints(Startup* s) {
   std::string error;
   s->client_fd = passed_client >= 0
                      ? passed_client
-                     : listen_unix(paths_.client_socket(), s->socket_mode,
-                                   s->config.str("server.allowed_group"), SOMAXCONN, &error);
+                     : listen_unix(paths_.client_socket(), s->access.mode, s->access.group,
+                                   SOMAXCONN, &error);
   if (s->client_fd < 0) {
     COPROC_LOG(error, "service", "cannot start: " << error
                                                   << " (a co-process started by hand? stop it first)");
@@ -279,7 +355,8 @@ int ServiceApp::open_endpoints(Startup* s) {
   if (passed_client < 0) s->client_file.path = paths_.client_socket();
   s->control_fd = passed_control >= 0
                       ? passed_control
-                      : listen_unix(paths_.control_socket(), 0666, "", SOMAXCONN, &error);
+                      : listen_unix(paths_.control_socket(), s->access.mode, s->access.group,
+                                    SOMAXCONN, &error);
   if (s->control_fd < 0) {
     ::close(s->client_fd);
     COPROC_LOG(error, "service", "cannot start: " << error);
@@ -290,6 +367,12 @@ int ServiceApp::open_endpoints(Startup* s) {
     COPROC_LOG(info, "service", "using sockets passed by systemd:"
                                     << (passed_client >= 0 ? " clients" : "")
                                     << (passed_control >= 0 ? " control" : ""));
+  }
+  if (!apply_access_to_systemd_sockets(s->access, {{passed_client, paths_.client_socket()},
+                                                   {passed_control, paths_.control_socket()}})) {
+    ::close(s->client_fd);
+    ::close(s->control_fd);
+    return EXIT_CONFIG;
   }
   return EXIT_OK;
 }

@@ -31,12 +31,16 @@ class ServiceApp : public Poco::Util::ServerApplication {
   int open_endpoints(Startup* s);
   SupervisorSettings supervisor_settings(const Startup& s) const;
   int serve_until_stopped(Startup& s);
+  int check_config_and_report();
+  int print_socket_unit();
 
   Paths paths_;
   bool config_given_ = false;
   std::vector<std::string> sets_;
   std::string log_level_;
   bool exit_now_ = false;
+  bool check_config_ = false;       // --check-config
+  bool print_socket_unit_ = false;  // --print-socket-unit
   int exit_code_ = EXIT_OK;
 };
 

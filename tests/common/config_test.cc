@@ -41,6 +41,24 @@ TEST(Config, BadFileNamesTheLineAndTheProblem) {
             "coproc.conf:2: option 'smtp.verify_tls' needs true or false, got 'maybe'");
 }
 
+TEST(Config, OptionsWithChoicesRefuseOthersWithTheLine) {
+  try {
+    Config::parse("[smtp]\n\nsecurity = startls\n", "coproc.conf");
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "coproc.conf:3: smtp.security must be starttls, tls or none, not 'startls'");
+  }
+  EXPECT_NO_THROW(Config::parse("[mail]\ntransport = maildir\n", "c"));
+}
+
+TEST(Config, EveryValueRemembersWhereItWasSet) {
+  Config c = Config::parse("[smtp]\nhost = relay\n\nport = 25\n", "/etc/coproc/coproc.conf");
+  c.set("smtp.port=2525");
+  EXPECT_EQ(c.origin("smtp.host"), "/etc/coproc/coproc.conf:2");
+  EXPECT_EQ(c.origin("smtp.port"), "--set");
+  EXPECT_EQ(c.origin("smtp.username"), "");
+}
+
 TEST(Config, SetOverridesAndValidates) {
   Config c;
   c.set("server.io_threads=4");
