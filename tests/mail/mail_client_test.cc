@@ -227,6 +227,37 @@ TEST_F(MailClientTest, CoprocctlSendsBodyFromStdinWithAttachmentAndShowsStatus) 
   EXPECT_NE(out.find(id), std::string::npos) << out;
 }
 
+TEST_F(MailClientTest, CoprocctlMailListIsOneLinePerMailAndNothingWithoutMail) {
+  std::string out;
+  ASSERT_EQ(coprocctl("mail list", "", &out), 0) << last_err_;
+  EXPECT_EQ(out, "") << "no mail, no output";
+  ASSERT_EQ(coprocctl("mail send --from app@example.org --to x@example.net,y@example.net "
+                      "--subject 'Two words'",
+                      "body\n", &out),
+            0)
+      << last_err_;
+  const std::string id = out.substr(0, out.find('\n'));
+  final_status(id);
+  ASSERT_EQ(coprocctl("mail list", "", &out), 0) << last_err_;
+  ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;  // header + one mail
+  const std::string row = out.substr(out.find('\n') + 1);
+  EXPECT_EQ(row.rfind(id + "  sent ", 0), 0u) << row;
+  EXPECT_NE(row.find("app@example.org -> x@example.net,y@example.net  Two words\n"),
+            std::string::npos)
+      << row;
+  ASSERT_EQ(coprocctl("mail status " + id, "", &out), 0) << last_err_;
+  EXPECT_NE(out.find("\nrefused:\n"), std::string::npos) << "empty shows nothing: " << out;
+  EXPECT_EQ(out.find(": -"), std::string::npos) << out;
+  ASSERT_EQ(coprocctl("mail list --state failed", "", &out), 0) << last_err_;
+  EXPECT_EQ(out, "");
+}
+
+TEST_F(MailClientTest, CoprocctlMailHelpPrintsTheUsage) {
+  std::string out;
+  ASSERT_EQ(coprocctl("mail --help", "", &out), 0) << last_err_;
+  EXPECT_NE(out.find("coprocctl mail list [--state"), std::string::npos) << out;
+}
+
 TEST_F(MailClientTest, CoprocctlSendsManyWithProgressAndFailsClearly) {
   std::string out;
   ASSERT_EQ(coprocctl("mail send --from a@example.org --to b@example.org --count 250", "x", &out), 0)

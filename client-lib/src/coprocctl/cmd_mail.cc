@@ -2,7 +2,9 @@
 //                     [--html FILE] [--attach FILE]... [--header 'N: V']... [--count N]
 //   (body from stdin) — queues a mail (or N copies, with progress);
 // coprocctl mail status ID — where a mail is (queued, sending, sent, failed);
-// coprocctl mail list [--state S] [--limit N] — the caller's mails.
+// coprocctl mail list [--state S] [--limit N] — the caller's mails, one line
+//   each (nothing when there are none);
+// coprocctl mail --help.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -22,6 +25,7 @@
 
 #include "command.h"
 #include "result_fields.h"
+#include "sync_rpc.h"
 
 namespace coproc::ctl {
 namespace {
@@ -241,9 +245,60 @@ int run_send(CommandEnv& env, std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// One line per mail, newest first: id, state, created (local time),
+// attempts, from, recipients, subject. No mail, no output.
+void print_mail_table(std::ostream& out, const std::string& packed) {
+  msgpack::object_handle oh = msgpack::unpack(packed.data(), packed.size());
+  const msgpack::object* mails = nullptr;
+  const msgpack::object& result = oh.get();
+  if (result.type == msgpack::type::MAP) {
+    for (std::uint32_t i = 0; i < result.via.map.size; ++i) {
+      const auto& kv = result.via.map.ptr[i];
+      if (kv.key.type == msgpack::type::STR && kv.key.as<std::string>() == "mails" &&
+          kv.val.type == msgpack::type::ARRAY) {
+        mails = &kv.val;
+      }
+    }
+  }
+  if (!mails || mails->via.array.size == 0) return;
+  out << "ID                        STATE    CREATED              TRIES  FROM -> TO  SUBJECT\n";
+  for (std::uint32_t i = 0; i < mails->via.array.size; ++i) {
+    const msgpack::object& mail = mails->via.array.ptr[i];
+    if (mail.type != msgpack::type::MAP) continue;
+    const auto created = static_cast<std::time_t>(map_int(mail, "created_ms", 0) / 1000);
+    char when[32] = "";
+    std::tm tm{};
+    if (created > 0 && ::localtime_r(&created, &tm)) {
+      std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    }
+    std::string to;
+    for (std::uint32_t k = 0; k < mail.via.map.size; ++k) {
+      const auto& kv = mail.via.map.ptr[k];
+      if (kv.key.type != msgpack::type::STR || kv.key.as<std::string>() != "recipients" ||
+          kv.val.type != msgpack::type::ARRAY) {
+        continue;
+      }
+      for (std::uint32_t r = 0; r < kv.val.via.array.size; ++r) {
+        if (kv.val.via.array.ptr[r].type != msgpack::type::STR) continue;
+        to += (to.empty() ? "" : ",") + kv.val.via.array.ptr[r].as<std::string>();
+      }
+    }
+    char line[128];
+    std::snprintf(line, sizeof line, "%-25s %-8s %-20s %5lld  ", map_str(mail, "id").c_str(),
+                  map_str(mail, "state").c_str(), when,
+                  static_cast<long long>(map_int(mail, "attempts", 0)));
+    out << line << map_str(mail, "from") << " -> " << to << "  " << map_str(mail, "subject")
+        << "\n";
+  }
+}
+
 int run_mail(CommandEnv& env, std::vector<std::string>& args) {
   if (args.empty()) return env.usage_error(kUsage);
   const std::string sub = args[0];
+  if (sub == "--help" || sub == "-h" || sub == "help") {
+    env.out() << kUsage << "\n";
+    return kExitOk;
+  }
   if (sub == "send") return run_send(env, args);
   if (sub == "status") {
     if (args.size() != 2) return env.usage_error(kUsage);
@@ -287,7 +342,11 @@ int run_mail(CommandEnv& env, std::vector<std::string>& args) {
     }
     CallResult r = env.client().call("mail.list", b.bytes);
     if (!r.ok()) return env.fail(r, "mail list");
-    print_result(env, r);
+    if (env.flags().json) {
+      print_result(env, r);
+    } else {
+      print_mail_table(env.out(), r.result);
+    }
     return kExitOk;
   }
   return env.usage_error("unknown mail command '" + sub + "'\n" + kUsage);

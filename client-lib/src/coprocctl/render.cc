@@ -13,7 +13,7 @@ bool scalar(const msgpack::object& o) {
 
 void put_scalar(std::ostream& out, const msgpack::object& o) {
   switch (o.type) {
-    case msgpack::type::NIL: out << "-"; break;
+    case msgpack::type::NIL: break;  // nothing, not a placeholder
     case msgpack::type::BOOLEAN: out << (o.via.boolean ? "yes" : "no"); break;
     case msgpack::type::POSITIVE_INTEGER: out << o.via.u64; break;
     case msgpack::type::NEGATIVE_INTEGER: out << o.via.i64; break;
@@ -39,7 +39,7 @@ void put(std::ostream& out, const msgpack::object& o, int indent) {
         out << "\n";
       } else if ((kv.val.type == msgpack::type::ARRAY && kv.val.via.array.size == 0) ||
                  (kv.val.type == msgpack::type::MAP && kv.val.via.map.size == 0)) {
-        out << " -\n";
+        out << "\n";  // empty: nothing, not a placeholder
       } else {
         out << "\n";
         put(out, kv.val, indent + 1);
