@@ -45,6 +45,11 @@ const std::vector<OptionSpec>& option_specs() {
        "blocking calls (mail submission, HTTP requests) running at once; each has a thread "
        "besides the io_threads",
        false},
+      {"server.worker_threads_per_uid", I, "0", 0, 256,
+       "blocking calls of one uid running at once, so other users find a free worker while one "
+       "user's slow calls wait; waiting calls are served round-robin between uids; "
+       "0 = half of worker_threads (at least 1)",
+       false},
       {"server.worker_queue", I, "1024", 1, 1000000,
        "calls that may wait for a worker before new ones get 'unavailable'", false},
       {"server.max_connections", I, "4096", 1, 1000000, "client connections in total", false},

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -139,8 +140,10 @@ int run_coprocess(int argc, char** argv) {
 
   ServerStats stats;
   Dispatcher dispatcher;
+  const auto per_uid = static_cast<std::size_t>(config.integer("server.worker_threads_per_uid"));
   WorkerPool workers(io, io_threads, worker_threads,
-                     static_cast<std::size_t>(config.integer("server.worker_queue")));
+                     static_cast<std::size_t>(config.integer("server.worker_queue")),
+                     per_uid > 0 ? per_uid : std::max<std::size_t>(1, worker_threads / 2));
   ServerIdentity identity{"coprocess", COPROC_VERSION, generation_from_env()};
   register_sys_methods(dispatcher, identity, stats, workers);
   if (config.boolean("debug.methods")) register_debug_methods(dispatcher);

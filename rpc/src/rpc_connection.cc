@@ -247,7 +247,7 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
     run();
     return;
   }
-  if (!server_.workers().try_post(run)) {
+  if (!server_.workers().try_post(peer_.uid, run)) {
     --in_flight_;
     stats.requests_in_flight--;
     server_.request_done(peer_.uid);

@@ -7,12 +7,13 @@
 namespace coproc {
 
 WorkerPool::WorkerPool(asio::io_context& io, std::size_t loop_threads, std::size_t threads,
-                       std::size_t max_queued)
+                       std::size_t max_queued, std::size_t max_per_owner)
     : io_(io),
       keep_running_(io.get_executor()),
       loop_threads_(loop_threads < 1 ? 1 : loop_threads),
       limit_(threads),
-      max_queued_(max_queued) {
+      max_queued_(max_queued),
+      max_per_owner_(max_per_owner < 1 ? 1 : max_per_owner) {
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { helper(); });
 }
@@ -23,25 +24,54 @@ std::size_t WorkerPool::helpers_wanted() const {
   return executing_ + 1 > loop_threads_ ? executing_ + 1 - loop_threads_ : 0;
 }
 
-bool WorkerPool::try_post(std::function<void()> job) {
+bool WorkerPool::try_post(std::uint32_t owner, std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return false;
-    if (running_ >= limit_) {
-      if (queue_.size() >= max_queued_) return false;
-      queue_.push_back(std::move(job));
+    std::size_t& mine = running_per_owner_[owner];
+    if (running_ >= limit_ || mine >= max_per_owner_) {
+      if (mine == 0) running_per_owner_.erase(owner);
+      if (queued_ >= max_queued_) return false;
+      auto& list = waiting_[owner];
+      if (list.empty()) turns_.push_back(owner);
+      list.push_back(std::move(job));
+      ++queued_;
       return true;
     }
+    ++mine;
     ++running_;
   }
   // From an event-loop thread this runs after the current handler on the
   // same thread (no wake-up); from elsewhere it is an ordinary post.
-  asio::defer(io_.get_executor(),
-              [this, job = std::move(job)]() mutable { run_jobs(std::move(job)); });
+  asio::defer(io_.get_executor(), [this, owner, job = std::move(job)]() mutable {
+    run_jobs(owner, std::move(job));
+  });
   return true;
 }
 
-void WorkerPool::run_jobs(std::function<void()> job) {
+bool WorkerPool::take_next(std::uint32_t* owner, std::function<void()>* job) {
+  for (auto turn = turns_.begin(); turn != turns_.end(); ++turn) {
+    const std::uint32_t candidate = *turn;
+    auto running = running_per_owner_.find(candidate);
+    if (running != running_per_owner_.end() && running->second >= max_per_owner_) continue;
+    auto& list = waiting_[candidate];
+    *job = std::move(list.front());
+    list.pop_front();
+    --queued_;
+    turns_.erase(turn);
+    if (list.empty()) {
+      waiting_.erase(candidate);
+    } else {
+      turns_.push_back(candidate);  // its next job waits for the others' turns
+    }
+    ++running_per_owner_[candidate];
+    *owner = candidate;
+    return true;
+  }
+  return false;
+}
+
+void WorkerPool::run_jobs(std::uint32_t owner, std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++executing_;
@@ -49,14 +79,15 @@ void WorkerPool::run_jobs(std::function<void()> job) {
   }
   for (;;) {
     job();
+    job = nullptr;  // its captures are released outside the lock
     std::lock_guard<std::mutex> lock(mutex_);
-    if (queue_.empty()) {
+    auto mine = running_per_owner_.find(owner);
+    if (--mine->second == 0) running_per_owner_.erase(mine);
+    if (!take_next(&owner, &job)) {
       --running_;
       --executing_;
       return;
     }
-    job = std::move(queue_.front());
-    queue_.pop_front();
   }
 }
 
@@ -105,7 +136,7 @@ void WorkerPool::stop() {
 
 std::size_t WorkerPool::queued() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return queue_.size();
+  return queued_;
 }
 
 std::size_t WorkerPool::helpers_running() const {

@@ -16,12 +16,20 @@
 //
 // At most `threads` jobs run at once; the rest wait in a bounded queue, and
 // when it is full new work is refused (the caller answers `unavailable`).
+//
+// Fairness between owners (the caller's uid): one owner runs at most
+// `max_per_owner` jobs at once, so another owner's call finds a free thread
+// even while the first keeps every slot it may have busy with slow work; and
+// waiting jobs are taken round-robin between owners, so a long queue of one
+// owner's jobs does not delay another's next job behind all of them.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -36,8 +44,9 @@ class WorkerPool {
   /// `loop_threads`: how many threads the owner runs `io` on (at least 1;
   /// jobs are only run by threads running `io`). Starts `threads` helper
   /// threads, which run `io` only while jobs block the loop's threads.
+  /// `max_per_owner`: jobs of one owner running at once (at least 1).
   WorkerPool(asio::io_context& io, std::size_t loop_threads, std::size_t threads,
-             std::size_t max_queued);
+             std::size_t max_queued, std::size_t max_per_owner = SIZE_MAX);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -45,7 +54,9 @@ class WorkerPool {
   /// Runs `job` on a thread running `io`, at most `threads()` at once; the
   /// rest wait in the queue. False when the queue is full or the pool is
   /// stopping. Thread-safe.
-  bool try_post(std::function<void()> job);
+  bool try_post(std::function<void()> job) { return try_post(0, std::move(job)); }
+  /// The same for a job of `owner` (a uid), under the per-owner limit.
+  bool try_post(std::uint32_t owner, std::function<void()> job);
   /// Takes no more jobs and joins the helper threads; jobs already accepted
   /// finish on whichever thread runs `io`. Idempotent.
   void stop();
@@ -58,8 +69,11 @@ class WorkerPool {
   std::size_t helpers_running() const;
 
  private:
-  /// Runs `job`, then whatever queued up meanwhile.
-  void run_jobs(std::function<void()> job);
+  /// Runs `job`, then whatever queued up meanwhile that may run.
+  void run_jobs(std::uint32_t owner, std::function<void()> job);
+  /// The next waiting job whose owner is below its limit, round-robin
+  /// between owners; false when none may run. Under mutex_.
+  bool take_next(std::uint32_t* owner, std::function<void()>* job);
   void helper();
   /// Helpers that should be running the loop now; under mutex_.
   std::size_t helpers_wanted() const;
@@ -69,9 +83,13 @@ class WorkerPool {
   const std::size_t loop_threads_;
   const std::size_t limit_;
   const std::size_t max_queued_;
+  const std::size_t max_per_owner_;
   mutable std::mutex mutex_;
   std::condition_variable helper_wake_;
-  std::deque<std::function<void()>> queue_;
+  std::map<std::uint32_t, std::deque<std::function<void()>>> waiting_;  // per owner, in order
+  std::deque<std::uint32_t> turns_;  // owners with waiting jobs, next turn first
+  std::map<std::uint32_t, std::size_t> running_per_owner_;
+  std::size_t queued_ = 0;
   std::size_t running_ = 0;    // accepted, not finished
   std::size_t executing_ = 0;  // threads inside a job
   std::size_t helpers_in_loop_ = 0;

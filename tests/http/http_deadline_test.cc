@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "misbehaving_server_fixture.h"
+#include "test_users.h"
 
 namespace coproc::test {
 namespace {
@@ -98,6 +99,33 @@ TEST_F(HttpDeadlineTest, QueuedRequestOfAClientThatHasGoneIsNeverSent) {
   auto c = connect();
   ASSERT_FALSE(c->call("http.request", HttpParams(url("/hello")).packed(), seconds(10)).error);
   EXPECT_FALSE(saw("/hello?from-a-gone-client"));
+}
+
+TEST_F(HttpDeadlineTest, OneUsersSlowRequestsDoNotStarveAnotherUsersFastGet) {
+  start_coprocess();  // 8 workers, at most 4 per uid
+  const TestUser bob = ensure_user("coproc-t-bob");
+  auto a = connect();  // root: user A
+  for (std::uint32_t i = 1; i <= 20; ++i) {
+    send(*a, i, HttpParams(url("/slow-headers")).integer("timeout_ms", 60000));
+  }
+  ASSERT_TRUE(wait_until([&] { return count_lines_containing(" GET /slow-headers") >= 4; },
+                         seconds(10)));
+  std::this_thread::sleep_for(milliseconds(200));  // let A take every slot it can
+  const std::string seen_by_bob = run_as(bob, [&] {
+    RawClient b(socket_path());
+    const auto start = steady_clock::now();
+    auto r = b.call("http.request", HttpParams(url("/hello")).packed(), seconds(30));
+    if (r.error) return "error " + r.error->message;
+    return std::to_string(
+        std::chrono::duration_cast<std::chrono::microseconds>(steady_clock::now() - start).count());
+  });
+  ASSERT_EQ(seen_by_bob.find("error"), std::string::npos) << seen_by_bob;
+  const double bob_ms = std::stol(seen_by_bob) / 1000.0;
+  std::cout << "[ measure  ] user B's GET answered in " << bob_ms << " ms while user A had 20 slow requests in flight ("
+            << count_lines_containing(" GET /slow-headers") << " of them running)\n";
+  EXPECT_LT(bob_ms, 500);
+  EXPECT_LE(count_lines_containing(" GET /slow-headers"), 4) << "user A ran more than its share";
+  a.reset();  // cancels A's requests
 }
 
 }  // namespace

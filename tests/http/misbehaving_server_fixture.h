@@ -47,6 +47,13 @@ class MisbehavingServerTest : public CoprocessFixture {
   bool saw(const std::string& path) const {
     return read_file(server_log()).find(" " + path + "\n") != std::string::npos;
   }
+  int count_lines_containing(const std::string& text) const {
+    std::istringstream lines(read_file(server_log()));
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) n += line.find(text) != std::string::npos ? 1 : 0;
+    return n;
+  }
   int count_lines_starting(const std::string& prefix) const {
     std::istringstream lines(read_file(server_log()));
     std::string line;

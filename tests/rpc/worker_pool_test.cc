@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <string>
 #include <future>
 #include <vector>
 #include <thread>
@@ -79,6 +81,58 @@ TEST(WorkerPool, FullQueueRefusesInsteadOfGrowing) {
   release.set_value();
   EXPECT_TRUE(wait_for([&] { return later.load() == 2; })) << "queued jobs run after the first";
   EXPECT_EQ(pool.busy(), 0u);
+}
+
+TEST(WorkerPool, OneOwnersSlowJobsLeaveAThreadForAnotherOwner) {
+  asio::io_context io;
+  EventLoop loop(io);
+  WorkerPool pool(io, 1, 4, 100, 2);  // 4 threads, 2 per owner
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::atomic<int> a_started{0};
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(pool.try_post(1000, [&, gate] {
+      a_started++;
+      gate.wait();
+    }));
+  }
+  ASSERT_TRUE(wait_for([&] { return a_started.load() == 2; }));
+  EXPECT_EQ(pool.queued(), 18u) << "owner 1000 runs at most 2 at once";
+  std::promise<void> b_ran;
+  ASSERT_TRUE(pool.try_post(2000, [&] { b_ran.set_value(); }));
+  EXPECT_EQ(b_ran.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "owner 2000 waited behind owner 1000's jobs";
+  release.set_value();
+  EXPECT_TRUE(wait_for([&] { return a_started.load() == 20 && pool.busy() == 0; }));
+}
+
+TEST(WorkerPool, WaitingJobsAreTakenRoundRobinBetweenOwners) {
+  asio::io_context io;
+  EventLoop loop(io);
+  WorkerPool pool(io, 1, 1, 100);  // one thread: everything else waits
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::promise<void> started;
+  ASSERT_TRUE(pool.try_post(1, [&, gate] {
+    started.set_value();
+    gate.wait();
+  }));
+  started.get_future().wait();
+  std::mutex m;
+  std::string order;
+  auto job = [&](char c) {
+    return [&, c] {
+      std::lock_guard<std::mutex> lock(m);
+      order += c;
+    };
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(pool.try_post(1, job('a')));
+  ASSERT_TRUE(pool.try_post(2, job('b')));
+  ASSERT_TRUE(pool.try_post(3, job('c')));
+  ASSERT_TRUE(pool.try_post(2, job('b')));
+  release.set_value();
+  ASSERT_TRUE(wait_for([&] { return pool.busy() == 0; }));
+  EXPECT_EQ(order, "abcaba") << "owner 1's queue must not go first in full";
 }
 
 // Jobs run on the loop's threads; helpers step in so that one thread keeps
