@@ -325,7 +325,7 @@ TEST_F(HttpRequestTest, SlowServerTimesOutAndTheCoprocessKeepsServing) {
 }
 
 TEST_F(HttpRequestTest, SlowRequestsInFlightDoNotDelayAnotherClientsPing) {
-  start_coprocess({"--set", "server.worker_threads=32"});
+  start_coprocess({"--set", "server.worker_threads=32", "--set", "server.worker_threads_per_uid=32"});
   auto slow = connect();
   for (rpc::MsgId id = 1; id <= 20; ++id) {
     slow->send_request(id, "http.request", HttpParams(nginx_->http_url("/slow2")).packed());
