@@ -2,7 +2,6 @@
 // passes an output file's descriptor, and unpacks the result into a
 // response object with plain accessors.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 
 #include "c_api_internal.h"
 #include "coproc/http.h"
+#include "output_file.h"
 
 struct coproc_http_request {
   std::string method = "GET";
@@ -147,52 +147,6 @@ bool unpack_response(const std::string& packed, coproc_http_response* out) {
     return false;
   }
 }
-
-// Where a download goes. A regular file (or a new one) is written under a
-// temporary name beside it and renamed over it only when the request
-// succeeded, so a failed request leaves an existing file as it was and never
-// a partial one; anything else (/dev/null, a FIFO, a terminal) is written
-// directly.
-class OutputFile {
- public:
-  ~OutputFile() { finish(false); }
-  /// Opens; false with *error set when it cannot.
-  bool open(const std::string& path, std::string* error) {
-    path_ = path;
-    struct stat st {};
-    const bool exists = ::stat(path.c_str(), &st) == 0;
-    if (exists && !S_ISREG(st.st_mode)) {
-      fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    } else {
-      temp_ = path + ".coproc-XXXXXX";
-      fd_ = ::mkstemp(&temp_[0]);
-      if (fd_ >= 0) {
-        const mode_t mask = ::umask(0);
-        ::umask(mask);
-        ::fchmod(fd_, exists ? (st.st_mode & 07777) : (0666 & ~mask));
-      } else {
-        temp_.clear();
-      }
-    }
-    if (fd_ < 0) *error = "cannot open output file '" + path + "': " + std::strerror(errno);
-    return fd_ >= 0;
-  }
-  int fd() const { return fd_; }
-  /// Keeps the body (renames the temporary file over the target) when `ok`,
-  /// discards it otherwise. Idempotent.
-  void finish(bool ok) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    if (temp_.empty()) return;
-    if (!ok || ::rename(temp_.c_str(), path_.c_str()) != 0) ::unlink(temp_.c_str());
-    temp_.clear();
-  }
-
- private:
-  std::string path_;
-  std::string temp_;
-  int fd_ = -1;
-};
 
 coproc_status perform(coproc_client* client, const coproc_http_request& r,
                       coproc_http_response** out) {

@@ -227,7 +227,7 @@ TEST_F(HttpCApiTest, CoprocctlPrintsStatusAndHeadersLikeCurl) {
                       &out),
             0)
       << out;
-  EXPECT_EQ(out, "method=PUT\nx-test=ctl\ncontent-type=\nfile payload");
+  EXPECT_EQ(out, "method=PUT\nx-test=ctl\ncontent-type=application/x-www-form-urlencoded\nfile payload");
 
   const std::string saved = dir_.file("saved.bin");
   ASSERT_EQ(coprocctl({"http", "GET", nginx_->http_url("/files/10m.bin"), "-o", saved}, &out), 0)
@@ -237,7 +237,50 @@ TEST_F(HttpCApiTest, CoprocctlPrintsStatusAndHeadersLikeCurl) {
 
   EXPECT_EQ(coprocctl({"http", "GET", "gopher://x/"}, &out), 1);
   EXPECT_NE(out.find("bad_request"), std::string::npos) << out;
-  EXPECT_EQ(coprocctl({"http", "GET"}, &out), 2);
+  EXPECT_EQ(coprocctl({"http"}, &out), 2);
+  EXPECT_EQ(coprocctl({"http", "GET", "http://a/", "extra"}, &out), 2);
+  EXPECT_EQ(coprocctl({"http", "PUT", "http://a/", "-X", "POST"}, &out), 2);
+}
+
+TEST_F(HttpCApiTest, CoprocctlMeetsCurlUsersHalfway) {
+  std::string out;
+  const std::string echo = nginx_->http_url("/echo");
+  // -X, and -d: POST with the form content type unless one is given.
+  ASSERT_EQ(coprocctl({"http", echo, "-X", "PATCH", "-d", "a=1"}, &out), 0) << out;
+  EXPECT_EQ(out, "method=PATCH\nx-test=\ncontent-type=application/x-www-form-urlencoded\na=1");
+  ASSERT_EQ(coprocctl({"http", "-d", "{}", "-H", "Content-Type: application/json", echo}, &out), 0);
+  EXPECT_EQ(out, "method=POST\nx-test=\ncontent-type=application/json\n{}");
+  // -I: HEAD, headers only.
+  ASSERT_EQ(coprocctl({"http", "-I", nginx_->http_url("/files/hello.txt")}, &out), 0) << out;
+  EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
+  EXPECT_EQ(out.find("hello from nginx"), std::string::npos) << out;
+  // -f: an HTTP error exits 22 and prints no body.
+  EXPECT_EQ(coprocctl({"http", "-f", nginx_->http_url("/status/404")}, &out), 22);
+  EXPECT_EQ(out.find("no such thing"), std::string::npos) << out;
+  EXPECT_EQ(coprocctl({"http", nginx_->http_url("/status/404")}, &out), 0) << "without -f a 404 is an answer";
+  // -v shows the request and the response head; -s hides the "saved" line.
+  ASSERT_EQ(coprocctl({"http", "-v", nginx_->http_url("/files/hello.txt")}, &out), 0);
+  EXPECT_NE(out.find("> GET " + nginx_->http_url("/files/hello.txt")), std::string::npos) << out;
+  EXPECT_NE(out.find("< HTTP/1.1 200 OK"), std::string::npos) << out;
+  const std::string saved = dir_.file("hello.txt");
+  ASSERT_EQ(coprocctl({"http", "-s", "-o", saved, nginx_->http_url("/files/hello.txt")}, &out), 0);
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(read_file(saved), "hello from nginx\n");
+  // --max-time in seconds.
+  EXPECT_EQ(coprocctl({"http", "--max-time", "0.3", nginx_->http_url("/slow2")}, &out), 4) << out;
+  // A failed request leaves an existing -o file as it was.
+  const std::string drop = "http://127.0.0.1:" + std::to_string(nginx_->http_port()) + "/drop";
+  EXPECT_EQ(coprocctl({"http", "-o", saved, drop}, &out), 1) << out;
+  EXPECT_EQ(read_file(saved), "hello from nginx\n");
+  EXPECT_EQ(coprocctl({"http", "-f", "-o", saved, nginx_->http_url("/status/404")}, &out), 22);
+  EXPECT_EQ(read_file(saved), "hello from nginx\n");
+  // --cacert: coprocctl reads the file and sends its bytes.
+  stop_coprocess();
+  start_coprocess();  // the system store only
+  const std::string tls = nginx_->https_url("/files/hello.txt");
+  EXPECT_EQ(coprocctl({"http", tls}, &out), 1) << out;
+  ASSERT_EQ(coprocctl({"http", "--cacert", nginx_->ca_file(), tls}, &out), 0) << out;
+  EXPECT_EQ(out, "hello from nginx\n");
 }
 
 }  // namespace
