@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 #include "component.h"
 #include "http_client.h"
@@ -100,15 +101,28 @@ class HttpComponent : public Component {
                          return request(call, params);
                        });
     env.dispatcher.add_status_section("http", [this](const CallContext&) { return status(); });
-    // The default TLS context reads the CA store (a few hundred ms on a busy
-    // machine): loaded before the endpoint listens, so no request's deadline
-    // pays for it.
-    tls_.get(true, defaults_.ca_file);
+  }
+  ~HttpComponent() override { join_warm_up(); }
+
+  /// The default TLS context reads the CA store (a few hundred ms on a busy
+  /// machine): loaded in the background as soon as the endpoint listens, so
+  /// requests seldom pay for it and start-up does not wait for it.
+  void start() override {
+    warm_up_ = std::thread([this] {
+      try {
+        tls_.get(true, defaults_.ca_file);
+      } catch (const std::exception& e) {
+        COPROC_LOG(warn, "http", "the default TLS context could not be loaded: " << e.what());
+      }
+    });
   }
 
   /// Requests still running (the server's grace period is over) are
   /// cancelled, so no worker stays blocked on a slow server.
-  void stop() override { watchdog_.cancel_all(); }
+  void stop() override {
+    watchdog_.cancel_all();
+    join_warm_up();
+  }
 
  private:
   rpc::Packed request(CallContext& call, const rpc::Params& params) {
@@ -161,11 +175,16 @@ class HttpComponent : public Component {
     return rpc::pack_value(m);
   }
 
+  void join_warm_up() {
+    if (warm_up_.joinable()) warm_up_.join();
+  }
+
   const http::HttpDefaults defaults_;
   http::TlsContexts tls_;
   http::HttpPool pool_;
   http::Watchdog watchdog_;
   http::HttpClient client_;
+  std::thread warm_up_;
 };
 
 }  // namespace
