@@ -77,7 +77,21 @@ void log_line(LogLevel level, std::string_view component, std::string_view text)
   line += ' ';
   line += component;
   line += ": ";
-  for (char c : text) line += (c == '\n' || c == '\r') ? ' ' : c;  // one event, one line
+  // One event, one line; other control bytes (an ESC sequence in a URL a
+  // client sent) are shown escaped, never passed to a terminal or journal.
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n' || c == '\r') {
+      line += ' ';
+    } else if ((u < 0x20 && c != '\t') || u == 0x7f) {
+      static const char* const hex = "0123456789abcdef";
+      line += "\\x";
+      line += hex[u >> 4];
+      line += hex[u & 15];
+    } else {
+      line += c;
+    }
+  }
   line += '\n';
   const char* p = line.data();
   std::size_t left = line.size();

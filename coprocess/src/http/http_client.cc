@@ -23,6 +23,7 @@
 #include <Poco/URI.h>
 
 #include "http_framing.h"
+#include "ordered_response.h"
 #include "log.h"
 #include "rpc_error.h"
 
@@ -209,7 +210,7 @@ struct HttpClient::Hop {
 
 struct HttpClient::Exchange {
   std::unique_ptr<Session> session;
-  Poco::Net::HTTPResponse response;
+  OrderedResponse response;
   bool decode = false;  // we asked for gzip, so we undo it
   std::string server;   // host:port, for messages
   // Set once the body was read: the connection may carry another exchange.
@@ -379,8 +380,14 @@ HttpClient::Hop HttpClient::follow_redirect(const Hop& hop, Exchange& ex,
                                             const std::string& pool_key, RequestWatch& watch) {
   const int status = ex.response.getStatus();
   Hop next = hop;
-  next.uri = hop.uri;
-  next.uri.resolve(ex.response.get("Location"));
+  const std::string location = ex.response.get("Location");
+  if (location.rfind("//", 0) == 0) {
+    // Protocol-relative ("//host/path"): Poco would take it as a path.
+    next.uri = Poco::URI(hop.uri.getScheme() + ":" + location);
+  } else {
+    next.uri = hop.uri;
+    next.uri.resolve(location);
+  }
   next.url = next.uri.toString();
   try {
     check_url(next.url, "redirect target");
@@ -448,7 +455,7 @@ void HttpClient::read_final_body(const Hop& hop, Exchange& ex, const HttpRequest
   const std::string encoding = Poco::toLower(ex.response.get("Content-Encoding", ""));
   const bool gzip = ex.decode && (encoding == "gzip" || encoding == "x-gzip");
   const bool deflate = ex.decode && encoding == "deflate";
-  for (const auto& [name, value] : ex.response) {
+  for (const auto& [name, value] : ex.response.in_order()) {
     if ((gzip || deflate) && (iequals(name, "Content-Encoding") || iequals(name, "Content-Length")))
       continue;
     out.headers.emplace_back(name, value);
