@@ -19,14 +19,16 @@ class TeeBuf : public std::streambuf {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
     const int_type c = in_->sbumpc();
     if (traits_type::eq_int_type(c, traits_type::eof())) return c;
-    seen_ += traits_type::to_char_type(c);
-    setg(&seen_.back(), &seen_.back(), &seen_.back() + 1);
+    ch_ = traits_type::to_char_type(c);
+    seen_ += ch_;
+    setg(&ch_, &ch_, &ch_ + 1);
     return c;
   }
 
  private:
   std::streambuf* in_;
   std::string seen_;
+  char ch_ = 0;
 };
 
 }  // namespace
