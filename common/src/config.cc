@@ -239,4 +239,45 @@ std::string render_config_markdown() {
   return out.str();
 }
 
+namespace {
+
+// Text for troff: a backslash doubled, hyphens as \-, a leading dot or quote
+// escaped.
+std::string troff_text(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') out += "\\e";
+    else if (c == '-') out += "\\-";
+    else out += c;
+  }
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+}  // namespace
+
+std::string render_config_man() {
+  std::ostringstream out;
+  std::string section;
+  for (const auto& s : option_specs()) {
+    const std::string_view name = s.name;
+    const std::string sec(name.substr(0, name.find('.')));
+    if (sec != section) {
+      section = sec;
+      out << ".SS [" << section << "]\n";
+    }
+    out << ".TP\n.B " << troff_text(name) << "\n";
+    const char* type = s.type == OptionType::integer ? "integer"
+                       : s.type == OptionType::boolean ? "boolean" : "string";
+    out << type << ", default \\(lq" << troff_text(s.default_value) << "\\(rq";
+    if (s.type == OptionType::integer) out << ", " << s.min << " to " << s.max;
+    if (!s.choices.empty()) {
+      out << ", one of";
+      for (const auto c : split_choices(s.choices)) out << " " << troff_text(c);
+    }
+    out << ".\n" << troff_text(s.doc) << (s.secret ? " (secret: never logged)" : "") << ".\n";
+  }
+  return out.str();
+}
+
 }  // namespace coproc

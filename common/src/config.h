@@ -80,5 +80,7 @@ class Config {
 std::string render_sample_config();
 /// docs/configuration.md body (a Markdown table per section).
 std::string render_config_markdown();
+/// The OPTIONS of coproc.conf(5): troff, a .SS per section, a .TP per option.
+std::string render_config_man();
 
 }  // namespace coproc

@@ -41,7 +41,7 @@ constexpr const char* kUsage =
     "  --config FILE       configuration file (default /etc/coproc/coproc.conf)\n"
     "  --set NAME=VALUE    override one option (repeatable)\n"
     "  --log-level LEVEL   debug, info, warn or error\n"
-    "  --print-sample-config, --print-config-doc, --version, --help\n";
+    "  --print-sample-config, --print-config-doc, --print-config-man, --version, --help\n";
 
 struct Options {
   Paths paths;
@@ -83,6 +83,9 @@ int parse_options(int argc, char** argv, Options* o) {
       return 0;
     } else if (arg == "--print-config-doc") {
       std::cout << render_config_markdown();
+      return 0;
+    } else if (arg == "--print-config-man") {
+      std::cout << render_config_man();
       return 0;
     } else if (arg == "--version") {
       std::cout << "coprocess " << COPROC_VERSION << "\n";

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -158,6 +159,36 @@ TEST_F(PackageTest, InstallStartsTheServiceForOrdinaryUsersAndMailLandsInTheMail
   const std::string log = journal();
   EXPECT_NE(log.find("coproc-service 0.1.0"), std::string::npos) << log;
   EXPECT_NE(log.find("started co-process"), std::string::npos) << log;
+
+  // What an administrator reads (issue 18): every page of docs/, the
+  // README, the copyright file, man pages, bash completion; the units point
+  // to them; the shipped config passes --check-config.
+  for (const auto& e : std::filesystem::directory_iterator(SystemContainer::source_dir() + "/docs")) {
+    if (e.path().extension() != ".md") continue;
+    const std::string doc = "/usr/share/doc/coproc/" + e.path().filename().string();
+    EXPECT_EQ(box_->run("test -s " + doc).status, 0) << doc << " is not shipped";
+  }
+  for (const char* file :
+       {"/usr/share/doc/coproc/README.md", "/usr/share/doc/coproc/copyright",
+        "/usr/share/man/man1/coprocctl.1", "/usr/share/man/man8/coproc-service.8",
+        "/usr/share/man/man5/coproc.conf.5", "/usr/share/bash-completion/completions/coprocctl",
+        "/usr/lib/systemd/system-generators/coproc-generator"}) {
+    EXPECT_EQ(box_->run(std::string("test -s ") + file).status, 0) << file << " is not shipped";
+  }
+  EXPECT_EQ(box_->run("systemctl show -p Documentation --value coproc.service").output,
+            "man:coproc-service(8) man:coproc.conf(5) man:coprocctl(1) "
+            "file:///usr/share/doc/coproc/installation.md "
+            "file:///usr/share/doc/coproc/operations.md "
+            "file:///usr/share/doc/coproc/security.md\n");
+  EXPECT_NE(box_->run("systemctl show -p Documentation --value coproc.socket")
+                .output.find("man:coproc-service(8)"),
+            std::string::npos);
+  RunResult check = box_->run("coproc-service --check-config");
+  EXPECT_EQ(check.status, 0) << check.output;
+  EXPECT_EQ(check.output, "/etc/coproc/coproc.conf: OK\n");
+  EXPECT_NE(box_->run("systemctl cat coproc.socket").output.find("SocketMode=0666"),
+            std::string::npos)
+      << "the generator's drop-in is missing";
 }
 
 TEST_F(PackageTest, UnitsPassVerifyAndTheServiceExposureIsAtMostTwo) {
