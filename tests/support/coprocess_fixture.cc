@@ -18,9 +18,12 @@ void CoprocessFixture::start_coprocess(const std::vector<std::string>& extra_arg
   const bool up = wait_until(
       [&] {
         if (!coprocess_.running()) return true;
+        // Answered, not merely connected: a connect succeeds in the listen
+        // backlog while the co-process is still starting up.
         try {
           RawClient probe(socket_path());
-          return true;
+          return !probe.call("sys.ping", rpc::empty_params(), std::chrono::seconds(5))
+                      .error.has_value();
         } catch (const std::exception&) {
           return false;
         }
