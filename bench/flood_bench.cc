@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench_report.h"
+#include "methods.h"
 #include "raw_client.h"
 #include "temp_dir.h"
 #include "process_limits.h"
@@ -87,8 +89,20 @@ int main(int argc, char** argv) {
   const Summary quiet = ping_latency(good, pings);
   const long rss_quiet = rss_kib(coprocess.pid());
 
+  // 1000 clients that said hello and now wait, as the sessions of a busy
+  // terminal server do: what they cost the co-process.
   std::vector<std::unique_ptr<RawClient>> idle;
-  for (int i = 0; i < 5000; ++i) idle.push_back(std::make_unique<RawClient>(sock));
+  const auto hello = rpc::pack_value(std::vector<std::map<std::string, int>>{
+      {{"protocol", rpc::kProtocolLevel}}});
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_unique<RawClient>(sock));
+    if (idle.back()->call("sys.hello", hello).error) {
+      std::fprintf(stderr, "sys.hello failed on idle client %d\n", i);
+      return 1;
+    }
+  }
+  const long rss_idle_1000 = rss_kib(coprocess.pid());
+  while (idle.size() < 5000) idle.push_back(std::make_unique<RawClient>(sock));
   std::atomic<bool> stop{false};
   std::vector<std::thread> flood;
   std::string burst;
@@ -134,5 +148,10 @@ int main(int argc, char** argv) {
               big_senders);
   std::printf("  ratio under flood / quiet: p50 %.2fx  p99 %.2fx\n", loaded.p50_us / quiet.p50_us,
               loaded.p99_us / quiet.p99_us);
+  std::printf("  1000 idle clients after sys.hello: rss %ld KiB (%ld KiB quiet)\n", rss_idle_1000,
+              rss_quiet);
+  std::printf("  load average %s\n", coproc::bench::load_average().c_str());
+  coproc::bench::print_goal("idle_1000_clients_rss_mb", static_cast<double>(rss_idle_1000) / 1024, 40, "MB",
+                    false);
   return 0;
 }

@@ -23,6 +23,7 @@
 
 #include <msgpack.hpp>
 
+#include "bench_report.h"
 #include "coproc/client.hpp"
 #include "nginx_server.h"
 #include "temp_dir.h"
@@ -261,6 +262,9 @@ int main(int argc, char** argv) {
     std::printf("  coproc reaches %.2fx of the floor's rate (libcurl / floor = %.2fx is the best "
                 "any co-process can do here)\n",
                 t_floor / t_coproc, t_libcurl / t_floor);
+    std::printf("  load average %s\n", coproc::bench::load_average().c_str());
+    coproc::bench::print_goal("http_vs_curl_per_request", t_curl / t_coproc, 30, "x", true);
+    coproc::bench::print_goal("http_vs_floor", t_floor / t_coproc, 0.9, "x", true);
 
     std::atomic<int> failures{0};
     const int per_client = std::max(1, n / 4);

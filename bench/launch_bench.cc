@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_report.h"
 #include "rpc_message.h"
 #include "stream_decoder.h"
 
@@ -244,10 +245,13 @@ int main(int argc, char** argv) {
   }
 
   report("anchor", "spawn+exec+wait /bin/true", anchor, anchor_ms, 0);
-  report("cold", "svc.launch + connect + sys.hello answered", cold, anchor_ms, 100);
+  report("cold", "svc.launch + connect + sys.hello answered", cold, anchor_ms, 50);
   report("activation", "connect to coproc.sock + sys.hello answered", activation, anchor_ms, 100);
   report("restart", "kill -9 -> next sys.hello answered", gap, anchor_ms, 300);
   std::printf("restart gap includes service.restart_initial_ms = 100 ms of backoff\n");
+  std::printf("load average %s\n", coproc::bench::load_average().c_str());
+  coproc::bench::print_goal("cold_start_ms", median(cold), 50, "ms", false);
+  coproc::bench::print_goal("restart_gap_ms", median(gap), 300, "ms", false);
   std::error_code ec;
   std::filesystem::remove_all(base, ec);
   return 0;

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_report.h"
 #include "coproc/client.hpp"
 #include "coproc/coproc.h"
 #include "rpc_message.h"
@@ -297,7 +298,8 @@ int main(int argc, char** argv) {
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "libcoproc coproc_call(sys.ping)", sl.min, sl.p50,
               sl.p99);
   std::printf("\nratio p50 libcoproc / raw echo:          %.2fx\n", sl.p50 / se.p50);
-  std::printf("ratio p50 libcoproc / raw coprocess:     %.2fx   (goal <= 1.30x)\n",
+  std::printf("ratio p50 raw coprocess / raw echo:      %.2fx\n", sr.p50 / se.p50);
+  std::printf("ratio p50 libcoproc / raw coprocess:     %.2fx\n",
               sl.p50 / sr.p50);
   std::printf("ratio p99 libcoproc / raw coprocess:     %.2fx\n", sl.p99 / sr.p99);
 
@@ -305,5 +307,8 @@ int main(int argc, char** argv) {
   for (int threads : {1, 8, 64}) {
     std::printf("  %2d thread(s): %10.0f calls/s\n", threads, throughput(endpoint, threads, seconds));
   }
+  std::printf("load average %s\n", coproc::bench::load_average().c_str());
+  coproc::bench::print_goal("ping_raw_coprocess_vs_echo_p50", sr.p50 / se.p50, 1.5, "x", false);
+  coproc::bench::print_goal("ping_libcoproc_vs_raw_p50", sl.p50 / sr.p50, 1.2, "x", false);
   return 0;
 }

@@ -1,8 +1,5 @@
 #include "nginx_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,36 +7,6 @@
 #include <stdexcept>
 
 namespace coproc::test {
-namespace {
-
-bool port_accepts(const char* address, int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  ::inet_pton(AF_INET, address, &a.sin_addr);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
-}  // namespace
-
-int free_tcp_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = 0;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    throw std::runtime_error("cannot bind a probe socket on 127.0.0.1");
-  }
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 NginxServer::NginxServer() {
   const std::string d = dir_.path();
@@ -131,10 +98,10 @@ NginxServer::NginxServer() {
   nginx_ = TestProcess(o);
   const bool up = wait_until(
       [&] {
-        return port_accepts("127.0.0.1", http_port_) && port_accepts("127.0.0.1", https_port_) &&
-               port_accepts("127.0.0.2", https_port_) &&
-               port_accepts("127.0.0.1", untrusted_port_) &&
-               port_accepts("127.0.0.1", short_keepalive_port_);
+        return tcp_port_accepts(http_port_, "127.0.0.1") && tcp_port_accepts(https_port_, "127.0.0.1") &&
+               tcp_port_accepts(https_port_, "127.0.0.2") &&
+               tcp_port_accepts(untrusted_port_, "127.0.0.1") &&
+               tcp_port_accepts(short_keepalive_port_, "127.0.0.1");
       },
       std::chrono::seconds(20));
   if (!up || !nginx_.running()) {

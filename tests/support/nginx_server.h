@@ -24,13 +24,11 @@
 #include <string>
 
 #include "nginx_test_ca.h"
+#include "tcp_port.h"
 #include "temp_dir.h"
 #include "test_process.h"
 
 namespace coproc::test {
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-int free_tcp_port();
 
 class NginxServer {
  public:
