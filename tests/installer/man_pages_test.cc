@@ -57,5 +57,15 @@ TEST(ManPages, CoprocctlPageNamesEveryCommand) {
   }
 }
 
+TEST(ManPages, CoprocSendmailPageNamesItsOptionsAndExitCodes) {
+  const std::string page = read_file(man_dir() + "/coproc-sendmail.1");
+  for (const char* item : {".B \\-t", ".BR \\-i \", \" \\-oi", ".BI \\-f \" sender", ".BI \\-F \" name",
+                           ".B \\-bm", ".B 64", ".B 65", ".B 69", ".B 70", ".B 74", ".B 75",
+                           ".B 77", "coproc\\-sendmail\\-mta"}) {
+    EXPECT_NE(page.find(item), std::string::npos) << item;
+  }
+  EXPECT_EQ(page.find("@PROJECT_VERSION@"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace coproc::test

@@ -326,7 +326,8 @@ TEST_F(PackageTest, SendmailMtaPackageMakesUsrSbinSendmailQueueThroughCoproc) {
   EXPECT_EQ(box_->run("test -x /usr/bin/coproc-sendmail && test -f "
                       "/usr/share/coproc/bindings/python/coproc.py && test -f "
                       "/usr/share/coproc/bindings/cobol/coproc.cpy && test -f "
-                      "/usr/share/doc/coproc/sendmail.md")
+                      "/usr/share/doc/coproc/sendmail.md && test -s "
+                      "/usr/share/man/man1/coproc-sendmail.1")
                 .status,
             0)
       << "the main package lacks coproc-sendmail, the bindings or docs/sendmail.md";
@@ -336,8 +337,10 @@ TEST_F(PackageTest, SendmailMtaPackageMakesUsrSbinSendmailQueueThroughCoproc) {
   ASSERT_EQ(mta.status, 0) << mta.output;
   EXPECT_EQ(box_->run("dpkg-query -W -f '${Provides}|${Conflicts}' coproc-sendmail-mta").output,
             "mail-transport-agent|mail-transport-agent");
-  EXPECT_EQ(box_->run("readlink -f /usr/sbin/sendmail /usr/lib/sendmail").output,
-            "/usr/bin/coproc-sendmail\n/usr/bin/coproc-sendmail\n");
+  EXPECT_EQ(box_->run("readlink -f /usr/sbin/sendmail /usr/lib/sendmail "
+                      "/usr/share/man/man8/sendmail.8").output,
+            "/usr/bin/coproc-sendmail\n/usr/bin/coproc-sendmail\n"
+            "/usr/share/man/man1/coproc-sendmail.1\n");
 
   // What cron and PHP do: pipe a message into /usr/sbin/sendmail.
   RunResult sent = box_->run_as_login(

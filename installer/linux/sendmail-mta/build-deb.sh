@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the optional package coproc-sendmail-mta (architecture all): the
-# /usr/sbin/sendmail and /usr/lib/sendmail links to coproc-sendmail, with
+# /usr/sbin/sendmail and /usr/lib/sendmail links to coproc-sendmail (and
+# sendmail(8) to its man page), with
 # Provides/Conflicts/Replaces: mail-transport-agent, as msmtp-mta and
 # nullmailer do. The main package (cpack -G DEB) installs coproc-sendmail.
 #
@@ -15,9 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/DEBIAN" "$stage/usr/sbin" "$stage/usr/lib" \
-  "$stage/usr/share/doc/coproc-sendmail-mta"
+  "$stage/usr/share/doc/coproc-sendmail-mta" "$stage/usr/share/man/man8"
 ln -s ../bin/coproc-sendmail "$stage/usr/sbin/sendmail"
 ln -s ../sbin/sendmail "$stage/usr/lib/sendmail"
+ln -s ../man1/coproc-sendmail.1 "$stage/usr/share/man/man8/sendmail.8"
 sed -e "s/@VERSION@/$version-$release/" -e "s/@UPSTREAM_VERSION@/$version/" \
   "$here/control.in" >"$stage/DEBIAN/control"
 printf '%s\n' "coproc-sendmail-mta: /usr/sbin/sendmail is coproc-sendmail." \
