@@ -109,8 +109,8 @@ ControlServer::ControlServer(const Config& config, Supervisor& supervisor, Contr
 
 ControlServer::~ControlServer() { shutdown(std::chrono::milliseconds(1000)); }
 
-void ControlServer::start(int fd) {
-  server_->listen(fd);
+void ControlServer::start(ListenTarget target) {
+  server_->listen(std::move(target));
   thread_ = std::thread([this] { io_.run(); });
 }
 

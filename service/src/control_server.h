@@ -1,5 +1,6 @@
-// The service's control endpoint (control.sock): the same MessagePack-RPC
-// server as the co-process (rpc/), serving sys.hello / sys.ping and
+// The service's control endpoint (control.sock, \\.\pipe\coproc-control on
+// Windows): the same MessagePack-RPC server as the co-process (rpc/), serving
+// sys.hello / sys.ping and
 // svc.launch, svc.status, svc.restart (admin) on top of the Supervisor.
 #pragma once
 
@@ -38,8 +39,9 @@ class ControlServer {
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
-  /// Serves the listening socket `fd` (owned from now on) on its own thread.
-  void start(int fd);
+  /// Serves `target` (a listening socket, owned from now on, or on Windows
+  /// the control pipe) on its own thread.
+  void start(ListenTarget target);
   /// Stops accepting new connections; thread-safe.
   void stop_accepting();
   /// Answers what is in flight (up to `grace`), closes everything and joins

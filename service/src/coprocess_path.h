@@ -1,6 +1,8 @@
 // Where the co-process binary is: service.coprocess_path when set, else
 // next to coproc-service, in the build tree (../coprocess/coprocess), or in
-// the installed libexec folder (../libexec/coproc/coprocess).
+// the installed libexec folder (../libexec/coproc/coprocess); on Windows
+// coprocess.exe next to coproc-service.exe or in the build tree
+// (coprocess_path_posix.cc / _win32.cc).
 #pragma once
 
 #include <string>

@@ -61,6 +61,7 @@ void LogForwarder::flush() {
 }
 
 void LogForwarder::emit(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // Windows text-mode stderr
   if (line.empty()) return;
   ChildLogLine parsed = parse_child_log_line(line);
   if (!log_enabled(parsed.level)) return;

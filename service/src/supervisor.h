@@ -1,9 +1,10 @@
 // Launches and supervises the one co-process: starts it on demand (or at
-// start), hands it the client listening socket, waits for its READY=1,
-// restarts it with exponential backoff when it dies, and stops it gracefully
-// (SIGTERM, deadline, SIGKILL). All process work happens on one supervisor
-// thread; the public methods are thread-safe and may block their caller until
-// the co-process is ready.
+// start), waits until it is ready (READY=1 on POSIX, serving its pipe on
+// Windows), restarts it with exponential backoff when it dies, and stops it
+// gracefully (SIGTERM or the stop event, deadline, then a kill). The policy
+// is supervisor.cc, the process work supervised_process.h. All process work
+// happens on one supervisor thread; the public methods are thread-safe and
+// may block their caller until the co-process is ready.
 #pragma once
 
 #include <chrono>
@@ -24,7 +25,8 @@ struct SupervisorSettings {
   std::vector<std::string> arguments;   // argv after argv[0]
   std::string runtime_dir;
   std::string run_as_user;              // empty: do not change user
-  int listen_fd = -1;                   // client socket handed to every generation; not owned
+  int listen_fd = -1;                   // POSIX: client socket handed to every generation; not owned
+  std::string ready_pipe;               // Windows: a generation is ready once it serves this pipe
   bool activate_on_connection = true;   // a pending connection while stopped starts it
   std::chrono::milliseconds ready_timeout{10000};
   std::chrono::milliseconds restart_initial{100};
@@ -77,7 +79,7 @@ class Supervisor {
   /// once the new one is ready (or failed).
   LaunchOutcome restart(std::chrono::milliseconds deadline);
   SupervisorStatus status() const;
-  /// Stops the co-process (SIGTERM, stop_timeout, SIGKILL) and the thread.
+  /// Stops the co-process (graceful request, stop_timeout, kill) and the thread.
   /// Waiting callers get an error. Idempotent.
   void stop();
 

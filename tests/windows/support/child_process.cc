@@ -6,32 +6,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "command_line_win32.h"
 #include "win32_error.h"
 
 namespace coproc::test {
-namespace {
-
-// Quotes one argument the way CommandLineToArgvW and the C runtime parse it.
-std::wstring quote(const std::wstring& arg) {
-  if (!arg.empty() && arg.find_first_of(L" \t\"") == std::wstring::npos) return arg;
-  std::wstring out = L"\"";
-  std::size_t backslashes = 0;
-  for (wchar_t c : arg) {
-    if (c == L'\\') {
-      ++backslashes;
-      continue;
-    }
-    if (c == L'"') out.append(backslashes * 2 + 1, L'\\');
-    else out.append(backslashes, L'\\');
-    backslashes = 0;
-    out.push_back(c);
-  }
-  out.append(backslashes * 2, L'\\');
-  out.push_back(L'"');
-  return out;
-}
-
-}  // namespace
 
 ChildProcess::~ChildProcess() {
   if (process_) {
@@ -41,11 +19,7 @@ ChildProcess::~ChildProcess() {
 }
 
 void ChildProcess::start(const std::vector<std::string>& argv, const std::string& output_path) {
-  std::wstring command;
-  for (const auto& a : argv) {
-    if (!command.empty()) command.push_back(L' ');
-    command += quote(widen(a));
-  }
+  std::wstring command = windows_command_line(argv);
   SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
   HANDLE out = ::CreateFileW(widen(output_path).c_str(), GENERIC_WRITE, FILE_SHARE_READ, &inherit,
                              CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
