@@ -1,0 +1,343 @@
+// coproc-service's start-up on POSIX: the runtime and state directories,
+// the single-instance lock, the client and control sockets (own or passed
+// by systemd), the unprivileged user, systemd's notifications, and the
+// --check-config / --print-socket-unit reports.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <functional>
+#include <iostream>
+#include <memory>
+
+#include "child_process.h"
+#include "config.h"
+#include "config_check.h"
+#include "control_server.h"
+#include "endpoint.h"
+#include "instance_lock.h"
+#include "log.h"
+#include "outbox_layout.h"
+#include "process_limits.h"
+#include "service_app.h"
+#include "socket_access.h"
+#include "supervisor.h"
+#include "systemd_notify.h"
+
+#ifndef COPROC_VERSION
+#define COPROC_VERSION "0.0.0"
+#endif
+
+namespace coproc {
+namespace {
+
+
+using std::chrono::milliseconds;
+
+// Sends WATCHDOG=1 on the control endpoint's event loop: a stuck loop stops
+// the pings and systemd restarts the service.
+class WatchdogPinger {
+ public:
+  WatchdogPinger(asio::io_context& io, std::chrono::microseconds interval)
+      : timer_(io), interval_(interval) {
+    if (interval_.count() > 0) arm();
+  }
+  void cancel() {
+    asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+  }
+
+ private:
+  void arm() {
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](const std::error_code& ec) {
+      if (ec) return;
+      systemd::notify_watchdog();
+      arm();
+    });
+  }
+  asio::steady_timer timer_;
+  std::chrono::microseconds interval_;
+};
+
+// The listening socket bound at `path` among those systemd passed by socket
+// activation (coproc.socket; LISTEN_PID/LISTEN_FDS), or -1. systemd keeps
+// such sockets open while the service restarts (package upgrade, systemctl
+// restart), so clients wait in the backlog instead of finding no socket.
+int socket_from_systemd(const std::string& path) {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  if (!pid || !fds || std::strtol(pid, nullptr, 10) != static_cast<long>(::getpid())) return -1;
+  const long count = std::strtol(fds, nullptr, 10);
+  for (int fd = 3; fd < 3 + count; ++fd) {
+    sockaddr_un addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+        addr.sun_family == AF_UNIX && path == addr.sun_path) {
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      return fd;
+    }
+  }
+  return -1;
+}
+
+// systemd made these sockets with coproc.socket's SocketMode= and
+// SocketGroup=, which the generator writes from this same config; should
+// they differ (config edited, no daemon-reload since), the service sets what
+// the config says. When it may not, it closes them to all but root and its
+// own user (never more open than configured) and returns false: the service
+// must not start.
+bool apply_access_to_systemd_sockets(const SocketAccess& access,
+                                     const std::vector<std::pair<int, std::string>>& passed) {
+  for (const auto& [fd, path] : passed) {
+    if (fd < 0) continue;
+    std::string changed, error;
+    if (!apply_socket_access(path, access, &changed, &error)) {
+      for (const auto& [other_fd, other_path] : passed) {
+        if (other_fd >= 0) ::chmod(other_path.c_str(), 0600);
+      }
+      COPROC_LOG(error, "service",
+                 "cannot start: server.socket_mode / server.allowed_group cannot take effect: "
+                     << error << ". coproc.socket must create the sockets so: run "
+                     << "`systemctl daemon-reload && systemctl restart coproc.socket "
+                        "coproc.service` (the coproc generator writes its SocketMode= and "
+                        "SocketGroup= from the config)");
+      return false;
+    }
+    if (!changed.empty()) {
+      COPROC_LOG(warn, "service", path << " was made by systemd with other access than "
+                                       << "server.socket_mode / server.allowed_group say; set "
+                                       << changed << " (run `systemctl daemon-reload` after "
+                                       << "editing them, so that coproc.socket makes it so)");
+    }
+  }
+  return true;
+}
+
+// Removes a socket file we created, when leaving.
+struct SocketFile {
+  std::string path;
+  ~SocketFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+}  // namespace
+
+int ServiceApp::check_config_and_report() {
+  const ConfigCheck check = check_config(paths_.config_file, sets_);
+  for (const auto& w : check.warnings) std::cerr << w << "\n";
+  for (const auto& e : check.errors) std::cerr << e << "\n";
+  if (!check.errors.empty()) {
+    std::cerr << "coproc-service: " << paths_.config_file << ": " << check.errors.size()
+              << (check.errors.size() == 1 ? " error" : " errors") << "\n";
+    return EXIT_CONFIG;
+  }
+  std::cout << paths_.config_file << ": OK"
+            << (check.warnings.empty() ? "" : " (with warnings)") << "\n";
+  return EXIT_OK;
+}
+
+int ServiceApp::print_socket_unit() {
+  SocketAccess access;
+  std::string error;
+  try {
+    Config config = Config::load(paths_.config_file, !config_given_);
+    for (const auto& s : sets_) config.set(s);
+    if (!socket_access_from_config(config, &access, &error)) {
+      std::cerr << paths_.config_file << ": " << error << "\n";
+      return EXIT_CONFIG;
+    }
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return EXIT_CONFIG;
+  }
+  std::cout << socket_unit_settings(access, paths_.config_file);
+  return EXIT_OK;
+}
+
+// What start-up decided, step by step; see serve().
+struct ServiceApp::Startup {
+  Config config;
+  std::string start_mode;
+  SocketAccess access;  // server.socket_mode, server.allowed_group
+  std::string coprocess;
+  std::string run_as;  // empty: the co-process keeps the service's user
+  RunAsUser user;
+  InstanceLock lock;
+  int client_fd = -1;
+  int control_fd = -1;
+  SocketFile client_file;
+  SocketFile control_file;
+};
+
+int ServiceApp::serve() {
+  Startup s;
+  std::string error;
+  if (!load_config(&s, &error)) {
+    COPROC_LOG(error, "service", "cannot start: " << error);
+    return EXIT_CONFIG;
+  }
+  if (int rc = prepare_directories(s); rc != EXIT_OK) return rc;
+  if (!s.lock.try_acquire(paths_.service_lock(), &error)) {
+    COPROC_LOG(error, "service", "cannot start: " << error);
+    return EXIT_UNAVAILABLE;
+  }
+  s.lock.write_pid();
+  if (int rc = open_endpoints(&s); rc != EXIT_OK) return rc;
+  return serve_until_stopped(s);
+}
+
+bool ServiceApp::load_config(Startup* s, std::string* error) {
+  if (!load_settings(&s->config, &s->start_mode, &s->coprocess, error)) return false;
+  if (!socket_access_from_config(s->config, &s->access, error)) return false;
+
+  // Who the co-process runs as. Only root can change it.
+  if (::geteuid() == 0 && !s->config.str("service.user").empty()) {
+    s->run_as = s->config.str("service.user");
+    std::string user_error;
+    if (!resolve_user(s->run_as, &s->user, &user_error)) {
+      COPROC_LOG(error, "service", "the co-process cannot be launched: " << user_error);
+    }
+  } else if (::geteuid() == 0) {
+    COPROC_LOG(warn, "service", "service.user is empty: the co-process will run as root");
+  }
+  return true;
+}
+
+int ServiceApp::prepare_directories(const Startup& s) {
+  try {
+    ensure_directory(paths_.runtime_dir, 0755);
+    struct stat st;
+    const bool state_existed = ::stat(paths_.state_dir.c_str(), &st) == 0;
+    ensure_directory(paths_.state_dir, 0750);
+    if (!state_existed && s.user.drop &&
+        ::chown(paths_.state_dir.c_str(), s.user.uid, s.user.gid) != 0) {
+      COPROC_LOG(warn, "service", "cannot give " << paths_.state_dir << " to user " << s.run_as);
+    }
+  } catch (const std::exception& e) {
+    COPROC_LOG(error, "service", "cannot start: " << e.what());
+    return EXIT_CANTCREAT;
+  }
+  std::string error;
+  if (!check_private_directory(paths_.runtime_dir, &error)) {
+    COPROC_LOG(error, "service", "cannot start: unsafe runtime dir: " << error);
+    return EXIT_CANTCREAT;
+  }
+  return EXIT_OK;
+}
+
+// The client socket is created once here and handed to every co-process
+// generation, so clients wait in its backlog across restarts. Under
+// coproc.socket systemd already listens on both paths (with SocketMode= and
+// SocketGroup= from the generator, checked here); otherwise the service
+// binds them itself, with the same mode and group. Neither is accepted
+// on before serve_until_stopped() has started the supervisor: early clients wait in the
+// backlogs instead of meeting a half-started service.
+int ServiceApp::open_endpoints(Startup* s) {
+  const int passed_client = socket_from_systemd(paths_.client_socket());
+  const int passed_control = socket_from_systemd(paths_.control_socket());
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_FDNAMES");
+  std::string error;
+  s->client_fd = passed_client >= 0
+                     ? passed_client
+                     : listen_unix(paths_.client_socket(), s->access.mode, s->access.group,
+                                   SOMAXCONN, &error);
+  if (s->client_fd < 0) {
+    COPROC_LOG(error, "service", "cannot start: " << error
+                                                  << " (a co-process started by hand? stop it first)");
+    return EXIT_UNAVAILABLE;
+  }
+  if (passed_client < 0) s->client_file.path = paths_.client_socket();
+  s->control_fd = passed_control >= 0
+                      ? passed_control
+                      : listen_unix(paths_.control_socket(), s->access.mode, s->access.group,
+                                    SOMAXCONN, &error);
+  if (s->control_fd < 0) {
+    ::close(s->client_fd);
+    COPROC_LOG(error, "service", "cannot start: " << error);
+    return EXIT_UNAVAILABLE;
+  }
+  if (passed_control < 0) s->control_file.path = paths_.control_socket();
+  if (passed_client >= 0 || passed_control >= 0) {
+    COPROC_LOG(info, "service", "using sockets passed by systemd:"
+                                    << (passed_client >= 0 ? " clients" : "")
+                                    << (passed_control >= 0 ? " control" : ""));
+  }
+  if (!apply_access_to_systemd_sockets(s->access, {{passed_client, paths_.client_socket()},
+                                                   {passed_control, paths_.control_socket()}})) {
+    ::close(s->client_fd);
+    ::close(s->control_fd);
+    return EXIT_CONFIG;
+  }
+  return EXIT_OK;
+}
+
+SupervisorSettings ServiceApp::supervisor_settings(const Startup& s) const {
+  SupervisorSettings ss = base_supervisor_settings(s.config, s.coprocess);
+  ss.run_as_user = s.run_as;
+  ss.listen_fd = s.client_fd;
+  return ss;
+}
+
+// Starts the supervisor, then serves the control endpoint until SIGTERM.
+// The order matters: a svc.launch accepted before the supervisor runs would
+// be refused ("the service is stopping"); until control.start() it waits in
+// the control socket's backlog, within its caller's deadline.
+int ServiceApp::serve_until_stopped(Startup& s) {
+  const SupervisorSettings ss = supervisor_settings(s);
+  std::unique_ptr<Supervisor> supervisor;
+  try {
+    supervisor = std::make_unique<Supervisor>(ss);
+  } catch (const std::exception& e) {
+    ::close(s.client_fd);
+    ::close(s.control_fd);
+    COPROC_LOG(error, "service", "cannot start: " << e.what());
+    return EXIT_CANTCREAT;
+  }
+  // Mail accepted before a restart or a reboot must not wait for the next
+  // client: with mail in the outbox, on_demand starts the co-process at once.
+  const bool mail_waiting = outbox_holds_mail(paths_.state_dir);
+  if (s.start_mode == "on_demand" && mail_waiting) {
+    COPROC_LOG(info, "service", "the outbox holds mail: starting the co-process now");
+  }
+  supervisor->start(s.start_mode == "at_start" || mail_waiting);
+
+  ControlSettings cs;
+  cs.version = COPROC_VERSION;
+  cs.default_launch_deadline = ss.ready_timeout + ss.restart_max + milliseconds(1000);
+  ControlServer control(s.config, *supervisor, cs);
+  control.start(s.control_fd);
+  WatchdogPinger watchdog(control.io(), systemd::watchdog_interval());
+
+  COPROC_LOG(info, "service", "coproc-service " << COPROC_VERSION << " pid=" << ::getpid()
+                                                << " control=" << paths_.control_socket()
+                                                << " clients=" << paths_.client_socket()
+                                                << " coprocess=" << s.coprocess
+                                                << " start=" << s.start_mode
+                                                << (s.run_as.empty() ? "" : " user=") << s.run_as);
+  for (const auto& [name, value] : s.config.changed_options()) {
+    COPROC_LOG(info, "config", name << " = " << value);
+  }
+  systemd::notify_ready("listening on " + paths_.control_socket());
+
+  waitForTerminationRequest();
+
+  COPROC_LOG(info, "service", "termination requested; stopping the co-process");
+  systemd::notify_stopping();
+  control.stop_accepting();
+  watchdog.cancel();
+  supervisor->stop();
+  control.shutdown(milliseconds(2000));
+  supervisor.reset();
+  ::close(s.client_fd);
+  COPROC_LOG(info, "service", "stopped");
+  return EXIT_OK;
+}
+
+}  // namespace coproc
