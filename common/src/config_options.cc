@@ -18,6 +18,14 @@ const std::vector<OptionSpec>& option_specs() {
       // ---- log
       {"log.level", S, "info", 0, 0, "debug, info, warn or error", false,
        "debug|info|warn|error"},
+      {"log.dir", S, "", 0, 0,
+       "Windows only: folder of coproc-service.log (the service's and the co-process's lines); "
+       "empty: %ProgramData%\\coproc\\log",
+       false},
+      {"log.file_max_bytes", I, "10M", 65536, kNoMax,
+       "Windows only: size at which coproc-service.log is rotated", false},
+      {"log.file_keep", I, "5", 0, 100,
+       "Windows only: rotated log files kept (coproc-service.log.1 ... .N)", false},
 
       // ---- debug
       {"debug.methods", B, "false", 0, 0,
@@ -157,7 +165,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"service.stable_after_ms", I, "10000", 1, 3600000,
        "a co-process up this long resets the restart delay", false},
       {"service.stop_timeout_ms", I, "5000", 0, 600000,
-       "time between SIGTERM and SIGKILL when stopping the co-process", false},
+       "time between SIGTERM (Windows: the stop event) and SIGKILL (Windows: "
+       "TerminateJobObject) when stopping the co-process",
+       false},
       {"service.admin_group", S, "", 0, 0,
        "group whose members may call admin methods (uid 0 always may)", false},
   };

@@ -12,6 +12,8 @@ namespace coproc {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::info)};
+LogSink g_sink = nullptr;
+bool g_stderr = true;
 
 const char* level_name(LogLevel level) {
   switch (level) {
@@ -48,6 +50,11 @@ bool parse_log_level(std::string_view text, LogLevel* out) {
     }
   }
   return false;
+}
+
+void set_log_sink(LogSink sink, bool also_stderr) {
+  g_sink = sink;
+  g_stderr = also_stderr || !sink;
 }
 
 void set_log_level(LogLevel level) { g_level.store(static_cast<int>(level)); }
@@ -93,6 +100,8 @@ void log_line(LogLevel level, std::string_view component, std::string_view text)
     }
   }
   line += '\n';
+  if (g_sink) g_sink(line);
+  if (!g_stderr) return;
   const char* p = line.data();
   std::size_t left = line.size();
   while (left > 0) {

@@ -18,6 +18,14 @@ void set_log_level(LogLevel level);
 bool log_enabled(LogLevel level);
 void log_line(LogLevel level, std::string_view component, std::string_view text);
 
+/// Receives every line (time stamp and newline included) where stderr is
+/// not where the logs are read, e.g. the Windows service's log file. Called
+/// from the logging thread; must be thread-safe.
+using LogSink = void (*)(std::string_view line);
+/// Installs `sink` (nullptr: none); `also_stderr` false leaves stderr out.
+/// Call before other threads log.
+void set_log_sink(LogSink sink, bool also_stderr);
+
 }  // namespace coproc
 
 /// COPROC_LOG(info, "rpc", "uid=" << uid << " accepted");

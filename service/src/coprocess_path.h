@@ -10,6 +10,9 @@
 
 namespace coproc {
 
+/// The folder of the running program.
+std::string executable_dir();
+
 /// The first executable candidate; "" when none is (then `tried` lists the
 /// places looked at).
 std::string locate_coprocess(const std::string& configured, std::vector<std::string>* tried);

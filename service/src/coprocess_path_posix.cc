@@ -8,8 +8,6 @@
 #endif
 
 namespace coproc {
-namespace {
-
 std::string executable_dir() {
   char buf[PATH_MAX];
   const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -18,8 +16,6 @@ std::string executable_dir() {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
-
-}  // namespace
 
 std::string locate_coprocess(const std::string& configured, std::vector<std::string>* tried) {
   std::vector<std::string> candidates;

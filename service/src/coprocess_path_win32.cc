@@ -6,7 +6,7 @@
 namespace coproc {
 namespace {
 
-std::wstring executable_dir() {
+std::wstring executable_dir_wide() {
   std::wstring path(32768, L'\0');
   const DWORD n = ::GetModuleFileNameW(nullptr, path.data(), static_cast<DWORD>(path.size()));
   path.resize(n);
@@ -30,12 +30,14 @@ std::wstring full_path(const std::wstring& path) {
 
 }  // namespace
 
+std::string executable_dir() { return narrow(executable_dir_wide()); }
+
 std::string locate_coprocess(const std::string& configured, std::vector<std::string>* tried) {
   std::vector<std::wstring> candidates;
   if (!configured.empty()) {
     candidates.push_back(widen(configured));
   } else {
-    const std::wstring dir = executable_dir();
+    const std::wstring dir = executable_dir_wide();
     candidates = {dir + L"\\coprocess.exe", dir + L"\\..\\coprocess\\coprocess.exe"};
   }
   for (const auto& c : candidates) {

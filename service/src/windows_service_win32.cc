@@ -1,6 +1,4 @@
 // Windows entry point of coproc-service (replaces service_main.cc there).
-// Not part of the Linux build (service/CMakeLists.txt): Debian has no mingw
-// build of Poco, so this file cannot be compiled or tested on these machines.
 //
 // Poco's ServerApplication already is a Windows service: it handles
 //   coproc-service /registerService [/displayName=...] [/description=...]
@@ -13,11 +11,19 @@
 // service starts automatically with Windows and has a readable name, so an
 // administrator's `coproc-service /registerService` is enough. Services run
 // outside every user session, so a logoff cannot end the co-process.
+//
+// Two more actions serve the installer's custom actions (data_dir_win32.h):
+//   coproc-service /prepareData   %ProgramData%\coproc with its private DACL,
+//                                 coproc.conf from coproc.conf.sample if none
+//   coproc-service /purgeData     removes %ProgramData%\coproc (PURGE=1)
 #include <windows.h>
 
+#include <cstdio>
+#include <cwchar>
 #include <string>
 #include <vector>
 
+#include "data_dir_win32.h"
 #include "service_app.h"
 
 namespace {
@@ -47,9 +53,28 @@ std::vector<std::wstring> with_registration_defaults(int argc, wchar_t** argv) {
   return args;
 }
 
+// The installer's actions; -1 when `argv` asks for none.
+int data_action(int argc, wchar_t** argv) {
+  if (argc != 2) return -1;
+  const std::wstring action = argv[1];
+  std::string error;
+  bool ok;
+  if (action == L"/prepareData") {
+    ok = coproc::prepare_data_dir(coproc::program_data_dir(), coproc::sample_config_path(),
+                                  &error);
+  } else if (action == L"/purgeData") {
+    ok = coproc::purge_data_dir(coproc::program_data_dir(), &error);
+  } else {
+    return -1;
+  }
+  if (!ok) std::fprintf(stderr, "coproc-service: %s\n", error.c_str());
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
+  if (const int rc = data_action(argc, argv); rc >= 0) return rc;
   std::vector<std::wstring> args = with_registration_defaults(argc, argv);
   std::vector<wchar_t*> pointers;
   for (auto& a : args) pointers.push_back(a.data());

@@ -1,0 +1,343 @@
+// coproc-service.exe as a real Windows service under wine's service manager:
+// registered with /registerService, started with `net start`, launching the
+// co-process on a client's call, stopping both with `net stop`; restarting a
+// killed co-process while clients loop idempotent calls; ending its
+// co-process when it dies (job object); and the MSI installing, starting,
+// serving and uninstalling it. Wine ends a service about a second after the
+// last other wine process exits: this test process is one, so the service
+// lives exactly as long as a test needs it.
+#include <windows.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "child_process.h"
+#include "coproc/client.hpp"
+#include "coprocess_win_fixture.h"
+#include "win32_error.h"
+
+namespace coproc::test {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+namespace fs = std::filesystem;
+
+constexpr const wchar_t* kServiceName = L"coproc-service";
+
+struct ServiceState {
+  bool exists = false;
+  DWORD state = 0;  // SERVICE_RUNNING, SERVICE_STOPPED, ...
+  DWORD pid = 0;
+};
+
+ServiceState query_service() {
+  ServiceState out;
+  SC_HANDLE scm = ::OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
+  if (!scm) return out;
+  SC_HANDLE svc = ::OpenServiceW(scm, kServiceName, SERVICE_QUERY_STATUS);
+  if (svc) {
+    out.exists = true;
+    SERVICE_STATUS_PROCESS ssp{};
+    DWORD needed = 0;
+    if (::QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, reinterpret_cast<LPBYTE>(&ssp),
+                               sizeof ssp, &needed)) {
+      out.state = ssp.dwCurrentState;
+      out.pid = ssp.dwProcessId;
+    }
+    ::CloseServiceHandle(svc);
+  }
+  ::CloseServiceHandle(scm);
+  return out;
+}
+
+struct ServiceConfig {
+  DWORD start_type = 0;
+  std::string display_name;
+  std::string description;
+};
+
+ServiceConfig service_config() {
+  ServiceConfig out;
+  SC_HANDLE scm = ::OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
+  SC_HANDLE svc = scm ? ::OpenServiceW(scm, kServiceName, SERVICE_QUERY_CONFIG) : nullptr;
+  if (svc) {
+    std::vector<BYTE> buf(8192);
+    DWORD needed = 0;
+    if (::QueryServiceConfigW(svc, reinterpret_cast<QUERY_SERVICE_CONFIGW*>(buf.data()),
+                              static_cast<DWORD>(buf.size()), &needed)) {
+      const auto* c = reinterpret_cast<QUERY_SERVICE_CONFIGW*>(buf.data());
+      out.start_type = c->dwStartType;
+      if (c->lpDisplayName) out.display_name = narrow(c->lpDisplayName);
+    }
+    if (::QueryServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, buf.data(),
+                               static_cast<DWORD>(buf.size()), &needed)) {
+      const auto* d = reinterpret_cast<SERVICE_DESCRIPTIONW*>(buf.data());
+      if (d->lpDescription) out.description = narrow(d->lpDescription);
+    }
+    ::CloseServiceHandle(svc);
+  }
+  if (scm) ::CloseServiceHandle(scm);
+  return out;
+}
+
+bool process_alive(DWORD pid) {
+  HANDLE h = ::OpenProcess(SYNCHRONIZE, FALSE, pid);
+  if (!h) return false;
+  const bool alive = ::WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
+  ::CloseHandle(h);
+  return alive;
+}
+
+void terminate_pid(DWORD pid) {
+  HANDLE h = ::OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, pid);
+  ASSERT_NE(h, nullptr) << "cannot open pid " << pid;
+  ::TerminateProcess(h, 137);
+  ::WaitForSingleObject(h, 10000);
+  ::CloseHandle(h);
+}
+
+template <typename Pred>
+bool wait_until(Pred pred, milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return true;
+}
+
+std::string env(const char* name) {
+  wchar_t buf[MAX_PATH];
+  const DWORD n = ::GetEnvironmentVariableW(widen(name).c_str(), buf, MAX_PATH);
+  return n > 0 && n < MAX_PATH ? narrow(std::wstring(buf, n)) : std::string();
+}
+
+std::string data_dir() { return env("ProgramData") + "\\coproc"; }
+
+class ServiceWinTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    remove_service();
+    std::error_code ec;
+    fs::remove_all(fs::u8path(data_dir()), ec);
+  }
+  void TearDown() override { remove_service(); }
+
+  /// Runs `argv` to its end (at most `limit`); returns the exit code, -1 on
+  /// timeout. Its output goes to the test's log.
+  long run(const std::vector<std::string>& argv, milliseconds limit = seconds(120)) {
+    const std::string out = temp_path("run-" + std::to_string(++runs_) + ".txt");
+    ChildProcess p;
+    p.start(argv, out);
+    const long rc = p.wait(limit);
+    std::cout << "$";
+    for (const auto& a : argv) std::cout << " " << a;
+    std::cout << "  -> " << rc << "\n" << read_file(out);
+    return rc;
+  }
+
+  std::string temp_path(const std::string& name) const {
+    wchar_t buf[MAX_PATH];
+    ::GetTempPathW(MAX_PATH, buf);
+    return narrow(buf) + "coproc-service-test-" + std::to_string(::GetCurrentProcessId()) + "-" +
+           name;
+  }
+
+  // Stops and unregisters a service left over by an earlier (failed) run.
+  void remove_service() {
+    const ServiceState s = query_service();
+    if (!s.exists) return;
+    if (s.state != SERVICE_STOPPED) run({"net.exe", "stop", "coproc-service"});
+    if (s.pid != 0) {
+      wait_until([&] { return !process_alive(s.pid); }, seconds(20));
+    }
+    run({"sc.exe", "delete", "coproc-service"});
+    wait_until([] { return !query_service().exists; }, seconds(20));
+  }
+
+  void register_and_start() {
+    ASSERT_EQ(run({bin_path("service/coproc-service.exe"), "/registerService"}), 0);
+    ASSERT_TRUE(query_service().exists);
+    ASSERT_EQ(run({"net.exe", "start", "coproc-service"}), 0);
+    ASSERT_TRUE(wait_until([] { return query_service().state == SERVICE_RUNNING; }, seconds(30)));
+  }
+
+  /// coprocctl.exe ping in a process of its own (the default pipes); true
+  /// when it succeeded.
+  bool ping_from_a_client_process(const std::string& coprocctl) {
+    return run({coprocctl, "ping", "-c", "1"}) == 0;
+  }
+
+  static std::string log_text() { return read_file(data_dir() + "\\log\\coproc-service.log"); }
+
+  /// pid and generation of the co-process, from svc.status on the control pipe.
+  static std::pair<DWORD, std::int64_t> coprocess_status() {
+    ClientOptions o;
+    o.endpoint = R"(\\.\pipe\coproc-control)";
+    o.auto_launch = false;
+    o.connect_timeout_ms = 10000;
+    Client control(o);
+    const CallResult r = control.call("svc.status", "");
+    if (!r.ok()) return {0, 0};
+    auto oh = msgpack::unpack(r.result.data(), r.result.size());
+    return {static_cast<DWORD>(map_get(oh.get(), "pid")->as<std::int64_t>()),
+            map_get(oh.get(), "generation")->as<std::int64_t>()};
+  }
+
+  int runs_ = 0;
+};
+
+TEST_F(ServiceWinTest, RegisteredServiceStartsWithNetStartLaunchesOnACallAndNetStopEndsBoth) {
+  ASSERT_EQ(run({bin_path("service/coproc-service.exe"), "/registerService"}), 0);
+  const ServiceConfig config = service_config();
+  EXPECT_EQ(config.start_type, static_cast<DWORD>(SERVICE_AUTO_START));
+  EXPECT_EQ(config.display_name, "coproc service");
+  EXPECT_NE(config.description.find("legacy applications"), std::string::npos)
+      << config.description;
+
+  ASSERT_EQ(run({"net.exe", "start", "coproc-service"}), 0);
+  ASSERT_TRUE(wait_until([] { return query_service().state == SERVICE_RUNNING; }, seconds(30)));
+  const DWORD service_pid = query_service().pid;
+  EXPECT_EQ(coprocess_status().first, 0u) << "on demand: no co-process before the first call";
+
+  // A client process calls, which launches the co-process, and exits.
+  ASSERT_TRUE(ping_from_a_client_process(bin_path("client-lib/coprocctl.exe")));
+  const auto [coprocess_pid, generation] = coprocess_status();
+  ASSERT_NE(coprocess_pid, 0u);
+  EXPECT_EQ(generation, 1);
+  std::this_thread::sleep_for(seconds(1));
+  EXPECT_TRUE(process_alive(coprocess_pid)) << "the client's exit must not end the co-process";
+  EXPECT_EQ(coprocess_status().first, coprocess_pid);
+
+  EXPECT_EQ(run({"net.exe", "stop", "coproc-service"}), 0);
+  EXPECT_TRUE(wait_until([&] { return !process_alive(coprocess_pid); }, seconds(20)));
+  if (service_pid != 0) {
+    EXPECT_TRUE(wait_until([&] { return !process_alive(service_pid); }, seconds(20)));
+  }
+  const std::string log = log_text();
+  EXPECT_NE(log.find("(Windows service) control=\\\\.\\pipe\\coproc-control"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("started co-process pid=" + std::to_string(coprocess_pid)),
+            std::string::npos);
+  EXPECT_NE(log.find("coprocess: [pid " + std::to_string(coprocess_pid) + "] main: coprocess"),
+            std::string::npos)
+      << "the co-process's own lines are in the service's log";
+  EXPECT_NE(log.find("co-process pid=" + std::to_string(coprocess_pid) +
+                     " stopped (exited with status 0)"),
+            std::string::npos)
+      << log;
+
+  ASSERT_EQ(run({bin_path("service/coproc-service.exe"), "/unregisterService"}), 0);
+  EXPECT_TRUE(wait_until([] { return !query_service().exists; }, seconds(20)));
+}
+
+TEST_F(ServiceWinTest, KilledCoprocessIsRestartedWhileClientsLoopingIdempotentCallsSeeNoFailure) {
+  register_and_start();
+  ASSERT_TRUE(ping_from_a_client_process(bin_path("client-lib/coprocctl.exe")));
+
+  constexpr int kClients = 4;
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::string> failures(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      ClientOptions o;
+      o.connect_timeout_ms = 30000;
+      o.call_timeout_ms = 30000;
+      Client client(o);
+      while (!stop) {
+        long long rtt = 0;
+        const CallResult r = client.ping(&rtt);
+        if (r.ok()) {
+          ++ok;
+        } else {
+          ++failed;
+          failures[static_cast<std::size_t>(i)] = r.error_name + ": " + r.error_message;
+        }
+      }
+    });
+  }
+  std::int64_t generation = coprocess_status().second;
+  for (int kill = 0; kill < 2; ++kill) {
+    std::this_thread::sleep_for(milliseconds(500));
+    const auto [pid, gen] = coprocess_status();
+    ASSERT_NE(pid, 0u);
+    terminate_pid(pid);
+    ASSERT_TRUE(wait_until([&] { return coprocess_status().second > gen; }, seconds(30)));
+    generation = coprocess_status().second;
+  }
+  const int before = ok.load();
+  ASSERT_TRUE(wait_until([&] { return ok.load() > before + 20; }, seconds(30)));
+  stop = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0) << failures[0] << " | " << failures[1] << " | " << failures[2]
+                              << " | " << failures[3];
+  EXPECT_GE(generation, 3);
+  std::cout << "calls answered: " << ok.load() << ", failed: " << failed.load()
+            << ", generation now " << generation << "\n";
+  const std::string log = log_text();
+  EXPECT_NE(log.find("exited with status 137"), std::string::npos);
+}
+
+TEST_F(ServiceWinTest, CoprocessEndsWhenTheServiceIsKilled) {
+  // Run as a console program on pipes of its own: killing the service must
+  // take the co-process with it (its job object closes).
+  const std::string space = "coproc-test-" + std::to_string(::GetCurrentProcessId()) + "-svc";
+  ChildProcess service;
+  service.start({bin_path("service/coproc-service.exe"), "/set=server.pipe_name=" + space +
+                 "/coproc.sock", "/set=log.dir=" + temp_path("log")},
+                temp_path("console-service.txt"));
+  ClientOptions o;
+  o.endpoint = space + "/coproc.sock";
+  o.connect_timeout_ms = 60000;
+  Client client(o);
+  long long rtt = 0;
+  const CallResult r = client.ping(&rtt);
+  ASSERT_TRUE(r.ok()) << r.error_message << "\n" << read_file(temp_path("console-service.txt"));
+  EXPECT_TRUE(client.server_info().launched);
+  const DWORD coprocess_pid = static_cast<DWORD>(client.server_info().pid);
+  client.disconnect();
+  service.kill();
+  EXPECT_TRUE(wait_until([&] { return !process_alive(coprocess_pid); }, seconds(20)))
+      << "the co-process outlived its service";
+}
+
+#ifdef COPROC_MSI_PATH
+TEST_F(ServiceWinTest, MsiInstallsAndStartsTheServiceAndUninstallKeepsTheConfigUnlessPurged) {
+  const std::string msi = COPROC_MSI_PATH;
+  const std::string program_files = env("ProgramW6432").empty() ? env("ProgramFiles")
+                                                                : env("ProgramW6432");
+  const std::string installed = program_files + "\\coproc";
+  const std::string conf = data_dir() + "\\coproc.conf";
+
+  ASSERT_EQ(run({"msiexec.exe", "/i", msi, "/qn"}), 0);
+  ASSERT_TRUE(wait_until([] { return query_service().state == SERVICE_RUNNING; }, seconds(30)));
+  EXPECT_EQ(service_config().start_type, static_cast<DWORD>(SERVICE_AUTO_START));
+  EXPECT_TRUE(fs::exists(fs::u8path(installed + "\\coproc-service.exe")));
+  EXPECT_TRUE(fs::exists(fs::u8path(conf))) << "coproc.conf comes from the sample";
+  EXPECT_TRUE(ping_from_a_client_process(installed + "\\coprocctl.exe"));
+  const DWORD coprocess_pid = coprocess_status().first;
+  EXPECT_NE(coprocess_pid, 0u);
+
+  ASSERT_EQ(run({"msiexec.exe", "/x", msi, "/qn"}), 0);
+  EXPECT_TRUE(wait_until([] { return !query_service().exists; }, seconds(30)));
+  EXPECT_TRUE(wait_until([&] { return !process_alive(coprocess_pid); }, seconds(20)));
+  EXPECT_FALSE(fs::exists(fs::u8path(installed + "\\coproc-service.exe")));
+  EXPECT_TRUE(fs::exists(fs::u8path(conf))) << "uninstall keeps the configuration";
+  EXPECT_TRUE(fs::exists(fs::u8path(data_dir() + "\\spool")));
+
+  ASSERT_EQ(run({"msiexec.exe", "/i", msi, "/qn"}), 0);
+  ASSERT_EQ(run({"msiexec.exe", "/x", msi, "/qn", "PURGE=1"}), 0);
+  EXPECT_TRUE(wait_until([] { return !query_service().exists; }, seconds(30)));
+  EXPECT_FALSE(fs::exists(fs::u8path(data_dir()))) << "PURGE=1 removes config, spool and logs";
+}
+#endif
+
+}  // namespace
+}  // namespace coproc::test
