@@ -15,6 +15,7 @@
 #include <windows.h>
 
 #include <filesystem>
+#include <iostream>
 #include <memory>
 
 #include "config.h"
@@ -63,6 +64,26 @@ bool is_file(const std::string& path) {
 }
 
 }  // namespace
+
+// --check-config on Windows: the options and their ranges (the file modes,
+// users and groups that Linux also checks have no meaning here).
+int ServiceApp::check_config_and_report() {
+  if (!config_given_) paths_.config_file = program_data_dir() + "\\coproc.conf";
+  try {
+    Config config = Config::load(paths_.config_file, !config_given_);
+    for (const auto& set : sets_) config.set(set);
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return EXIT_CONFIG;
+  }
+  std::cout << paths_.config_file << ": OK\n";
+  return EXIT_OK;
+}
+
+int ServiceApp::print_socket_unit() {
+  std::cerr << "coproc-service: --print-socket-unit is for systemd; Windows has no socket unit\n";
+  return EXIT_USAGE;
+}
 
 int ServiceApp::serve() {
   const bool as_service = config().getBool("application.runAsService", false);
