@@ -44,7 +44,8 @@ TEST(BashCompletion, CommandsSubcommandsAndOptions) {
   EXPECT_EQ(complete("coprocctl re"), "restart");
   EXPECT_EQ(complete("coprocctl --runtime-dir /tmp/x ma"), "mail");
   EXPECT_EQ(complete("coprocctl --no"), "--no-launch");
-  EXPECT_EQ(complete("coprocctl mail "), "send status list --help");
+  EXPECT_EQ(complete("coprocctl mail "), "send status list test --help");
+  EXPECT_EQ(complete("coprocctl mail test --"), "--to --from");
   EXPECT_EQ(complete("coprocctl mail list --state "), "queued sending sent failed");
   EXPECT_EQ(complete("coprocctl mail send --att"), "--attach");
   EXPECT_EQ(complete("coprocctl mail send --attach "), "FILES");

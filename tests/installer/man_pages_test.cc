@@ -52,7 +52,7 @@ TEST(ManPages, CoprocConfDocumentsEveryOption) {
 TEST(ManPages, CoprocctlPageNamesEveryCommand) {
   const std::string page = read_file(man_dir() + "/coprocctl.1");
   for (const char* command : {".B status", ".B restart", "mail send", "mail status", "mail list",
-                              "mail \\-\\-help", "http ", "call ", "ping"}) {
+                              "mail \\-\\-help", "mail test", "http ", "call ", "ping"}) {
     EXPECT_NE(page.find(command), std::string::npos) << command;
   }
 }

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "mail_parse.h"
 #include "mail_test_util.h"
 #include "smtp_test_server.h"
+#include "test_users.h"
 
 namespace coproc::test {
 namespace {
@@ -598,6 +600,118 @@ TEST_F(MailComponentTest, KillNineWhileDeliveringLosesNoMailAndDuplicatesStayWit
   std::cout << "[ info ] delivered before kill: " << at_kill << ", duplicates after restart: "
             << duplicates << " (bound: " << workers << " in flight)\n";
   EXPECT_LE(duplicates, workers);
+}
+
+// coprocctl mail test (issue 18): the co-process walks the way to its relay
+// and says which stage failed and why.
+class MailTestMethodTest : public MailComponentTest {
+ protected:
+  struct Outcome {
+    bool ok = false;
+    std::string steps;  // one per line
+    std::string error;
+  };
+  Outcome mail_test(const std::string& to = "") {
+    RawClient c(socket_path());
+    const rpc::Response r = c.call(
+        "mail.test", params_of(to.empty() ? V::map({}) : V::map({{"to", V::text(to)}})),
+        std::chrono::seconds(60));
+    Outcome o;
+    EXPECT_FALSE(r.error) << r.error->name << ": " << r.error->message;
+    if (r.error) return o;
+    const msgpack::object& m = r.result;
+    for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
+      const auto& kv = m.via.map.ptr[i];
+      const std::string key = kv.key.as<std::string>();
+      if (key == "ok") o.ok = kv.val.as<bool>();
+      if (key == "error") o.error = kv.val.as<std::string>();
+      if (key == "steps") {
+        for (const auto& s : kv.val.as<std::vector<std::string>>()) o.steps += s + "\n";
+      }
+    }
+    return o;
+  }
+  std::vector<std::string> as_alice(const std::string& password) {
+    return {"--set", "smtp.username=alice", "--set", "smtp.password=" + password};
+  }
+};
+
+TEST_F(MailTestMethodTest, EveryStageIsReportedAndTheTestMessageArrives) {
+  SmtpTestServer server(SmtpTestServer::Options::secure("starttls", "alice", "s3cret"));
+  server.start();
+  start_coprocess(relay(server, "starttls", as_alice("s3cret")));
+  const Outcome o = mail_test("ops@example.org");
+  EXPECT_TRUE(o.ok) << o.error << "\n" << o.steps;
+  for (const std::string& step :
+       {std::string("connected to 127.0.0.1:") + std::to_string(server.port()) + "\n",
+        std::string("greeting received\n"), std::string("EHLO "),
+        std::string("STARTTLS: certificate verified for '127.0.0.1'\n"),
+        std::string("EHLO again over TLS: 250"), std::string("AUTH PLAIN as 'alice': 235"),
+        std::string("test message to ops@example.org accepted by the relay\n")}) {
+    EXPECT_NE(o.steps.find(step), std::string::npos) << step << " in:\n" << o.steps;
+  }
+  ASSERT_TRUE(server.wait_for_count(1, std::chrono::seconds(10)));
+  EXPECT_NE(server.messages()[0].find("Subject: coproc mail test"), std::string::npos);
+}
+
+TEST_F(MailTestMethodTest, AWrongPasswordIsReportedAsAuthRefusedAfterTls) {
+  SmtpTestServer server(SmtpTestServer::Options::secure("starttls", "alice", "s3cret"));
+  server.start();
+  start_coprocess(relay(server, "starttls", as_alice("wrong")));
+  const Outcome o = mail_test();
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(o.error.rfind("AUTH PLAIN as 'alice' failed: 535", 0), 0u) << o.error;
+  EXPECT_NE(o.steps.find("STARTTLS: certificate verified"), std::string::npos) << o.steps;
+  EXPECT_EQ(server.count(), 0u);
+}
+
+TEST_F(MailTestMethodTest, ACertificateForAnotherHostIsReportedAsSuch) {
+  auto options = SmtpTestServer::Options::secure("starttls", "alice", "s3cret");
+  options.cert = test_pki().wrong_cert;
+  options.key = test_pki().wrong_key;
+  SmtpTestServer server(options);
+  server.start();
+  start_coprocess(relay(server, "starttls", as_alice("s3cret")));
+  const Outcome o = mail_test();
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(o.error.rfind("certificate: TLS with 127.0.0.1 failed: the relay's certificate is "
+                          "not valid for the host name '127.0.0.1'",
+                          0),
+            0u)
+      << o.error;
+  EXPECT_EQ(server.events().find("AUTH"), std::string::npos) << "credentials went out";
+}
+
+TEST_F(MailTestMethodTest, AnOrdinaryUserIsRefused) {
+  const TestUser bob = ensure_user("coproc-t-bob");
+  ::chmod(dir_.path().c_str(), 0755);
+  start_coprocess();
+  const std::string result = run_as(bob, [&] {
+    RawClient c(socket_path());
+    const rpc::Response r = c.call("mail.test", params_of(V::map({})));
+    return r.error ? r.error->name + ": " + r.error->message : std::string("ok");
+  });
+  EXPECT_EQ(result.rfind("permission_denied: mail.test is for administrators", 0), 0u) << result;
+}
+
+TEST_F(MailTestMethodTest, CoprocctlPrintsTheStagesAndTheReason) {
+  SmtpTestServer server(SmtpTestServer::Options::secure("starttls", "alice", "s3cret"));
+  server.start();
+  start_coprocess(relay(server, "starttls", as_alice("wrong")));
+  TestProcess::Options o;
+  o.argv = {bin_path("coprocctl"), "--runtime-dir", runtime_dir(), "mail", "test"};
+  o.output_path = dir_.file("coprocctl.out");
+  TestProcess ctl(o);
+  const int status = ctl.wait(std::chrono::seconds(60));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  const std::string out = read_file(o.output_path);
+  EXPECT_NE(out.find("transport: smtp 127.0.0.1:" + std::to_string(server.port()) + " starttls\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  ok      STARTTLS: certificate verified for '127.0.0.1'\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  FAILED  AUTH PLAIN as 'alice' failed: 535"), std::string::npos) << out;
 }
 
 }  // namespace

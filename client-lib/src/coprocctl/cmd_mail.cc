@@ -35,7 +35,8 @@ constexpr const char* kUsage =
     "                           [--subject TEXT] [--html FILE] [--attach FILE]...\n"
     "                           [--header 'Name: value']... [--count N]   (body from stdin)\n"
     "       coprocctl mail status ID\n"
-    "       coprocctl mail list [--state queued|sending|sent|failed] [--limit N]";
+    "       coprocctl mail list [--state queued|sending|sent|failed] [--limit N]\n"
+    "       coprocctl mail test [--to ADDR] [--from ADDR]   (root or service.admin_group)";
 
 struct Buffer {
   std::string bytes;
@@ -292,6 +293,64 @@ void print_mail_table(std::ostream& out, const std::string& packed) {
   }
 }
 
+// mail test: the co-process opens a session to its relay as delivery would
+// (connect, EHLO, STARTTLS, AUTH) and, with --to, sends a test message;
+// each stage that worked is printed, then the reason of the one that failed.
+int run_test(CommandEnv& env, std::vector<std::string>& args) {
+  std::string to, from;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if ((args[i] == "--to" || args[i] == "--from") && i + 1 < args.size()) {
+      (args[i] == "--to" ? to : from) = args[i + 1];
+      ++i;
+    } else {
+      return env.usage_error("unknown argument '" + args[i] + "'\n" + kUsage);
+    }
+  }
+  Buffer b;
+  msgpack::packer<Buffer> pk(b);
+  pk.pack_array(1);
+  pk.pack_map(!to.empty() + !from.empty());
+  if (!to.empty()) {
+    pk.pack(std::string("to"));
+    pk.pack(to);
+  }
+  if (!from.empty()) {
+    pk.pack(std::string("from"));
+    pk.pack(from);
+  }
+  CallResult r = env.client().call("mail.test", b.bytes);
+  if (!r.ok()) {
+    if (r.status == COPROC_E_PERMISSION_DENIED) {
+      env.err() << "coprocctl: mail test: permission denied: " << r.error_message << "\n";
+      return kExitPermissionDenied;
+    }
+    return env.fail(r, "mail test");
+  }
+  if (env.flags().json) {
+    print_result(env, r);
+  } else {
+    msgpack::object_handle oh = msgpack::unpack(r.result.data(), r.result.size());
+    const msgpack::object& m = oh.get();
+    env.out() << "transport: " << map_str(m, "transport") << "\n";
+    for (std::uint32_t i = 0; m.type == msgpack::type::MAP && i < m.via.map.size; ++i) {
+      const auto& kv = m.via.map.ptr[i];
+      if (kv.key.type != msgpack::type::STR || kv.key.as<std::string>() != "steps" ||
+          kv.val.type != msgpack::type::ARRAY) {
+        continue;
+      }
+      for (std::uint32_t k = 0; k < kv.val.via.array.size; ++k) {
+        if (kv.val.via.array.ptr[k].type != msgpack::type::STR) continue;
+        env.out() << "  ok      " << kv.val.via.array.ptr[k].as<std::string>() << "\n";
+      }
+    }
+    if (!map_bool(m, "ok", false)) {
+      env.out() << "  FAILED  " << map_str(m, "error") << "\n";
+    }
+  }
+  msgpack::object_handle oh = msgpack::unpack(r.result.data(), r.result.size());
+  return map_bool(oh.get(), "ok", false) ? kExitOk : kExitRemoteError;
+}
+
 int run_mail(CommandEnv& env, std::vector<std::string>& args) {
   if (args.empty()) return env.usage_error(kUsage);
   const std::string sub = args[0];
@@ -300,6 +359,7 @@ int run_mail(CommandEnv& env, std::vector<std::string>& args) {
     return kExitOk;
   }
   if (sub == "send") return run_send(env, args);
+  if (sub == "test") return run_test(env, args);
   if (sub == "status") {
     if (args.size() != 2) return env.usage_error(kUsage);
     Buffer b;
@@ -355,8 +415,8 @@ int run_mail(CommandEnv& env, std::vector<std::string>& args) {
 }  // namespace
 
 COPROCCTL_COMMAND(mail_registered, "mail",
-                  "mail send|status|list ...  queue a mail (body from stdin), show its state, "
-                  "list yours",
+                  "mail send|status|list|test ...  queue a mail (body from stdin), show its "
+                  "state, list yours, test the relay",
                   run_mail);
 
 }  // namespace coproc::ctl

@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 #include <memory>
 #include <system_error>
 
 #include "component.h"
 #include "delivery_worker.h"
 #include "log.h"
+#include "mail_address.h"
 #include "mail_outbox.h"
 #include "outbox_layout.h"
 #include "mail_rate_limit.h"
@@ -64,6 +66,15 @@ struct ListResult {
   MSGPACK_DEFINE_MAP(mails);
 };
 
+// mail.test: the stages that worked, and why the next one did not.
+struct TestResult {
+  std::string transport;
+  std::vector<std::string> steps;
+  bool ok = false;
+  std::string error;
+  MSGPACK_DEFINE_MAP(transport, steps, ok, error);
+};
+
 struct OutboxStatus {
   std::uint64_t queued = 0, sending = 0, sent = 0, failed = 0;
   std::string transport;
@@ -114,6 +125,8 @@ class MailComponent : public Component {
                        [this](CallContext& call, const rpc::Params& p) { return status(call, p); });
     env.dispatcher.add("mail.list", Execution::worker,
                        [this](CallContext& call, const rpc::Params& p) { return list(call, p); });
+    env.dispatcher.add("mail.test", Execution::worker,
+                       [this](CallContext& call, const rpc::Params& p) { return test(call, p); });
     env.dispatcher.add_status_section("outbox", [this](const CallContext&) {
       OutboxStatus s;
       auto counts = outbox_->counts();
@@ -220,6 +233,53 @@ class MailComponent : public Component {
                                     << rec.recipients.size() << " bytes=" << rec.size);
     maybe_expire(now);
     return rpc::pack_value(SendResult{rec.id, "queued", false});
+  }
+
+  // Opens a session to the relay as delivery would, step by step, and with
+  // `to` sends a short test message through it (not through the outbox).
+  // Admins only: it shows the relay set-up and sends mail as the service.
+  rpc::Packed test(CallContext& call, const rpc::Params& params) {
+    params.allow_only({"to", "from"});
+    if (!call.admin) {
+      throw RpcException(Errc::permission_denied,
+                         "mail.test is for administrators (root or service.admin_group); uid " +
+                             std::to_string(call.peer.uid) + " is neither");
+    }
+    const auto to = params.opt_str("to");
+    const std::string from = params.str_or("from", "postmaster@" + domain_);
+    const std::string to_addr = to ? parse_address(*to, "to").addr_spec : std::string();
+    const std::string from_addr = parse_address(from, "from").addr_spec;
+    TestResult r;
+    r.transport = transport_->describe();
+    try {
+      auto session = transport_->open_traced([&r](const std::string& s) { r.steps.push_back(s); });
+      if (to) {
+        char date[64];
+        const std::time_t now = std::time(nullptr);
+        std::tm tm{};
+        ::gmtime_r(&now, &tm);
+        std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+        const std::string id = Outbox::new_id();
+        const std::string message =
+            "From: " + from + "\r\nTo: " + *to + "\r\nSubject: coproc mail test\r\nDate: " +
+            date + "\r\nMessage-ID: <test-" + id + "@" + domain_ +
+            ">\r\n\r\nA test message sent by `coprocctl mail test` through " + r.transport +
+            ".\r\n";
+        const auto refused = session->send(Envelope{"test-" + id, from_addr, {to_addr}}, message);
+        if (!refused.empty()) {
+          throw DeliveryError(true, "RCPT TO:<" + to_addr + "> refused: " + refused[0].reply);
+        }
+        r.steps.push_back("test message to " + *to + " accepted by the relay");
+      }
+      session->close();
+      r.ok = true;
+    } catch (const DeliveryError& e) {
+      r.error = e.what();
+    }
+    COPROC_LOG(info, "mail", "uid=" << call.peer.uid << " request=" << call.request_id
+                                    << " mail.test " << (r.ok ? "ok" : "failed: " + r.error)
+                                    << (to ? " to=" + *to : std::string()));
+    return rpc::pack_value(r);
   }
 
   rpc::Packed status(CallContext& call, const rpc::Params& params) {

@@ -3,6 +3,7 @@
 // reused for several). Failures are DeliveryError, transient or permanent.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -56,6 +57,16 @@ class Transport {
   virtual std::unique_ptr<TransportSession> open() = 0;
   /// "smtp 127.0.0.1:587 starttls" / "maildir /var/spool/coproc/maildir".
   virtual std::string describe() const = 0;
+  /// open() for `coprocctl mail test` (mail.test): `step` is told each stage
+  /// that worked ("connected to ...", "EHLO: 250 ...", "STARTTLS: ...",
+  /// "AUTH PLAIN as 'app': 235 ..."); the DeliveryError of the first that
+  /// fails starts with what failed (certificate, host name, AUTH, timeout).
+  /// A transport without stages (maildir) just opens.
+  virtual std::unique_ptr<TransportSession> open_traced(
+      const std::function<void(const std::string&)>& step) {
+    (void)step;
+    return open();
+  }
 };
 
 }  // namespace coproc::mail

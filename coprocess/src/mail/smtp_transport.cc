@@ -100,7 +100,9 @@ bool offers(const std::string& ehlo, const std::string& keyword) {
 
 class SmtpSession : public TransportSession {
  public:
-  SmtpSession(const SmtpSettings& s, Poco::Net::Context::Ptr context) : s_(s), context_(context) {}
+  SmtpSession(const SmtpSettings& s, Poco::Net::Context::Ptr context,
+              std::function<void(const std::string&)> step = {})
+      : s_(s), context_(context), step_(std::move(step)) {}
 
   void connect() {
     const Poco::Timespan timeout(static_cast<Poco::Timespan::TimeDiff>(s_.timeout_ms) * 1000);
@@ -110,10 +112,13 @@ class SmtpSession : public TransportSession {
       socket.setPeerHostName(s_.host);
       socket.connect(address, timeout);
       session_ = std::make_unique<RelaySession>(socket);
+      tell("connected to " + address.toString() + " with TLS; certificate verified for '" +
+           s_.host + "'" + (s_.verify_tls ? "" : " (NOT: smtp.verify_tls = false)"));
     } else {
       Poco::Net::StreamSocket socket;
       socket.connect(address, timeout);
       session_ = std::make_unique<RelaySession>(socket);
+      tell("connected to " + address.toString());
     }
     // The end of DATA (".") often follows the message in a second small
     // write; without TCP_NODELAY it waits for the relay's delayed ACK.
@@ -122,8 +127,10 @@ class SmtpSession : public TransportSession {
     session_->socket().setSendTimeout(timeout);
     session_->setTimeout(timeout);
     session_->open();  // reads the greeting; 4xx/5xx throw SMTPException
+    tell("greeting received");
 
     std::string ehlo = hello();
+    tell("EHLO " + helo_name() + ": " + first_line(ehlo));
     if (s_.security == SmtpSecurity::starttls) {
       if (!offers(ehlo, "STARTTLS")) {
         throw DeliveryError(false,
@@ -138,7 +145,10 @@ class SmtpSession : public TransportSession {
       secure.setReceiveTimeout(timeout);
       secure.setSendTimeout(timeout);
       session_->socket() = secure;
+      tell("STARTTLS: certificate verified for '" + s_.host + "'" +
+           (s_.verify_tls ? "" : " (NOT: smtp.verify_tls = false)"));
       ehlo = hello();
+      tell("EHLO again over TLS: " + first_line(ehlo));
     }
     authenticate(ehlo);
   }
@@ -201,8 +211,19 @@ class SmtpSession : public TransportSession {
     return buf;
   }
 
+  void tell(const std::string& what) {
+    if (step_) step_(what);
+  }
+
+  static std::string first_line(const std::string& reply) {
+    return one_line(reply.substr(0, reply.find('\n')));
+  }
+
   void authenticate(const std::string& ehlo) {
-    if (s_.username.empty() || s_.auth == SmtpAuth::none) return;
+    if (s_.username.empty() || s_.auth == SmtpAuth::none) {
+      tell("no AUTH (smtp.username is empty or smtp.auth = none)");
+      return;
+    }
     const std::vector<std::string> offered = auth_mechanisms(ehlo);
     auto has = [&](const char* m) { return std::find(offered.begin(), offered.end(), m) != offered.end(); };
     std::string method;
@@ -233,10 +254,12 @@ class SmtpSession : public TransportSession {
       status = session_->sendCommand(base64(s_.password), reply);
     }
     expect(status, 2, "AUTH " + method + " as '" + s_.username + "' failed", reply);
+    tell("AUTH " + method + " as '" + s_.username + "': " + first_line(reply));
   }
 
   const SmtpSettings& s_;
   Poco::Net::Context::Ptr context_;
+  std::function<void(const std::string&)> step_;
   std::unique_ptr<RelaySession> session_;
 };
 
@@ -308,8 +331,11 @@ SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settin
   }
 }
 
-std::unique_ptr<TransportSession> SmtpTransport::open() {
-  auto session = std::make_unique<SmtpSession>(settings_, context_);
+std::unique_ptr<TransportSession> SmtpTransport::open() { return open_traced({}); }
+
+std::unique_ptr<TransportSession> SmtpTransport::open_traced(
+    const std::function<void(const std::string&)>& step) {
+  auto session = std::make_unique<SmtpSession>(settings_, context_, step);
   try {
     session->connect();
   } catch (const DeliveryError&) {
@@ -318,10 +344,18 @@ std::unique_ptr<TransportSession> SmtpTransport::open() {
   } catch (const Poco::Net::SMTPException& ex) {
     throw DeliveryError(ex.code() / 100 == 5, "the relay refused the session: " +
                                                   one_line(ex.message()));
+  } catch (const Poco::Net::CertificateValidationException& ex) {
+    throw DeliveryError(false, "certificate: TLS with " + settings_.host +
+                                   " failed: the relay's certificate is not valid for the host "
+                                   "name '" + settings_.host + "': " + ex.displayText());
   } catch (const Poco::Net::SSLException& ex) {
     throw DeliveryError(false, "TLS with " + settings_.host + " failed: " + ex.displayText());
   } catch (const Poco::TimeoutException& ex) {
-    throw DeliveryError(false, "timeout talking to " + settings_.host + ": " + ex.displayText());
+    throw DeliveryError(false, "timeout talking to " + settings_.host + " (smtp.timeout_ms = " +
+                                   std::to_string(settings_.timeout_ms) + "): " + ex.displayText());
+  } catch (const Poco::Net::HostNotFoundException& ex) {
+    throw DeliveryError(false, "host name: cannot resolve the relay " + settings_.host + ": " +
+                                   ex.displayText());
   } catch (const Poco::Exception& ex) {
     throw DeliveryError(false, "cannot reach the relay " + settings_.host + ":" +
                                    std::to_string(settings_.port) + ": " + ex.displayText());

@@ -39,6 +39,8 @@ class SmtpTransport : public Transport {
   /// file cannot be loaded). Logs a warning when verification is off.
   explicit SmtpTransport(SmtpSettings settings);
   std::unique_ptr<TransportSession> open() override;
+  std::unique_ptr<TransportSession> open_traced(
+      const std::function<void(const std::string&)>& step) override;
   std::string describe() const override;
 
  private:
