@@ -25,13 +25,14 @@ std::optional<MsgId> peek_request_msgid(const char* data, std::size_t size) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   const unsigned char* end = p + size;
   auto need = [&](std::size_t n) { return static_cast<std::size_t>(end - p) >= n; };
-  // Array header with exactly 4 elements.
+  // Array header with at least the type and the msgid (a request has four
+  // elements; one with another count still gets its error answered).
   if (!need(1)) return std::nullopt;
-  if (*p == 0x94) {
+  if (*p >= 0x92 && *p <= 0x9f) {
     p += 1;
-  } else if (*p == 0xdc && need(3) && be(p + 1, 2) == 4) {
+  } else if (*p == 0xdc && need(3) && be(p + 1, 2) >= 2) {
     p += 3;
-  } else if (*p == 0xdd && need(5) && be(p + 1, 4) == 4) {
+  } else if (*p == 0xdd && need(5) && be(p + 1, 4) >= 2) {
     p += 5;
   } else {
     return std::nullopt;
@@ -62,6 +63,7 @@ std::optional<MsgId> peek_request_msgid(const char* data, std::size_t size) {
 StreamDecoder::StreamDecoder(const DecodeLimits& limits, std::size_t min_chunk,
                              std::size_t max_chunk)
     : limits_(limits),
+      scanner_(limits_),
       min_chunk_(std::max<std::size_t>(min_chunk, 64)),
       max_chunk_(std::max(max_chunk, min_chunk_)),
       unpacker_(&never_reference, nullptr, std::min(min_chunk_, limits.max_message_bytes + 1),
@@ -81,7 +83,13 @@ StreamDecoder::Buffer StreamDecoder::prepare() {
 }
 
 void StreamDecoder::commit(std::size_t n) {
+  scanner_.feed(unpacker_.buffer(), n);
   unpacker_.buffer_consumed(n);
+}
+
+std::size_t StreamDecoder::held_bytes() const {
+  const std::size_t partial = unpacker_.message_size();
+  return partial + unpacker_.buffer_capacity() + partial + scanner_.declared_container_bytes();
 }
 
 StreamDecoder::Status StreamDecoder::fail(Errc code, std::string message) {
@@ -93,6 +101,13 @@ StreamDecoder::Status StreamDecoder::fail(Errc code, std::string message) {
 
 StreamDecoder::Status StreamDecoder::next(msgpack::object_handle& out) {
   if (failed_) return Status::error;
+  if (scanner_.failed() && messages_ == scanner_.messages_before_error()) {
+    // Refused at its header: the rest of the message is never buffered.
+    failed_ = true;
+    error_ = scanner_.error();
+    error_msgid_ = scanner_.error_msgid();
+    return Status::error;
+  }
   if (unpacker_.nonparsed_size() == 0) return Status::need_more;
   // Keep the first bytes of each message: after a failure they may still
   // tell us which request to answer.
@@ -105,34 +120,17 @@ StreamDecoder::Status StreamDecoder::next(msgpack::object_handle& out) {
   try {
     if (unpacker_.next(out)) {
       at_boundary_ = true;
+      ++messages_;
       return Status::message;
     }
-  } catch (const msgpack::depth_size_overflow&) {
-    return fail(Errc::too_large,
-                "message nests deeper than " + std::to_string(limits_.max_depth) + " levels");
-  } catch (const msgpack::array_size_overflow&) {
-    return fail(Errc::too_large, "an array has more than " + std::to_string(limits_.max_array) +
-                                     " elements");
-  } catch (const msgpack::map_size_overflow&) {
-    return fail(Errc::too_large,
-                "a map has more than " + std::to_string(limits_.max_map) + " entries");
-  } catch (const msgpack::str_size_overflow&) {
-    return fail(Errc::too_large,
-                "a string is longer than " + std::to_string(limits_.max_str) + " bytes");
-  } catch (const msgpack::bin_size_overflow&) {
-    return fail(Errc::too_large,
-                "a binary is longer than " + std::to_string(limits_.max_bin) + " bytes");
-  } catch (const msgpack::ext_size_overflow&) {
-    return fail(Errc::too_large, "an extension value is longer than " +
-                                     std::to_string(limits_.max_ext) + " bytes");
+  } catch (const msgpack::size_overflow& e) {
+    // SizeScanner refuses every oversized value before the unpacker sees it;
+    // this is the unpacker's own limit, kept as a second line.
+    return fail(Errc::too_large, std::string("a size limit was exceeded: ") + e.what());
   } catch (const msgpack::unpack_error& e) {
     return fail(Errc::bad_request, std::string("malformed MessagePack: ") + e.what());
   } catch (const std::bad_alloc&) {
     return fail(Errc::too_large, "message needs more memory than allowed");
-  }
-  if (unpacker_.message_size() > limits_.max_message_bytes) {
-    return fail(Errc::too_large, "message is larger than " +
-                                     std::to_string(limits_.max_message_bytes) + " bytes");
   }
   return Status::need_more;
 }

@@ -11,6 +11,7 @@
 
 #include "rpc_error.h"
 #include "rpc_message.h"
+#include "size_scanner.h"
 
 namespace coproc::rpc {
 
@@ -27,6 +28,8 @@ struct DecodeLimits {
 
 /// Not thread-safe; one per connection. After next() returns `error` the
 /// decoder stays failed: the stream cannot be resynchronised, close it.
+/// Declared sizes are checked when their header arrives (SizeScanner), so a
+/// peer that announces an oversized string is refused before it sends it.
 class StreamDecoder {
  public:
   enum class Status { message, need_more, error };
@@ -57,10 +60,17 @@ class StreamDecoder {
   /// Bytes received but not yet returned as messages.
   std::size_t buffered() const { return unpacker_.nonparsed_size(); }
 
+  /// Estimate of the memory this decoder holds for messages not yet
+  /// returned: its read buffer, the copy of a partly received message in the
+  /// unpacker's zone and the element arrays its containers declared.
+  std::size_t held_bytes() const;
+
  private:
   Status fail(Errc code, std::string message);
 
   DecodeLimits limits_;
+  SizeScanner scanner_;
+  std::uint64_t messages_ = 0;  // messages returned by next()
   std::size_t min_chunk_;
   std::size_t max_chunk_;
   msgpack::unpacker unpacker_;
@@ -72,8 +82,9 @@ class StreamDecoder {
 };
 
 /// Reads the msgid out of the first bytes of an encoded request
-/// (`[0, msgid, ...`), without decoding the rest. Used to answer a request
-/// that is too large or malformed to decode.
+/// (`[0, msgid, ...`, an array of any length from two up), without decoding
+/// the rest. Used to answer a request that is too large or malformed to
+/// decode.
 std::optional<MsgId> peek_request_msgid(const char* data, std::size_t size);
 
 }  // namespace coproc::rpc

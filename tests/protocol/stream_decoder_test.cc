@@ -77,22 +77,81 @@ TEST_F(StreamDecoderTest, GarbageBytesAreAnErrorNamingMalformedInput) {
   EXPECT_EQ(d.next(oh), StreamDecoder::Status::error) << "a failed decoder stays failed";
 }
 
-TEST_F(StreamDecoderTest, FourGiBStringAndBinHeadersFailWithinTheMessageLimit) {
-  // msgpack-c checks str/bin sizes only once the payload is buffered, so the
-  // message byte limit is what stops them: memory never exceeds it.
-  limits_.max_message_bytes = 4096;
+TEST_F(StreamDecoderTest, FourGiBStringAndBinHeadersAreRefusedAtTheHeader) {
+  // msgpack-c checks str/bin sizes only once the payload is buffered; the
+  // decoder refuses them as soon as the five header bytes arrive.
   for (const char* header : {"\xdb\xff\xff\xff\xff", "\xc6\xff\xff\xff\xff"}) {
-    std::string bytes = std::string("\x94\x00\x09\xa1m\x91", 6) + std::string(header, 5);
-    bytes += std::string(100000, 'a');
+    const std::string bytes = std::string("\x94\x00\x09\xa1m\x91", 6) + std::string(header, 5);
     StreamDecoder d(limits_, 1024);
     std::vector<Message> got;
     ASSERT_EQ(feed(d, bytes, 1024, &got), StreamDecoder::Status::error);
     EXPECT_EQ(d.error().name, "too_large");
-    EXPECT_NE(d.error().message.find("larger than 4096 bytes"), std::string::npos)
+    EXPECT_NE(d.error().message.find("longer than 16777216 bytes (declares 4294967295)"),
+              std::string::npos)
         << d.error().message;
     EXPECT_EQ(d.error_msgid().value_or(0), 9u);
-    EXPECT_LE(d.buffered(), 4097u);
   }
+}
+
+TEST_F(StreamDecoderTest, StringDeclaredPastTheMessageLimitIsRefusedBeforeItsBytesArrive) {
+  limits_.max_message_bytes = 4096;
+  const std::string bytes = std::string("\x94\x00\x0b\xa1m\x91\xda\x20\x00", 9);  // str16 8192
+  StreamDecoder d(limits_, 1024);
+  std::vector<Message> got;
+  ASSERT_EQ(feed(d, bytes, 1, &got), StreamDecoder::Status::error);
+  EXPECT_EQ(d.error().name, "too_large");
+  EXPECT_NE(d.error().message.find("larger than 4096 bytes"), std::string::npos)
+      << d.error().message;
+  EXPECT_EQ(d.error_msgid().value_or(0), 11u);
+}
+
+TEST_F(StreamDecoderTest, SeventeenMiBStringHeaderFailsAfterItsHeaderOnly) {
+  // The attack of issue 13: declare 17 MiB, then trickle. The error is there
+  // before a single payload byte, so nothing is held while waiting.
+  std::string bytes = request(3, "sys.ping");
+  bytes += std::string("\x94\x00\x04\xa1m\x91\xdb\x01\x10\x00\x00", 11);
+  StreamDecoder d(limits_, 64);
+  std::vector<Message> got;
+  ASSERT_EQ(feed(d, bytes, 1, &got), StreamDecoder::Status::error);
+  ASSERT_EQ(got.size(), 1u) << "the request before it is still decoded";
+  EXPECT_EQ(std::get<Request>(got[0]).msgid, 3u);
+  EXPECT_EQ(d.error().name, "too_large");
+  EXPECT_EQ(d.error_msgid().value_or(0), 4u);
+  EXPECT_LT(d.held_bytes(), 4096u);
+}
+
+TEST_F(StreamDecoderTest, ArrayDeclaringMoreElementsThanTheMessageMayHoldIsRefused) {
+  limits_.max_message_bytes = 1000;
+  const std::string bytes = std::string("\x94\x00\x06\xa1m\xdc\x07\xd0", 8);  // 2000 elements
+  StreamDecoder d(limits_);
+  std::vector<Message> got;
+  ASSERT_EQ(feed(d, bytes, 100, &got), StreamDecoder::Status::error);
+  EXPECT_EQ(d.error().name, "too_large");
+  EXPECT_NE(d.error().message.find("declares 2000 entries"), std::string::npos)
+      << d.error().message;
+  EXPECT_EQ(d.error_msgid().value_or(0), 6u);
+}
+
+TEST_F(StreamDecoderTest, HeldBytesCountTheElementsDeclaredContainersReserve) {
+  StreamDecoder d(limits_, 64);
+  const std::size_t idle = d.held_bytes();
+  // Ten nested arrays of 60000 elements each, the first element of each
+  // being the next array: 30 bytes that make msgpack-c reserve ~14 MB.
+  std::string bytes("\x94\x00\x01\xa1m", 5);
+  for (int i = 0; i < 10; ++i) bytes += std::string("\xdc\xea\x60", 3);
+  std::vector<Message> got;
+  ASSERT_EQ(feed(d, bytes, 1000, &got), StreamDecoder::Status::need_more);
+  EXPECT_GE(d.held_bytes(), idle + 10u * 60000u * sizeof(msgpack::object));
+}
+
+TEST_F(StreamDecoderTest, NeverUsedByteIsMalformedAfterTheMessagesBeforeIt) {
+  const std::string bytes = request(8, "sys.ping") + std::string("\x94\x00\x09\xc1", 4);
+  StreamDecoder d(limits_);
+  std::vector<Message> got;
+  ASSERT_EQ(feed(d, bytes, 1000, &got), StreamDecoder::Status::error);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(d.error().name, "bad_request");
+  EXPECT_EQ(d.error_msgid().value_or(0), 9u);
 }
 
 TEST_F(StreamDecoderTest, FourGiBArrayAndMapHeadersAreRejectedAtTheHeader) {
@@ -144,7 +203,9 @@ TEST(PeekRequestMsgid, ReadsEveryIntegerEncodingAndRejectsOthers) {
   EXPECT_EQ(peek_request_msgid("\x94\x00\xcd\x01\x00", 5).value_or(0), 256u);
   EXPECT_EQ(peek_request_msgid("\xdc\x00\x04\x00\xce\x00\x01\x00\x00", 9).value_or(0), 65536u);
   EXPECT_FALSE(peek_request_msgid("\x94\x01\x05", 3)) << "responses carry no request msgid";
-  EXPECT_FALSE(peek_request_msgid("\x93\x00\x05", 3)) << "three elements is not a request";
+  EXPECT_EQ(peek_request_msgid("\x93\x00\x05", 3).value_or(0), 5u) << "wrong length, msgid readable";
+  EXPECT_EQ(peek_request_msgid("\x95\x00\x06", 3).value_or(0), 6u);
+  EXPECT_FALSE(peek_request_msgid("\x91\x00", 2)) << "no msgid element";
   EXPECT_FALSE(peek_request_msgid("\x94\x00\xd0\xff", 4)) << "negative msgid";
   EXPECT_FALSE(peek_request_msgid("\x94\x00", 2)) << "too short";
 }
