@@ -5,6 +5,7 @@
 
 #include "c_api_internal.h"
 #include "coproc/coproc.h"
+#include "json_bridge.h"
 
 namespace coproc::capi {
 namespace {
@@ -15,6 +16,7 @@ thread_local std::string t_last_error;  // failures without a handle
 
 coproc_status fail(coproc_client* c, coproc_status s, std::string message) {
   try {
+    message = json::printable_utf8(message);
     if (!c) {
       t_last_error = std::move(message);
       return s;
@@ -74,7 +76,7 @@ const char* coproc_status_str(coproc_status status) { return status_name(status)
 coproc_status coproc_client_new(coproc_client** out) {
   if (!out) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_new: out is NULL");
   *out = nullptr;
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     *out = new coproc_client{Client(), ClientOptions{}, {}, {}};
     return capi::succeed(nullptr);
   });
@@ -82,7 +84,7 @@ coproc_status coproc_client_new(coproc_client** out) {
 
 coproc_status coproc_client_set_str(coproc_client* c, coproc_str_option option, const char* value) {
   if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_set_str: client is NULL");
-  return guard(c, [&] {
+  return guard(c, __func__, [&] {
     const std::string v = value ? value : "";
     ClientOptions o = c->requested;
     switch (option) {
@@ -102,7 +104,7 @@ coproc_status coproc_client_set_str(coproc_client* c, coproc_str_option option, 
 
 coproc_status coproc_client_set_int(coproc_client* c, coproc_int_option option, long long value) {
   if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_set_int: client is NULL");
-  return guard(c, [&] {
+  return guard(c, __func__, [&] {
     ClientOptions o = c->requested;
     constexpr long long kMaxMs = 24LL * 3600 * 1000;
     auto range = [&](const char* name, long long min, long long max) {
@@ -140,7 +142,7 @@ coproc_status coproc_client_set_int(coproc_client* c, coproc_int_option option, 
 
 coproc_status coproc_client_connect(coproc_client* c) {
   if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_connect: client is NULL");
-  return guard(c, [&] {
+  return guard(c, __func__, [&] {
     std::string message;
     const coproc_status s = c->cpp.connect(&message);
     if (s == COPROC_OK) return capi::succeed(c);
@@ -169,12 +171,12 @@ coproc_status coproc_call(coproc_client* c, const char* method, const void* para
   if (!params && params_len) {
     return fail(c, COPROC_E_MISUSE, "coproc_call: params is NULL but params_len is not 0");
   }
-  return guard(c, [&] {
+  return guard(c, __func__, [&] {
     const std::string_view p(static_cast<const char*>(params), params ? params_len : 0);
     CallResult r = c->cpp.call(method, p);
     if (!r.ok()) return capi::from_result(c, r);
     void* out = capi::dup_bytes(r.result);
-    if (!out) return fail(c, COPROC_E_NOMEM, "out of memory copying the result");
+    if (!out) return fail(c, COPROC_E_NOMEM, "coproc_call: out of memory copying the result");
     *result = out;
     *result_len = r.result.size();
     return capi::succeed(c);
@@ -189,19 +191,20 @@ coproc_status coproc_call_json(coproc_client* c, const char* method, const char*
     return fail(c, COPROC_E_MISUSE, "coproc_call_json: method is NULL or empty");
   }
   if (!result_json) return fail(c, COPROC_E_MISUSE, "coproc_call_json: result_json is NULL");
-  return guard(c, [&] {
+  return guard(c, __func__, [&] {
     CallResult r = c->cpp.call_json(method, params_json ? params_json : "");
     if (!r.ok()) return capi::from_result(c, r);
     char* out = capi::dup_string(r.result);
-    if (!out) return fail(c, COPROC_E_NOMEM, "out of memory copying the result");
+    if (!out) return fail(c, COPROC_E_NOMEM, "coproc_call_json: out of memory copying the result");
     *result_json = out;
     return capi::succeed(c);
   });
 }
 
 coproc_status coproc_ping(coproc_client* c, long long* rtt_us) {
+  if (rtt_us) *rtt_us = 0;
   if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_ping: client is NULL");
-  return guard(c, [&] {
+  return guard(c, __func__, [&] {
     long long us = 0;
     CallResult r = c->cpp.ping(&us);
     if (r.ok() && rtt_us) *rtt_us = us;

@@ -154,7 +154,9 @@ coproc_status perform(coproc_client* client, const coproc_http_request& r,
   OutputFile file;
   if (!r.output_file.empty()) {
     std::string error;
-    if (!file.open(r.output_file, &error)) return fail(client, COPROC_E_IO, error);
+    if (!file.open(r.output_file, &error)) {
+      return fail(client, COPROC_E_IO, "coproc_http_perform: " + error);
+    }
   }
   const int fd = file.fd();
   CallOptions options;
@@ -168,7 +170,8 @@ coproc_status perform(coproc_client* client, const coproc_http_request& r,
   if (!result.ok()) return from_result(client, result);
   auto response = std::make_unique<coproc_http_response>();
   if (!unpack_response(result.result, response.get())) {
-    return fail(client, COPROC_E_PROTOCOL, "http.request returned a result of unexpected shape");
+    return fail(client, COPROC_E_PROTOCOL,
+                "protocol: http.request returned a result of unexpected shape");
   }
   file.finish(true);
   *out = response.release();
@@ -187,11 +190,11 @@ using coproc::capi::guard;
 extern "C" {
 
 coproc_status coproc_http_get(coproc_client* client, const char* url, coproc_http_response** out) {
+  if (out) *out = nullptr;
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_get: client is NULL");
   if (!out) return fail(client, COPROC_E_MISUSE, "coproc_http_get: out is NULL");
-  *out = nullptr;
   if (!url) return fail(client, COPROC_E_MISUSE, "coproc_http_get: url is NULL");
-  return guard(client, [&] {
+  return guard(client, __func__, [&] {
     coproc_http_request r;
     r.url = url;
     return coproc::capi::perform(client, r, out);
@@ -203,7 +206,7 @@ coproc_status coproc_http_request_new(coproc_http_request** out, const char* met
   if (!out) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_new: out is NULL");
   *out = nullptr;
   if (!url) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_new: url is NULL");
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     auto r = std::make_unique<coproc_http_request>();
     if (method && *method) r->method = method;
     for (auto& c : r->method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -223,7 +226,7 @@ coproc_status coproc_http_request_add_header(coproc_http_request* request, const
                 std::string("coproc_http_request_add_header: header '") + name +
                     "' contains CR or LF");
   }
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     request->headers.emplace_back(name, value);
     return coproc::capi::succeed(nullptr);
   });
@@ -234,7 +237,7 @@ coproc_status coproc_http_request_set_body(coproc_http_request* request, const v
   if (!request || (!data && len > 0)) {
     return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_set_body: NULL argument");
   }
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     if (!data) {
       request->body.reset();
     } else {
@@ -277,7 +280,7 @@ coproc_status coproc_http_request_set_max_body_bytes(coproc_http_request* reques
 
 coproc_status coproc_http_request_set_output_file(coproc_http_request* request, const char* path) {
   if (!request) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_set_output_file: NULL");
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     request->output_file = path ? path : "";
     return coproc::capi::succeed(nullptr);
   });
@@ -285,7 +288,7 @@ coproc_status coproc_http_request_set_output_file(coproc_http_request* request, 
 
 coproc_status coproc_http_request_set_ca_file(coproc_http_request* request, const char* path) {
   if (!request) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_set_ca_file: NULL");
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     if (!path) {
       request->ca_pem.clear();
       return coproc::capi::succeed(nullptr);
@@ -295,15 +298,20 @@ coproc_status coproc_http_request_set_ca_file(coproc_http_request* request, cons
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       return fail(nullptr, COPROC_E_IO,
-                  std::string("cannot open CA file '") + path + "': " + std::strerror(errno));
+                  std::string("coproc_http_request_set_ca_file: cannot open CA file '") + path +
+                      "': " + std::strerror(errno));
     }
     std::string pem(kMax + 1, '\0');
     in.read(&pem[0], static_cast<std::streamsize>(pem.size()));
     pem.resize(static_cast<std::size_t>(in.gcount()));
     if (pem.size() > kMax) {
-      return fail(nullptr, COPROC_E_MISUSE, std::string("CA file '") + path + "' is larger than 1 MiB");
+      return fail(nullptr, COPROC_E_MISUSE, std::string("coproc_http_request_set_ca_file: CA file '") +
+                                                path + "' is larger than 1 MiB");
     }
-    if (pem.empty()) return fail(nullptr, COPROC_E_MISUSE, std::string("CA file '") + path + "' is empty");
+    if (pem.empty()) {
+      return fail(nullptr, COPROC_E_MISUSE,
+                  std::string("coproc_http_request_set_ca_file: CA file '") + path + "' is empty");
+    }
     request->ca_pem = std::move(pem);
     return coproc::capi::succeed(nullptr);
   });
@@ -313,11 +321,11 @@ void coproc_http_request_free(coproc_http_request* request) { delete request; }
 
 coproc_status coproc_http_perform(coproc_client* client, const coproc_http_request* request,
                                   coproc_http_response** out) {
+  if (out) *out = nullptr;
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_perform: client is NULL");
   if (!out) return fail(client, COPROC_E_MISUSE, "coproc_http_perform: out is NULL");
-  *out = nullptr;
   if (!request) return fail(client, COPROC_E_MISUSE, "coproc_http_perform: request is NULL");
-  return guard(client, [&] { return coproc::capi::perform(client, *request, out); });
+  return guard(client, __func__, [&] { return coproc::capi::perform(client, *request, out); });
 }
 
 int coproc_http_response_status(const coproc_http_response* response) {
@@ -342,6 +350,8 @@ size_t coproc_http_response_header_count(const coproc_http_response* response) {
 
 coproc_status coproc_http_response_header_at(const coproc_http_response* response, size_t index,
                                              const char** name, const char** value) {
+  if (name) *name = nullptr;
+  if (value) *value = nullptr;
   if (!response || !name || !value || index >= response->headers.size()) {
     return fail(nullptr, COPROC_E_MISUSE, "coproc_http_response_header_at: bad argument or index");
   }

@@ -25,7 +25,9 @@ struct coproc_client {
 namespace coproc::capi {
 
 /// Records `message` as this thread's last error on `c` (or in the
-/// thread-local slot when `c` is NULL) and returns `s`.
+/// thread-local slot when `c` is NULL) and returns `s`. Bytes that are not
+/// valid UTF-8 (a caller's path, a co-process message) are written as
+/// `\xNN`, so every message is valid UTF-8.
 coproc_status fail(coproc_client* c, coproc_status s, std::string message);
 /// Clears this thread's last error on `c`; returns COPROC_OK.
 coproc_status succeed(coproc_client* c);
@@ -37,17 +39,18 @@ char* dup_string(std::string_view s);
 /// Copy freed by coproc_free (at least one byte is allocated).
 void* dup_bytes(std::string_view s);
 
-/// Runs `body` (returning coproc_status); exceptions become statuses.
+/// Runs `body` (returning coproc_status) of the C function `function`;
+/// exceptions become statuses with a "function: message" text.
 template <class F>
-coproc_status guard(coproc_client* c, F&& body) {
+coproc_status guard(coproc_client* c, const char* function, F&& body) {
   try {
     return body();
   } catch (const std::bad_alloc&) {
-    return fail(c, COPROC_E_NOMEM, "out of memory");
+    return fail(c, COPROC_E_NOMEM, std::string(function) + ": out of memory");
   } catch (const std::exception& e) {
-    return fail(c, COPROC_E_INTERNAL, std::string("internal error: ") + e.what());
+    return fail(c, COPROC_E_INTERNAL, std::string(function) + ": internal error: " + e.what());
   } catch (...) {
-    return fail(c, COPROC_E_INTERNAL, "internal error: unknown exception");
+    return fail(c, COPROC_E_INTERNAL, std::string(function) + ": internal error");
   }
 }
 

@@ -116,10 +116,10 @@ coproc_status submit(coproc_client* client, const coproc_mail& m, char** id_out)
   CallResult r = client->cpp.call("mail.send", params, options);
   if (!r.ok()) return from_result(client, r);
   const std::string id = coproc::string_field(r.result, "id");
-  if (id.empty()) return fail(client, COPROC_E_PROTOCOL, "mail.send returned no id");
+  if (id.empty()) return fail(client, COPROC_E_PROTOCOL, "protocol: mail.send returned no id");
   if (id_out) {
     *id_out = dup_string(id);
-    if (!*id_out) return fail(client, COPROC_E_NOMEM, "out of memory");
+    if (!*id_out) return fail(client, COPROC_E_NOMEM, "coproc_mail_submit: out of memory");
   }
   return succeed(client);
 }
@@ -130,10 +130,11 @@ coproc_status call_to_json(coproc_client* client, const char* method, const std:
   if (!r.ok()) return from_result(client, r);
   std::string json, error;
   if (!msgpack_to_json(r.result, &json, &error)) {
-    return fail(client, COPROC_E_PROTOCOL, std::string(method) + " returned bad data: " + error);
+    return fail(client, COPROC_E_PROTOCOL,
+                std::string("protocol: ") + method + " returned bad data: " + error);
   }
   *json_out = dup_string(json);
-  if (!*json_out) return fail(client, COPROC_E_NOMEM, "out of memory");
+  if (!*json_out) return fail(client, COPROC_E_NOMEM, std::string(method) + ": out of memory");
   return succeed(client);
 }
 
@@ -143,7 +144,7 @@ coproc_status add_address(coproc_mail* m, std::vector<std::string> coproc_mail::
                           const char* address, const char* fn) {
   if (!m) return fail(nullptr, COPROC_E_MISUSE, std::string(fn) + ": mail is NULL");
   if (!address) return fail(nullptr, COPROC_E_MISUSE, std::string(fn) + ": address is NULL");
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     (m->*list).emplace_back(address);
     return COPROC_OK;
   });
@@ -162,7 +163,7 @@ coproc_status coproc_mail_send(coproc_client* client, const char* from, const ch
   if (id_out) *id_out = nullptr;
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_send: client is NULL");
   if (!from || !to) return fail(client, COPROC_E_MISUSE, "coproc_mail_send: from and to are required");
-  return guard(client, [&] {
+  return guard(client, __func__, [&] {
     coproc_mail m;
     m.from = from;
     m.to.emplace_back(to);
@@ -176,7 +177,7 @@ coproc_status coproc_mail_send(coproc_client* client, const char* from, const ch
 coproc_status coproc_mail_new(coproc_mail** out) {
   if (!out) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_new: out is NULL");
   *out = nullptr;
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     auto m = std::make_unique<coproc_mail>();
     m->key = coproc::capi::random_key();
     *out = m.release();
@@ -202,7 +203,7 @@ coproc_status coproc_mail_set(coproc_mail* mail, coproc_mail_field field, const 
   if (field == COPROC_MAIL_IDEMPOTENCY_KEY && (!value || !*value)) {
     return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_set: the idempotency key cannot be empty");
   }
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     *target = value ? value : "";
     return COPROC_OK;
   });
@@ -232,7 +233,7 @@ coproc_status coproc_mail_add_header(coproc_mail* mail, const char* name, const 
     return fail(nullptr, COPROC_E_MISUSE,
                 "coproc_mail_add_header: a header name or value cannot contain CR or LF");
   }
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     mail->headers.emplace_back(name, value);
     return COPROC_OK;
   });
@@ -240,16 +241,17 @@ coproc_status coproc_mail_add_header(coproc_mail* mail, const char* name, const 
 
 coproc_status coproc_mail_attach_file(coproc_mail* mail, const char* path, const char* content_type) {
   if (!mail || !path) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_attach_file: NULL argument");
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      return fail(nullptr, COPROC_E_IO, std::string("cannot open attachment '") + path +
+      return fail(nullptr, COPROC_E_IO, std::string("coproc_mail_attach_file: cannot open attachment '") + path +
                                             "': " + std::strerror(errno));
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
       ::close(fd);
-      return fail(nullptr, COPROC_E_IO, std::string("attachment '") + path + "' is a directory");
+      return fail(nullptr, COPROC_E_IO,
+                  std::string("coproc_mail_attach_file: '") + path + "' is a directory");
     }
     std::string name = path;
     const std::size_t slash = name.find_last_of('/');
@@ -273,7 +275,7 @@ coproc_status coproc_mail_attach_bytes(coproc_mail* mail, const char* filename, 
   if (!mail || !filename || (!data && len > 0)) {
     return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_attach_bytes: NULL argument");
   }
-  return guard(nullptr, [&] {
+  return guard(nullptr, __func__, [&] {
     coproc_mail::Attachment a;
     a.filename = filename;
     a.content_type = content_type ? content_type : "";
@@ -287,7 +289,7 @@ coproc_status coproc_mail_submit(coproc_client* client, coproc_mail* mail, char*
   if (id_out) *id_out = nullptr;
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_submit: client is NULL");
   if (!mail) return fail(client, COPROC_E_MISUSE, "coproc_mail_submit: mail is NULL");
-  return guard(client, [&] { return coproc::capi::submit(client, *mail, id_out); });
+  return guard(client, __func__, [&] { return coproc::capi::submit(client, *mail, id_out); });
 }
 
 void coproc_mail_free(coproc_mail* mail) { delete mail; }
@@ -296,7 +298,7 @@ coproc_status coproc_mail_status(coproc_client* client, const char* id, char** j
   if (json_out) *json_out = nullptr;
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_status: client is NULL");
   if (!id || !json_out) return fail(client, COPROC_E_MISUSE, "coproc_mail_status: NULL argument");
-  return guard(client, [&] {
+  return guard(client, __func__, [&] {
     coproc::capi::Buffer b;
     msgpack::packer<coproc::capi::Buffer> pk(b);
     pk.pack_array(1);
@@ -310,7 +312,7 @@ coproc_status coproc_mail_list(coproc_client* client, const char* state, int lim
   if (json_out) *json_out = nullptr;
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_list: client is NULL");
   if (!json_out) return fail(client, COPROC_E_MISUSE, "coproc_mail_list: json_out is NULL");
-  return guard(client, [&] {
+  return guard(client, __func__, [&] {
     coproc::capi::Buffer b;
     msgpack::packer<coproc::capi::Buffer> pk(b);
     pk.pack_array(1);

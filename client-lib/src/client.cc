@@ -109,6 +109,13 @@ class Client::Impl {
     } else if (packed_params != std::string_view("\x91\x80", 2) &&
                packed_params != std::string_view("\x90", 1) &&
                !params_are_one_array(packed_params, &checked)) {
+      if (checked.empty()) {
+        return make_error(COPROC_E_TOO_LARGE,
+                          "params hold an array or map of more than " +
+                              std::to_string(kMaxEntries) +
+                              " entries (the co-process accepts at most limits.max_array / "
+                              "limits.max_map)");
+      }
       return make_error(COPROC_E_MISUSE, "params must be one packed MessagePack array: " + checked);
     }
     const int timeout_ms = co.timeout_ms > 0 ? co.timeout_ms : options_.call_timeout_ms;
@@ -166,12 +173,17 @@ class Client::Impl {
   }
 
  private:
+  // Above any sensible server limit (limits.max_array defaults to 100000);
+  // params beyond it are too large, whatever else is wrong with them.
+  static constexpr std::uint32_t kMaxEntries = 1u << 20;
+
+  /// False with the reason in `*why`; an empty reason means too many entries.
   static bool params_are_one_array(std::string_view bytes, std::string* why) {
     try {
       std::size_t offset = 0;
       msgpack::object_handle oh = msgpack::unpack(
           bytes.data(), bytes.size(), offset, nullptr, nullptr,
-          msgpack::unpack_limit(1u << 20, 1u << 20, 0xffffffff, 0xffffffff, 0xffffffff, 64));
+          msgpack::unpack_limit(kMaxEntries, kMaxEntries, 0xffffffff, 0xffffffff, 0xffffffff, 64));
       if (offset != bytes.size()) {
         *why = "trailing bytes after the first value";
         return false;
@@ -183,6 +195,12 @@ class Client::Impl {
       return true;
     } catch (const std::bad_alloc&) {
       throw;
+    } catch (const msgpack::array_size_overflow&) {
+      why->clear();
+      return false;
+    } catch (const msgpack::map_size_overflow&) {
+      why->clear();
+      return false;
     } catch (const std::exception& e) {
       *why = e.what();
       return false;

@@ -3,6 +3,8 @@
 // the stream are platform code (connection_posix.cc, connection_win32.cc).
 #include "connection.h"
 
+#include <cstring>
+
 #include "status.h"
 #include "sync_rpc.h"
 
@@ -23,7 +25,23 @@ rpc::DecodeLimits client_decode_limits() {
 
 bool Connection::alive() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return !dead_;
+  return !dead_ && write_error_.empty();
+}
+
+void Connection::write_failed(int err) {
+  std::string message;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (dead_ || !write_error_.empty()) return;
+    write_error_ = std::string("writing to the co-process failed: ") + std::strerror(err);
+    queue_.clear();  // unwritten calls stay pending, unwritten, so they may be resent
+    head_offset_ = 0;
+    // Each pending call has a caller in wait(), so someone reads on.
+    if (!pending_.empty()) return;
+    message = write_error_;
+  }
+  stop_io();
+  fail_all(PendingCall::Outcome::connection_lost, message);
 }
 
 bool Connection::withdraw(const std::shared_ptr<PendingCall>& call) {
@@ -129,16 +147,18 @@ bool Connection::dispatch_buffered() {
 
 void Connection::fail_all(PendingCall::Outcome outcome, const std::string& message) {
   std::unordered_map<rpc::MsgId, std::shared_ptr<PendingCall>> pending;
+  std::string text = message;
   {
     std::lock_guard<std::mutex> lock(mu_);
     dead_ = true;
     pending.swap(pending_);
     queue_.clear();
+    if (!write_error_.empty() && write_error_ != message) text = write_error_ + "; " + message;
   }
   for (auto& [id, call] : pending) {
     const coproc_status status =
         outcome == PendingCall::Outcome::failed ? COPROC_E_PROTOCOL : COPROC_E_CONNECTION_LOST;
-    call->complete(outcome, make_error(status, message));
+    call->complete(outcome, make_error(status, text));
   }
 }
 

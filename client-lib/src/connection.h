@@ -70,6 +70,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Marks the connection dead and completes every pending call. Needs mu_
   /// NOT held.
   void fail_all(PendingCall::Outcome outcome, const std::string& message);
+  /// A write failed (errno value `err`). The co-process may have answered
+  /// before it closed — `too_large` for a request it refused while we were
+  /// still writing it — so the answers already sent are left to the reader,
+  /// which fails the remaining calls at the end of the stream. Nothing more
+  /// is written. Needs mu_ NOT held.
+  void write_failed(int err);
 
   net::ConnectionIo socket_;  // POSIX: write readiness only; Windows: stop event
   const int fd_;
@@ -77,6 +83,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   mutable std::mutex mu_;
   bool dead_ = false;
+  std::string write_error_;  // set once a write failed: nothing more is sent
   bool reading_ = false;  // a caller holds the reader role
   bool flush_scheduled_ = false;
   std::unordered_map<rpc::MsgId, std::shared_ptr<PendingCall>> pending_;

@@ -26,7 +26,7 @@ Connection::~Connection() {
 
 bool Connection::submit(const std::shared_ptr<PendingCall>& call) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (dead_) return false;
+  if (dead_ || !write_error_.empty()) return false;
   pending_.emplace(call->msgid(), call);
   queue_.push_back(call);
   if (queue_.size() > 1) return true;  // the flusher will get to it
@@ -34,8 +34,7 @@ bool Connection::submit(const std::shared_ptr<PendingCall>& call) {
   if (flush_locked()) return true;
   const int err = errno;
   lock.unlock();
-  fail_all(PendingCall::Outcome::connection_lost,
-           std::string("writing to the co-process failed: ") + std::strerror(err));
+  write_failed(err);
   return true;
 }
 
@@ -73,12 +72,11 @@ void Connection::flush_when_writable() {
   socket_.async_wait(asio::socket_base::wait_write, [self](const asio::error_code& ec) {
     std::unique_lock<std::mutex> lock(self->mu_);
     self->flush_scheduled_ = false;
-    if (ec || self->dead_) return;
+    if (ec || self->dead_ || !self->write_error_.empty()) return;
     if (self->flush_locked()) return;
     const int err = errno;
     lock.unlock();
-    self->fail_all(PendingCall::Outcome::connection_lost,
-                   std::string("writing to the co-process failed: ") + std::strerror(err));
+    self->write_failed(err);
   });
 }
 

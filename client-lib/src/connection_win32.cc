@@ -29,12 +29,12 @@ bool Connection::submit(const std::shared_ptr<PendingCall>& call) {
     return true;
   }
   std::unique_lock<std::mutex> lock(mu_);
-  if (dead_) return false;
+  if (dead_ || !write_error_.empty()) return false;
   pending_.emplace(call->msgid(), call);
   queue_.push_back(call);
   if (flush_scheduled_) return true;  // the thread writing now sends it too
   flush_scheduled_ = true;
-  while (!queue_.empty() && !dead_) {
+  while (!queue_.empty() && !dead_ && write_error_.empty()) {
     const std::shared_ptr<PendingCall> head = queue_.front();
     head->written = true;  // from here its bytes may reach the co-process
     head_offset_ = head->request().size();  // withdraw() must not drop it mid-write
@@ -47,10 +47,7 @@ bool Connection::submit(const std::shared_ptr<PendingCall>& call) {
     if (err != 0) {
       flush_scheduled_ = false;
       lock.unlock();
-      if (err != ECANCELED) {
-        fail_all(PendingCall::Outcome::connection_lost,
-                 std::string("writing to the co-process failed: ") + std::strerror(err));
-      }
+      if (err != ECANCELED) write_failed(err);
       return true;
     }
   }

@@ -27,4 +27,8 @@ bool base64_decode(std::string_view text, std::string* bytes);
 /// Whether `s` is well-formed UTF-8 (no overlongs, no surrogates).
 bool valid_utf8(std::string_view s);
 
+/// `s` with every byte that is not part of well-formed UTF-8 written as
+/// `\xNN`: safe to show in a message whatever the input was.
+std::string printable_utf8(std::string_view s);
+
 }  // namespace coproc::json

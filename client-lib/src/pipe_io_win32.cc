@@ -121,13 +121,6 @@ PipeStop::~PipeStop() {
 }
 void PipeStop::fire() { ::SetEvent(event_); }
 
-int ms_left(Clock::time_point deadline) {
-  const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  if (left <= 0) return 0;
-  return left > 0x7fffffff ? 0x7fffffff : static_cast<int>(left);
-}
-
 int connect_unix(const std::string& endpoint, int* err) {
   const std::string prefix = kPipePrefix;
   const std::string path =

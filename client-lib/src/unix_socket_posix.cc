@@ -11,14 +11,6 @@
 
 namespace coproc::net {
 
-int ms_left(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  if (left.count() <= 0) return 0;
-  if (left.count() > 1 << 30) return 1 << 30;
-  // Round up so a poll never returns just before the deadline and spins.
-  return static_cast<int>(left.count()) + 1;
-}
-
 bool wait_ready(int fd, short events, Clock::time_point deadline) {
   for (;;) {
     pollfd p{fd, events, 0};

@@ -38,7 +38,14 @@ ssize_t recv_some(int fd, char* buffer, std::size_t len, Clock::time_point deadl
 /// True when ready (or in error: the next read/write reports it).
 bool wait_ready(int fd, short events, Clock::time_point deadline);
 
-/// Milliseconds left until `deadline` (0 when passed), for poll().
-int ms_left(Clock::time_point deadline);
+/// Milliseconds left until `deadline` for poll() / WaitForMultipleObjects:
+/// 0 only once it has passed; any part of a millisecond left counts as a
+/// whole one, so a 1 ms deadline waits 1 ms, never zero.
+inline int ms_left(Clock::time_point deadline) {
+  const auto left = deadline - Clock::now();
+  if (left <= Clock::duration::zero()) return 0;
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+  return ms > (1 << 30) ? (1 << 30) : static_cast<int>(ms);
+}
 
 }  // namespace coproc::net

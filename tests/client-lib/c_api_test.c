@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "coproc/coproc.h"
+#include "coproc/http.h"
 
 static int checks = 0;
 static int failures = 0;
@@ -60,7 +61,25 @@ static void check_null_handling(void) {
   CHECK(coproc_call(NULL, "sys.ping", NULL, 0, &raw, &raw_len) == COPROC_E_MISUSE);
   CHECK(raw == NULL && raw_len == 0);
   CHECK(coproc_ping(NULL, &rtt) == COPROC_E_MISUSE);
-  CHECK(contains(coproc_errmsg(NULL), "client is NULL"));
+  CHECK(rtt == 0);
+  CHECK(contains(coproc_errmsg(NULL), "coproc_ping: client is NULL"));
+  {
+    /* Every output is set on every failure, a NULL client included. */
+    coproc_http_response* response = (coproc_http_response*)&rtt;
+    coproc_http_request* request = NULL;
+    const char* name = "untouched";
+    const char* value = "untouched";
+    CHECK(coproc_http_get(NULL, "http://127.0.0.1/", &response) == COPROC_E_MISUSE);
+    CHECK(response == NULL);
+    response = (coproc_http_response*)&rtt;
+    CHECK(coproc_http_request_new(&request, "GET", "http://127.0.0.1/") == COPROC_OK);
+    CHECK(coproc_http_perform(NULL, request, &response) == COPROC_E_MISUSE);
+    CHECK(response == NULL);
+    CHECK(contains(coproc_errmsg(NULL), "coproc_http_perform: client is NULL"));
+    coproc_http_request_free(request);
+    CHECK(coproc_http_response_header_at(NULL, 0, &name, &value) == COPROC_E_MISUSE);
+    CHECK(name == NULL && value == NULL);
+  }
   coproc_client_close(NULL); /* no-op */
   coproc_free(NULL);         /* no-op */
 }
@@ -76,6 +95,8 @@ static void check_options(coproc_client* c) {
   CHECK(strcmp(coproc_errmsg(c), "") == 0); /* success clears the message */
   CHECK(coproc_client_set_str(c, COPROC_OPT_CLIENT_NAME, "c_api_test") == COPROC_OK);
 }
+
+static void check_deadlines_and_limits(coproc_client* c);
 
 static void check_calls(coproc_client* c) {
   char* json = NULL;
@@ -131,9 +152,58 @@ static void check_calls(coproc_client* c) {
   CHECK(contains(coproc_errmsg(c), "timeout: no answer to debug.sleep within 100 ms"));
   CHECK(coproc_client_set_int(c, COPROC_OPT_CALL_TIMEOUT_MS, 30000) == COPROC_OK);
 
+  /* Messages are valid UTF-8 and never echo raw input bytes. */
+  CHECK(coproc_call_json(c, "sys.ping", "\xff\xfe", &json) == COPROC_E_JSON);
+  CHECK(contains(coproc_errmsg(c), "json: invalid JSON at byte 0: unexpected character byte 0xff"));
+  CHECK(strchr(coproc_errmsg(c), '\xff') == NULL);
+
+  check_deadlines_and_limits(c);
+
   /* The handle keeps working after every failure above. */
   CHECK(coproc_ping(c, &rtt) == COPROC_OK);
   CHECK(strcmp(coproc_errmsg(c), "") == 0);
+}
+
+static void check_deadlines_and_limits(coproc_client* c) {
+  char* json = NULL;
+  int ok = 0;
+  int i;
+  size_t n;
+  char* big;
+  /* 1 ms means 1 ms: the time left is rounded up, never down to a poll()
+     that does not wait (which failed nearly every such call). */
+  CHECK(coproc_client_set_int(c, COPROC_OPT_CALL_TIMEOUT_MS, 1) == COPROC_OK);
+  for (i = 0; i < 20; ++i) {
+    if (coproc_ping(c, NULL) == COPROC_OK) ++ok;
+  }
+  CHECK(ok >= 10);
+  if (ok < 10) printf("only %d of 20 pings with a 1 ms call timeout succeeded\n", ok);
+  CHECK(coproc_client_set_int(c, COPROC_OPT_CALL_TIMEOUT_MS, 30000) == COPROC_OK);
+
+  /* A request the co-process refuses while it is still being written: its
+     too_large answer is read and returned, not "connection lost". */
+  n = 20u << 20;
+  big = (char*)malloc(n + 32);
+  if (big != NULL) {
+    strcpy(big, "{\"data\": \"");
+    memset(big + 10, 'x', n);
+    strcpy(big + 10 + n, "\"}");
+    CHECK(coproc_call_json(c, "debug.echo", big, &json) == COPROC_E_TOO_LARGE);
+    CHECK(contains(coproc_errmsg(c), "too_large: a string is longer than"));
+    CHECK(json == NULL);
+    /* Valid JSON with more entries than any server limit: too_large too. */
+    n = 1100000;
+    big[0] = '[';
+    for (i = 0; i < (int)n; ++i) {
+      big[1 + 2 * i] = '0';
+      big[2 + 2 * i] = ',';
+    }
+    big[2 * n] = ']';
+    big[2 * n + 1] = '\0';
+    CHECK(coproc_call_json(c, "sys.ping", big, &json) == COPROC_E_TOO_LARGE);
+    CHECK(contains(coproc_errmsg(c), "too_large: params hold an array or map of more than"));
+    free(big);
+  }
 }
 
 static void check_not_running(const char* empty_dir) {

@@ -91,6 +91,42 @@ TEST_F(CoprocctlTest, UsageErrorsExitTwo) {
   EXPECT_TRUE(has(bad, "json: invalid JSON at byte 3: unexpected end of input")) << bad.output;
 }
 
+TEST_F(CoprocctlTest, EverySubcommandAnswersHelpWithoutConnecting) {
+  // No co-process and --no-launch: help must not need one. `call --help`
+  // used to call a method named "--help".
+  for (const char* command : {"call", "http", "mail", "ping", "status"}) {
+    for (const char* flag : {"--help", "-h"}) {
+      CtlRun r = coprocctl(at({"--no-launch", command, flag}));
+      EXPECT_EQ(r.code, 0) << command << " " << flag << ": " << r.output;
+      EXPECT_TRUE(has(r, "usage: ")) << command << ": " << r.output;
+      EXPECT_TRUE(has(r, command)) << r.output;
+    }
+  }
+  CtlRun sub = coprocctl(at({"--no-launch", "mail", "send", "--help"}));
+  EXPECT_EQ(sub.code, 0) << sub.output;
+  EXPECT_TRUE(has(sub, "mail send --from ADDR")) << sub.output;
+}
+
+TEST_F(CoprocctlTest, JsonMeansTheSameBeforeOrAfterTheCommandAndForErrors) {
+  start_coprocess();
+  CtlRun before = coprocctl(at({"--json", "ping", "-c", "2"}));
+  CtlRun after = coprocctl(at({"ping", "-c", "2", "--json"}));
+  EXPECT_EQ(after.code, 0) << after.output;
+  EXPECT_TRUE(has(before, "{\"count\":2,")) << before.output;
+  EXPECT_TRUE(has(after, "{\"count\":2,")) << after.output;
+  CtlRun status = coprocctl(at({"status", "--json"}));
+  EXPECT_EQ(status.code, 0) << status.output;
+  EXPECT_TRUE(has(status, "{\"coprocess\":{")) << status.output;
+  CtlRun error = coprocctl(at({"--json", "call", "no.such_method"}));
+  EXPECT_EQ(error.code, 1);
+  EXPECT_TRUE(has(error, "{\"error\":{\"name\":\"not_found\",\"message\":\"no.such_method: "
+                         "unknown method 'no.such_method'\"}}"))
+      << error.output;
+  CtlRun usage = coprocctl(at({"--json", "ping", "-c", "zero"}));
+  EXPECT_EQ(usage.code, 2);
+  EXPECT_TRUE(has(usage, "{\"error\":{\"name\":\"usage\",")) << usage.output;
+}
+
 TEST_F(CoprocctlTest, NotRunningExitsThreeWithAClearMessage) {
   CtlRun off = coprocctl(at({"--no-launch", "ping"}));
   EXPECT_EQ(off.code, 3);

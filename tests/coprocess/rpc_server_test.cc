@@ -210,6 +210,19 @@ TEST_F(RpcServerLimitsTest, DeepNestingAndHugeHeadersAreRefusedWithoutHarm) {
   EXPECT_LT(rss_kib(coprocess_.pid()), 200 * 1024 * kMemoryBoundFactor);
 }
 
+TEST_F(RpcServerLimitsTest, DeclaredOversizeStringIsRefusedAtItsHeaderBeforeItsBytes) {
+  // Issue 13: a 17 MiB string announced and then trickled used to be held
+  // until 16 MiB had arrived. Now the header alone earns the answer.
+  start_coprocess();
+  auto c = connect();
+  c->send_bytes(std::string("\x94\x00\x0d\xa8sys.ping\x91\xdb\x01\x10\x00\x00", 18));
+  auto r = c->receive_response(std::chrono::seconds(3));
+  EXPECT_EQ(r.msgid, 13u);
+  EXPECT_EQ(error_name(r), "too_large");
+  EXPECT_NE(r.error->message.find("declares 17825792"), std::string::npos) << r.error->message;
+  EXPECT_TRUE(c->closed_by_peer());
+}
+
 TEST_F(RpcServerLimitsTest, SilentConnectionIsClosedAfterTheHandshakeTimeout) {
   start_coprocess({"--set", "server.handshake_timeout_ms=300"});
   auto silent = connect();

@@ -11,6 +11,8 @@
  *  - A coproc_client may be used from many threads at once; calls made
  *    concurrently are pipelined on one connection. A handle does not cross
  *    fork(): a child process creates its own.
+ *  - On every failure, every output pointer is set to NULL (output numbers
+ *    to 0), also when the client is NULL.
  *  - Status codes are never renumbered; new ones are only appended.
  *  - No function is ever changed; a changed behaviour gets a new name.
  */
@@ -122,7 +124,8 @@ COPROC_API coproc_status coproc_client_set_int(coproc_client* client, coproc_int
 COPROC_API coproc_status coproc_client_connect(coproc_client* client);
 
 /// Closes the connection and frees the handle. NULL is a no-op. No other
-/// thread may use the handle during or after this call.
+/// thread may use the handle during or after this call: afterwards the
+/// handle is dead, and closing it again is undefined (like free()).
 COPROC_API void coproc_client_close(coproc_client* client);
 
 /// Calls `method` with `params`, one packed MessagePack array (usually

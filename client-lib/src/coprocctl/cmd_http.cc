@@ -317,6 +317,11 @@ int run_http(CommandEnv& env, std::vector<std::string>& args) {
   }
   const CallResult r = call_with_progress(env, a, file);
   if (!r.ok()) return env.fail(r, "http");  // the output file is left as it was
+  if (env.flags().json) {  // the http.request result, as every command's --json
+    env.print_result(r.result);
+    file.finish(true);
+    return kExitOk;
+  }
   const int rc = print_response(env, a, r);
   file.finish(rc == kExitOk);
   return rc;
@@ -327,6 +332,6 @@ int run_http(CommandEnv& env, std::vector<std::string>& args) {
 COPROCCTL_COMMAND(http_registered, "http",
                   "http [METHOD] URL [-X M] [-H H]... [-d T|@F|-] [-o F] [-i] [-I] [-f] [-s] [-v] "
                   "[-k] [--cacert F] [-L|--no-follow] [--max-time S]  one HTTP(S) request, like curl",
-                  run_http);
+                  run_http, kUsage);
 
 }  // namespace coproc::ctl

@@ -115,14 +115,7 @@ std::string pack_send(const SendArgs& a, const std::string& key) {
   return b.bytes;
 }
 
-void print_result(CommandEnv& env, const CallResult& r) {
-  if (env.flags().json) {
-    std::string json, error;
-    if (msgpack_to_json(r.result, &json, &error)) env.out() << json << "\n";
-  } else {
-    render_readable(env.out(), r.result);
-  }
-}
+
 
 int run_send(CommandEnv& env, std::vector<std::string>& args) {
   SendArgs a;
@@ -370,7 +363,7 @@ int run_mail(CommandEnv& env, std::vector<std::string>& args) {
     pk.pack(args[1]);
     CallResult r = env.client().call("mail.status", b.bytes);
     if (!r.ok()) return env.fail(r, "mail status");
-    print_result(env, r);
+    env.print_result(r.result);
     return kExitOk;
   }
   if (sub == "list") {
@@ -403,7 +396,7 @@ int run_mail(CommandEnv& env, std::vector<std::string>& args) {
     CallResult r = env.client().call("mail.list", b.bytes);
     if (!r.ok()) return env.fail(r, "mail list");
     if (env.flags().json) {
-      print_result(env, r);
+      env.print_result(r.result);
     } else {
       print_mail_table(env.out(), r.result);
     }
@@ -417,6 +410,6 @@ int run_mail(CommandEnv& env, std::vector<std::string>& args) {
 COPROCCTL_COMMAND(mail_registered, "mail",
                   "mail send|status|list|test ...  queue a mail (body from stdin), show its "
                   "state, list yours, test the relay",
-                  run_mail);
+                  run_mail, kUsage);
 
 }  // namespace coproc::ctl

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "rpc_message.h"
 #include "status.h"
 
 namespace coproc::ctl {
@@ -72,7 +73,49 @@ Client& CommandEnv::client() {
   return *client_;
 }
 
+bool take_framework_flags(std::vector<std::string>* args, GlobalFlags* flags) {
+  bool help = false;
+  for (auto it = args->begin(); it != args->end() && *it != "--";) {
+    if (*it == "--help" || *it == "-h") {
+      help = true;
+      it = args->erase(it);
+    } else if (*it == "--json") {
+      flags->json = true;
+      it = args->erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return help;
+}
+
+namespace {
+
+std::string json_error_line(const std::string& name, const std::string& message) {
+  // Both come from msgpack_to_json's own escaping: one JSON string each.
+  std::string n, m, error;
+  msgpack_to_json(rpc::pack_value(name).bytes, &n, &error);
+  msgpack_to_json(rpc::pack_value(message).bytes, &m, &error);
+  return "{\"error\":{\"name\":" + n + ",\"message\":" + m + "}}\n";
+}
+
+}  // namespace
+
+void CommandEnv::print_result(const std::string& packed) {
+  if (flags_.json) {
+    std::string json, error;
+    if (msgpack_to_json(packed, &json, &error)) out_ << json << "\n";
+  } else {
+    render_readable(out_, packed);
+  }
+}
+
 int CommandEnv::fail(const CallResult& r, const std::string& context) {
+  if (flags_.json) {
+    err_ << json_error_line(r.error_name,
+                            (context.empty() ? "" : context + ": ") + r.error_message);
+    return exit_code(r.status);
+  }
   err_ << "coprocctl: " << (context.empty() ? "" : context + ": ") << r.error_name << ": "
        << r.error_message << "\n";
   if (r.status == COPROC_E_NOT_RUNNING) {
@@ -83,6 +126,10 @@ int CommandEnv::fail(const CallResult& r, const std::string& context) {
 }
 
 int CommandEnv::usage_error(const std::string& message) {
+  if (flags_.json) {
+    err_ << json_error_line("usage", message);
+    return kExitUsage;
+  }
   err_ << "coprocctl: " << message << "\n";
   return kExitUsage;
 }

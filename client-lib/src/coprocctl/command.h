@@ -48,9 +48,14 @@ class CommandEnv {
 
   /// Prints "coprocctl: <name>: <message>" (with a hint when the
   /// co-process is not running) and returns the exit code for the status.
+  /// With --json, stderr gets one line {"error": {"name", "message"}}.
   int fail(const CallResult& r, const std::string& context = "");
-  /// Prints "coprocctl: <message>" and returns kExitUsage.
+  /// Prints "coprocctl: <message>" and returns kExitUsage (with --json, the
+  /// same {"error": ...} line as fail(), name "usage").
   int usage_error(const std::string& message);
+  /// Prints a packed result: one line of JSON with --json, else readable
+  /// "key: value" lines.
+  void print_result(const std::string& packed);
 
  private:
   GlobalFlags flags_;
@@ -60,11 +65,20 @@ class CommandEnv {
   std::unique_ptr<Client> client_;
 };
 
+/// The framework, not each command, handles two arguments anywhere after
+/// the command name (up to a "--"): `--help` / `-h` prints `help` (or
+/// `usage`) and exits 0 without connecting, and `--json` is the global
+/// --json flag.
 struct Command {
   const char* name;
   const char* usage;  // e.g. "ping [-c N]  measure round trips"
   int (*run)(CommandEnv& env, std::vector<std::string>& args);
+  const char* help = nullptr;  // longer text for `COMMAND --help`
 };
+
+/// Takes --help/-h and --json out of a command's arguments (before "--").
+/// Returns true when help was asked for; sets flags->json for --json.
+bool take_framework_flags(std::vector<std::string>* args, GlobalFlags* flags);
 
 /// Adds a command; returns true (for static registration).
 bool register_command(const Command& command);

@@ -75,6 +75,11 @@ int run(int argc, char** argv) {
   std::vector<std::string> args(argv + i, argv + argc);
   for (const auto& c : coproc::ctl::commands()) {
     if (name == c.name) {
+      if (coproc::ctl::take_framework_flags(&args, &flags)) {
+        std::cout << (c.help ? c.help : std::string("usage: coprocctl [FLAGS] ") + c.usage)
+                  << "\n";
+        return kExitOk;
+      }
       coproc::ctl::CommandEnv env(flags, std::cout, std::cerr);
       return c.run(env, args);
     }
