@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "utf8.h"
+
 namespace coproc::json {
 
 /// Deepest nesting accepted in JSON input.
@@ -24,11 +26,7 @@ std::string base64_encode(std::string_view bytes);
 /// False when `text` is not valid base64.
 bool base64_decode(std::string_view text, std::string* bytes);
 
-/// Whether `s` is well-formed UTF-8 (no overlongs, no surrogates).
-bool valid_utf8(std::string_view s);
-
-/// `s` with every byte that is not part of well-formed UTF-8 written as
-/// `\xNN`: safe to show in a message whatever the input was.
-std::string printable_utf8(std::string_view s);
+using coproc::printable_utf8;  // utf8.h
+using coproc::valid_utf8;
 
 }  // namespace coproc::json

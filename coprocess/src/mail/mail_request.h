@@ -8,6 +8,7 @@
 #include "call_context.h"
 #include "mail_types.h"
 #include "params.h"
+#include "utf8.h"
 
 namespace coproc::mail {
 
@@ -30,7 +31,6 @@ std::vector<std::string> split_address_list(const std::string& text);
 /// "application/pdf" for "x.pdf" etc.; application/octet-stream when unknown.
 std::string guess_content_type(const std::string& filename);
 
-/// True when `s` is well-formed UTF-8.
-bool valid_utf8(std::string_view s);
+using coproc::valid_utf8;  // utf8.h
 
 }  // namespace coproc::mail
