@@ -47,20 +47,33 @@ const char* type_name(const msgpack::object& o) {
 
 Message classify(msgpack::object_handle handle) {
   const msgpack::object& o = handle.get();
-  if (o.type != msgpack::type::ARRAY || o.via.array.size < 3 || o.via.array.size > 4) {
-    return invalid(std::nullopt, std::string("a message must be an array of 3 or 4 elements, got ") +
-                                     type_name(o));
+  const bool is_array = o.type == msgpack::type::ARRAY;
+  const std::uint32_t n = is_array ? o.via.array.size : 0;
+  const msgpack::object* e = is_array ? o.via.array.ptr : nullptr;
+  const bool typed = n >= 1 && e[0].type == msgpack::type::POSITIVE_INTEGER;
+  // A request's msgid is readable whatever else is wrong: it gets an answer.
+  const std::optional<MsgId> request_msgid =
+      typed && e[0].via.u64 == 0 && n >= 2 ? read_msgid(e[1]) : std::nullopt;
+  if (typed && e[0].via.u64 == 2 && (n != 3 || e[1].type != msgpack::type::STR ||
+                                     e[2].type != msgpack::type::ARRAY)) {
+    Invalid bad = invalid(std::nullopt, "a notification must be [2, method (string), params "
+                                        "(array)], got " + std::to_string(n) + " elements");
+    bad.notification = true;
+    return bad;
   }
-  const msgpack::object* e = o.via.array.ptr;
-  const std::uint32_t n = o.via.array.size;
-  if (e[0].type != msgpack::type::POSITIVE_INTEGER || e[0].via.u64 > 2) {
+  if (!is_array || n < 3 || n > 4) {
+    return invalid(request_msgid,
+                   std::string("a message must be an array of 3 or 4 elements, got ") +
+                       (is_array ? std::to_string(n) + " elements" : type_name(o)));
+  }
+  if (!typed || e[0].via.u64 > 2) {
     return invalid(n == 4 ? read_msgid(e[1]) : std::nullopt,
                    "message type must be 0 (request), 1 (response) or 2 (notification)");
   }
   auto storage = std::make_shared<const msgpack::object_handle>(std::move(handle));
   switch (static_cast<MessageType>(e[0].via.u64)) {
     case MessageType::request: {
-      if (n != 4) return invalid(std::nullopt, "a request must have 4 elements");
+      if (n != 4) return invalid(request_msgid, "a request must have 4 elements, got 3");
       auto msgid = read_msgid(e[1]);
       if (!msgid) return invalid(std::nullopt, "msgid must be an unsigned 32-bit integer");
       if (e[2].type != msgpack::type::STR) return invalid(msgid, "method must be a string");
@@ -75,12 +88,8 @@ Message classify(msgpack::object_handle handle) {
       if (e[2].type != msgpack::type::NIL) r.error = decode_error(e[2]);
       return r;
     }
-    case MessageType::notification: {
-      if (n != 3) return invalid(std::nullopt, "a notification must have 3 elements");
-      if (e[1].type != msgpack::type::STR) return invalid(std::nullopt, "method must be a string");
-      if (e[2].type != msgpack::type::ARRAY) return invalid(std::nullopt, "params must be an array");
+    case MessageType::notification:  // its shape was checked above
       return Notification{std::string(as_view(e[1])), e[2], std::move(storage)};
-    }
   }
   return invalid(std::nullopt, "unreachable message type");
 }

@@ -47,10 +47,13 @@ struct Notification {
 };
 
 /// A well-formed MessagePack value that is not a valid MessagePack-RPC
-/// message. `msgid` is set when one could be read, so the peer can be told.
+/// message. `msgid` is set when one could be read (a request of any length
+/// with a valid msgid), so the peer can be told. `notification` is set for a
+/// malformed notification (`[2, ...]`): it is dropped, nobody is told.
 struct Invalid {
   std::optional<MsgId> msgid;
   RpcError error;
+  bool notification = false;
 };
 
 using Message = std::variant<Request, Response, Notification, Invalid>;

@@ -157,7 +157,9 @@ void RpcConnection::handle_message(rpc::Message message, std::uint64_t message_e
   if (auto* invalid = std::get_if<rpc::Invalid>(&message)) {
     server_.stats().protocol_errors++;
     COPROC_LOG(info, server_.settings().component,
-               tag() << " invalid message: " << invalid->error.message);
+               tag() << " invalid message" << (invalid->notification ? " (notification, dropped)" : "")
+                     << ": " << invalid->error.message);
+    if (invalid->notification) return;  // nobody to answer; the stream is in sync
     if (invalid->msgid) {
       server_.stats().errors_total++;
       answer(rpc::encode_error(*invalid->msgid, invalid->error));  // the stream is still in sync

@@ -41,6 +41,13 @@ void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity
   dispatcher.add(rpc::method::kHello, Execution::event_loop,
                  [&dispatcher, identity](CallContext&, const rpc::Params& params) {
                    params.allow_only({"protocol", "client"});
+                   if (!params.has("protocol")) {
+                     throw RpcException(Errc::bad_request,
+                                        "'protocol' is required: the protocol level the client "
+                                        "speaks (this server speaks " +
+                                            std::to_string(rpc::kProtocolLevel) + ")");
+                   }
+                   params.str_or("client", "");  // a string when given
                    const std::int64_t level = params.int_or("protocol", rpc::kProtocolLevel, 0, 1000000);
                    if (level != rpc::kProtocolLevel) {
                      throw RpcException(Errc::protocol_mismatch,
@@ -57,7 +64,10 @@ void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity
                  });
 
   dispatcher.add(rpc::method::kPing, Execution::event_loop,
-                 [](CallContext&, const rpc::Params&) { return rpc::pack_value(PingResult{}); });
+                 [](CallContext&, const rpc::Params& params) {
+                   params.allow_only({});
+                   return rpc::pack_value(PingResult{});
+                 });
 
   dispatcher.add(
       rpc::method::kStatus, Execution::event_loop,

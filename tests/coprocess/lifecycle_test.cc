@@ -150,7 +150,7 @@ TEST_F(LifecycleTest, ReadinessIsSignalledToTheSupervisorSocket) {
   char buf[256] = {};
   ASSERT_GT(::recv(fd, buf, sizeof buf - 1, 0), 0);
   EXPECT_NE(std::string(buf).find("READY=1"), std::string::npos) << buf;
-  auto hello = connect()->call("sys.hello");
+  auto hello = connect()->call("sys.hello", hello_params());
   EXPECT_EQ(map_get(hello.result, "generation")->as<int>(), 7);
   ::close(fd);
 }

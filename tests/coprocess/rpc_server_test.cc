@@ -141,10 +141,55 @@ TEST_F(RpcServerTest, HelloWithAnotherProtocolLevelIsRefusedClearly) {
   auto r = c->call("sys.hello", rpc::pack_value(p));
   EXPECT_EQ(error_name(r), "protocol_mismatch");
   EXPECT_NE(r.error->message.find("protocol 99"), std::string::npos);
-  auto ok = c->call("sys.hello");
+  auto ok = c->call("sys.hello", hello_params());
   ASSERT_FALSE(ok.error);
   EXPECT_EQ(map_get(ok.result, "protocol")->as<int>(), 1);
   EXPECT_EQ(map_get(ok.result, "pid")->as<int>(), coprocess_.pid());
+}
+
+TEST_F(RpcServerTest, EveryReadableRequestIsAnsweredAndTheConnectionStaysOpen) {
+  // Issue 13: a 5-element request and a malformed notification used to
+  // close the connection, taking the requests pipelined behind them along.
+  auto c = connect();
+  std::string bytes;
+  bytes += rpc::pack_value(std::make_tuple(0, 11, "sys.ping", std::vector<int>{}, 5)).bytes;
+  bytes += rpc::pack_value(std::make_tuple(0, 12, "sys.ping")).bytes;
+  bytes += rpc::pack_value(std::make_tuple(0, 13, 42, std::vector<int>{})).bytes;
+  bytes += rpc::pack_value(std::make_tuple(2, "mail.send", "x")).bytes;
+  bytes += rpc::pack_value(std::make_tuple(2, 7)).bytes;
+  bytes += rpc::encode_request(14, "sys.ping", rpc::empty_params());
+  c->send_bytes(bytes);
+  std::map<rpc::MsgId, rpc::Response> got;
+  for (int i = 0; i < 4; ++i) {
+    rpc::Response r = c->receive_response(std::chrono::seconds(5));
+    got[r.msgid] = r;
+  }
+  for (rpc::MsgId id : {11u, 12u, 13u}) {
+    ASSERT_TRUE(got.count(id)) << id;
+    EXPECT_EQ(error_name(got[id]), "bad_request") << id;
+  }
+  EXPECT_NE(got[11].error->message.find("got 5 elements"), std::string::npos)
+      << got[11].error->message;
+  ASSERT_TRUE(got.count(14));
+  EXPECT_FALSE(got[14].error);
+  EXPECT_FALSE(c->closed_by_peer(std::chrono::milliseconds(200)));
+  EXPECT_FALSE(c->call("sys.ping").error) << "still open and in sync";
+  EXPECT_NE(log().find("(notification, dropped)"), std::string::npos);
+}
+
+TEST_F(RpcServerTest, PingAndHelloValidateTheirParamsLikeEveryMethod) {
+  auto c = connect();
+  auto r = c->call("sys.ping", string_params({{"bogus", "1"}}));
+  EXPECT_EQ(error_name(r), "bad_request");
+  EXPECT_NE(r.error->message.find("bogus"), std::string::npos) << r.error->message;
+  r = c->call("sys.hello", string_params({{"client", "t"}}));
+  EXPECT_EQ(error_name(r), "bad_request");
+  EXPECT_NE(r.error->message.find("'protocol' is required"), std::string::npos)
+      << r.error->message;
+  r = c->call("sys.hello", string_params({{"protocol", "1"}}));
+  EXPECT_EQ(error_name(r), "bad_request") << "protocol must be an integer";
+  r = c->call("sys.hello", hello_params());
+  EXPECT_FALSE(r.error);
 }
 
 TEST_F(RpcServerTest, CallerIdentityComesFromTheKernel) {

@@ -51,14 +51,17 @@ struct BadShape {
 TEST(RpcMessage, EveryMalformedShapeIsInvalidWithAClearMessage) {
   const std::vector<BadShape> shapes = {
       {"not an array", pack(std::string("hello")), false},
-      {"too short", pack(std::vector<int>{0, 1}), false},
+      {"too short", pack(std::vector<int>{0}), false},
+      {"request with 2 elements", pack(std::vector<int>{0, 1}), true},
+      {"request with 5 elements", pack(std::make_tuple(0, 1, "m", std::vector<int>{}, 5)), true},
+      {"response with 5 elements", pack(std::make_tuple(1, 1, 2, 3, 4)), false},
       {"wrong message type", pack(std::make_tuple(7, 1, "m", std::vector<int>{})), true},
       {"msgid not an integer", pack(std::make_tuple(0, "one", "m", std::vector<int>{})), false},
       {"negative msgid", pack(std::make_tuple(0, -1, "m", std::vector<int>{})), false},
       {"msgid over 32 bits", pack(std::make_tuple(0, 1ULL << 40, "m", std::vector<int>{})), false},
       {"method not a string", pack(std::make_tuple(0, 1, 5, std::vector<int>{})), true},
       {"params not an array", pack(std::make_tuple(0, 1, "m", 5)), true},
-      {"request with 3 elements", pack(std::make_tuple(0, 1, "m")), false},
+      {"request with 3 elements", pack(std::make_tuple(0, 1, "m")), true},
   };
   for (const auto& s : shapes) {
     auto m = classify_bytes(s.bytes);
@@ -67,6 +70,18 @@ TEST(RpcMessage, EveryMalformedShapeIsInvalidWithAClearMessage) {
     EXPECT_EQ(inv->error.name, "bad_request") << s.what;
     EXPECT_FALSE(inv->error.message.empty()) << s.what;
     EXPECT_EQ(inv->msgid.has_value(), s.has_msgid) << s.what;
+  }
+}
+
+TEST(RpcMessage, MalformedNotificationIsInvalidAndMarkedAsANotification) {
+  for (const std::string& bytes :
+       {pack(std::make_tuple(2, "mail.send", "x")), pack(std::make_tuple(2, 5, std::vector<int>{})),
+        pack(std::make_tuple(2, "m")), pack(std::make_tuple(2, "m", std::vector<int>{}, 4))}) {
+    auto m = classify_bytes(bytes);
+    auto* inv = std::get_if<Invalid>(&m);
+    ASSERT_NE(inv, nullptr);
+    EXPECT_TRUE(inv->notification);
+    EXPECT_FALSE(inv->msgid);
   }
 }
 

@@ -65,7 +65,7 @@ TEST_F(ControlServerTest, FirstLaunchStartsTheCoprocessAndItsClientsAreServed) {
   RecordProperty("launch_ms", static_cast<int>(int_field(r.result, "launch_ms")));
 
   RawClient client(client_path());
-  const rpc::Response hello = client.call("sys.hello", string_params({{"client", "test"}}));
+  const rpc::Response hello = client.call("sys.hello", hello_params());
   ASSERT_FALSE(hello.error.has_value()) << hello.error->message;
   EXPECT_EQ(int_field(hello.result, "pid"), pid);
   EXPECT_EQ(int_field(hello.result, "generation"), 1);
@@ -195,7 +195,7 @@ TEST_F(ControlServerTest, RestartIsRefusedToOrdinaryUsersAndDoneForRoot) {
   EXPECT_EQ(int_field(r.result, "generation"), 2);
   EXPECT_NE(::kill(static_cast<pid_t>(old_pid), 0), 0) << "old generation still alive";
   RawClient client(client_path());
-  const rpc::Response hello = client.call("sys.hello", string_params({{"client", "test"}}));
+  const rpc::Response hello = client.call("sys.hello", hello_params());
   ASSERT_FALSE(hello.error.has_value());
   EXPECT_EQ(int_field(hello.result, "pid"), new_pid);
   EXPECT_EQ(int_field(hello.result, "generation"), 2);

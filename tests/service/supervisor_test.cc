@@ -68,7 +68,7 @@ TEST_F(SupervisorTest, KilledCoprocessIsRestartedWhileClientsNeverSeeARefusal) {
         }
         try {
           // Idempotent call, retried on a fresh connection until it succeeds.
-          const rpc::Response r = c->call("sys.hello", string_params({{"client", "t"}}), seconds(30));
+          const rpc::Response r = c->call("sys.hello", hello_params("t"), seconds(30));
           if (r.error) {
             ++lost_calls;
             c.reset();

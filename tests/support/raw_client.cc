@@ -118,6 +118,13 @@ bool RawClient::closed_by_peer(std::chrono::milliseconds timeout) {
   }
 }
 
+rpc::Packed hello_params(const std::string& client) {
+  std::string bytes("\x91\x82", 2);  // [ {protocol: 1, client: name} ]
+  bytes += rpc::pack_value(std::string("protocol")).bytes + rpc::pack_value(1).bytes;
+  bytes += rpc::pack_value(std::string("client")).bytes + rpc::pack_value(client).bytes;
+  return rpc::Packed{bytes};
+}
+
 rpc::Packed string_params(const std::vector<std::pair<std::string, std::string>>& kv) {
   std::map<std::string, std::string> m(kv.begin(), kv.end());
   std::vector<std::map<std::string, std::string>> arr{m};

@@ -44,6 +44,9 @@ class RawClient {
   rpc::StreamDecoder decoder_{rpc::DecodeLimits{}};
 };
 
+/// `[ {protocol: 1, client: name} ]`: the params of a valid sys.hello.
+rpc::Packed hello_params(const std::string& client = "test");
+
 /// `[ {k: v, ...} ]` from alternating key/value strings.
 rpc::Packed string_params(const std::vector<std::pair<std::string, std::string>>& kv);
 
