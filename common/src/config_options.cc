@@ -83,6 +83,10 @@ const std::vector<OptionSpec>& option_specs() {
       {"limits.max_map", I, "10000", 1, 100000000, "entries of one map", false},
       {"limits.max_str", I, "16M", 1, 1LL << 31, "bytes of one string", false},
       {"limits.max_bin", I, "16M", 1, 1LL << 31, "bytes of one binary value", false},
+      {"limits.memory_budget", I, "256M", 0, kNoMax,
+       "bytes all connections together may hold in partly received messages and unsent "
+       "answers; beyond it the connections holding the most are closed (0 = no budget)",
+       false},
 
       // ---- mail
       {"mail.transport", S, "auto", 0, 0,

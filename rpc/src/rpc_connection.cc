@@ -90,6 +90,22 @@ void RpcConnection::drain() {
   });
 }
 
+bool RpcConnection::evict() {
+  if (evicted_.exchange(true)) return false;
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    self->close_on_strand("over the memory budget");
+  });
+  return true;
+}
+
+void RpcConnection::account_memory() {
+  const std::size_t now = closed_ ? 0 : decoder_.held_bytes() + output_bytes_;
+  const std::size_t before = held_.exchange(now);
+  if (now != before) {
+    server_.memory_changed(static_cast<std::int64_t>(now) - static_cast<std::int64_t>(before));
+  }
+}
+
 void RpcConnection::close() {
   asio::dispatch(strand_, [self = shared_from_this()] { self->close_on_strand("server stopping"); });
 }
@@ -274,6 +290,7 @@ void RpcConnection::answer(std::string bytes) {
   if (!bytes.empty()) {
     output_bytes_ += bytes.size();
     output_.push_back(std::move(bytes));
+    account_memory();
   }
   write_pending();
 }
@@ -296,6 +313,7 @@ void RpcConnection::write_pending() {
                                                      const std::error_code& ec, std::size_t n) {
                       self->output_bytes_ -= n;
                       self->writing_.clear();
+                      self->account_memory();
                       if (ec) {
                         self->close_on_strand("write error");
                         return;
@@ -322,6 +340,7 @@ void RpcConnection::close_on_strand(const char* reason) {
   for (auto& [offset, fd] : passed_fds_) ::close(fd);
   passed_fds_.clear();
   COPROC_LOG(debug, server_.settings().component, tag() << " closed: " << reason);
+  account_memory();  // closed: holds nothing any more
   server_.connection_closed(shared_from_this());
 }
 

@@ -10,8 +10,13 @@
 // running, or more than max_output_bytes of unsent responses, it neither
 // decodes buffered requests nor reads from the socket, so a client that
 // pipelines without reading fills its own socket buffer, not our memory.
+//
+// Memory budget: after every read and write the connection reports what it
+// holds (partly received message, unsent answers) to the server, which
+// closes the biggest holders when all together exceed limits.memory_budget.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -51,6 +56,14 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   std::uint64_t id() const { return id_; }
   const PeerCredentials& peer() const { return peer_; }
 
+  /// Bytes this connection holds in a partly received message and unsent
+  /// answers, as last reported to the server's memory budget. Thread-safe.
+  std::size_t held_bytes() const { return held_.load(); }
+  /// Closes the connection for the memory budget; false when it already was
+  /// chosen. Thread-safe.
+  bool evict();
+  bool evicted() const { return evicted_.load(); }
+
  private:
   // Reading is platform code (rpc_connection_posix.cc: readiness + recvmsg
   // with SCM_RIGHTS; rpc_connection_win32.cc: overlapped pipe reads).
@@ -67,6 +80,8 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   void close_on_strand(const char* reason);
   void maybe_finish_drain();
   void arm_timer(std::chrono::milliseconds timeout, const char* reason);
+  /// Reports the bytes held now (decoder + unsent answers) to the server.
+  void account_memory();
   std::string tag() const;
 
   RpcServer& server_;
@@ -87,6 +102,8 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   std::deque<std::string> output_;
   std::vector<std::string> writing_;  // buffers of the write in progress
   std::size_t output_bytes_ = 0;
+  std::atomic<std::size_t> held_{0};     // last value given to account_memory()
+  std::atomic<bool> evicted_{false};
   std::size_t in_flight_ = 0;
   bool waiting_readable_ = false;
   bool turn_yielded_ = false;  // a process_input() continuation is queued

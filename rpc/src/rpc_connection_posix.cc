@@ -46,6 +46,7 @@ void RpcConnection::on_readable(const std::error_code& ec, std::size_t /*bytes_r
     return;
   }
   decoder_.commit(static_cast<std::size_t>(n));
+  account_memory();
   received_bytes_ += static_cast<std::uint64_t>(n);
   // The kernel delivers passed descriptors with the read that ends inside
   // the sendmsg() that carried them: tag them with that read's last byte.
@@ -55,6 +56,7 @@ void RpcConnection::on_readable(const std::error_code& ec, std::size_t /*bytes_r
     return;
   }
   process_input();
+  account_memory();  // complete messages left the decoder
   wait_readable();
 }
 

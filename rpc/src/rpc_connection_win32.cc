@@ -42,6 +42,7 @@ void RpcConnection::on_readable(const std::error_code& ec, std::size_t bytes_rea
     const std::size_t n = std::min(buffer.size, bytes_read - copied);
     std::memcpy(buffer.data, read_buffer_.data() + copied, n);
     decoder_.commit(n);
+    account_memory();
     copied += n;
   }
   received_bytes_ += bytes_read;

@@ -1,5 +1,8 @@
 #include "rpc_server.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "log.h"
 #include "rpc_connection.h"
 
@@ -23,6 +26,7 @@ ServerSettings ServerSettings::from_config(const Config& c) {
   s.max_in_flight_per_connection = as_size(c.integer("server.max_in_flight_per_connection"));
   s.max_in_flight_per_uid = as_size(c.integer("server.max_in_flight_per_uid"));
   s.max_output_bytes = as_size(c.integer("server.max_output_bytes"));
+  s.memory_budget = as_size(c.integer("limits.memory_budget"));
   s.handshake_timeout = std::chrono::milliseconds(c.integer("server.handshake_timeout_ms"));
   s.idle_timeout = std::chrono::milliseconds(c.integer("server.idle_timeout_ms"));
   s.admin_group = c.str("service.admin_group");
@@ -121,6 +125,45 @@ void RpcServer::connection_closed(const std::shared_ptr<RpcConnection>& c) {
   stats_.connections--;
   auto it = connections_per_uid_.find(c->peer().uid);
   if (it != connections_per_uid_.end() && --it->second == 0) connections_per_uid_.erase(it);
+}
+
+void RpcServer::memory_changed(std::int64_t delta) {
+  const std::int64_t held = stats_.memory_held.fetch_add(delta) + delta;
+  if (settings_.memory_budget == 0 || delta <= 0 ||
+      held <= static_cast<std::int64_t>(settings_.memory_budget)) {
+    return;
+  }
+  evict_biggest_holders();
+}
+
+void RpcServer::evict_biggest_holders() {
+  std::vector<std::pair<std::size_t, std::shared_ptr<RpcConnection>>> holders;
+  std::int64_t excess = stats_.memory_held.load() - static_cast<std::int64_t>(settings_.memory_budget);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& c : connections_) {
+      const std::size_t held = c->held_bytes();
+      if (c->evicted()) {
+        excess -= static_cast<std::int64_t>(held);  // already on its way out
+      } else if (held > 0) {
+        holders.emplace_back(held, c);
+      }
+    }
+  }
+  if (excess <= 0) return;
+  std::sort(holders.begin(), holders.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [held, c] : holders) {
+    if (excess <= 0) break;
+    if (!c->evict()) continue;  // another thread got to it first
+    excess -= static_cast<std::int64_t>(held);
+    stats_.evictions++;
+    COPROC_LOG(warn, settings_.component,
+               "conn=" << c->id() << " uid=" << c->peer().uid << " pid=" << c->peer().pid
+                       << " closed: it holds " << held << " bytes and all connections together "
+                       << stats_.memory_held.load() << ", over limits.memory_budget="
+                       << settings_.memory_budget << " (the biggest holders go first)");
+  }
 }
 
 std::map<std::uint32_t, RpcServer::Usage> RpcServer::usage_by_uid() const {

@@ -33,6 +33,9 @@ struct ServerSettings {
   std::size_t max_in_flight_per_connection = 64;
   std::size_t max_in_flight_per_uid = 1024;
   std::size_t max_output_bytes = 1u << 20;
+  /// Bytes all connections together may hold in partly received messages
+  /// and unsent answers; beyond it the biggest holders are closed. 0 = none.
+  std::size_t memory_budget = 256u << 20;
   std::chrono::milliseconds handshake_timeout{10000};  // 0 = none
   std::chrono::milliseconds idle_timeout{0};           // 0 = none
   std::string admin_group;                             // besides uid 0
@@ -76,6 +79,12 @@ class RpcServer {
   bool admit_request(std::uint32_t uid);    // per-uid in-flight accounting
   void request_done(std::uint32_t uid);
   void connection_closed(const std::shared_ptr<RpcConnection>& c);
+  /// A connection's held bytes changed by `delta`. Over the memory budget,
+  /// closes the connections holding the most (Redis's client eviction) until
+  /// what remains fits, and logs each. Thread-safe.
+  void memory_changed(std::int64_t delta);
+  /// Bytes held by all connections now.
+  std::size_t memory_held() const { return static_cast<std::size_t>(stats_.memory_held.load()); }
   std::uint64_t next_request_id() { return ++request_ids_; }
   bool is_admin(std::uint32_t uid, std::uint32_t gid) const;
 
@@ -84,6 +93,7 @@ class RpcServer {
   void on_accept(const std::error_code& ec, LocalStream socket, const PeerCredentials& peer);
   void resolve_admin_group();  // platform file: rpc_server_posix.cc / _win32.cc
   void poll_drained(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
+  void evict_biggest_holders();
 
   asio::io_context& io_;
   const Dispatcher& dispatcher_;

@@ -16,6 +16,8 @@ struct ServerStats {
   std::atomic<std::uint64_t> requests_in_flight{0};
   std::atomic<std::uint64_t> errors_total{0};         // error responses sent
   std::atomic<std::uint64_t> protocol_errors{0};      // undecodable input
+  std::atomic<std::uint64_t> evictions{0};            // closed over limits.memory_budget
+  std::atomic<std::int64_t> memory_held{0};           // bytes counted by limits.memory_budget
 
   std::int64_t uptime_ms() const;
 };

@@ -77,7 +77,7 @@ void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity
         Writer w{&out.bytes};
         msgpack::packer<Writer> pk(w);
         const auto& sections = dispatcher.status_sections();
-        pk.pack_map(static_cast<std::uint32_t>(15 + sections.size()));
+        pk.pack_map(static_cast<std::uint32_t>(17 + sections.size()));
         pk.pack("server"); pk.pack(identity.server);
         pk.pack("version"); pk.pack(identity.version);
         pk.pack("protocol"); pk.pack(rpc::kProtocolLevel);
@@ -91,6 +91,8 @@ void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity
         pk.pack("requests_in_flight"); pk.pack(stats.requests_in_flight.load());
         pk.pack("errors_total"); pk.pack(stats.errors_total.load());
         pk.pack("protocol_errors"); pk.pack(stats.protocol_errors.load());
+        pk.pack("evictions"); pk.pack(stats.evictions.load());
+        pk.pack("memory_held"); pk.pack(static_cast<std::uint64_t>(stats.memory_held.load()));
         pk.pack("workers");
         pk.pack_map(3);
         pk.pack("threads"); pk.pack(workers.threads());

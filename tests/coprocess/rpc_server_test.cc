@@ -359,5 +359,45 @@ TEST_F(RpcServerLimitsTest, ClientThatNeverReadsCannotGrowServerMemory) {
       << "KiB grown while a client refused to read";
 }
 
+TEST_F(RpcServerLimitsTest, HundredsOfSlowBigMessagesStayUnderTheMemoryBudget) {
+  // Issue 13: 300 connections each declare a 15 MiB string (under every
+  // per-message limit) and trickle 1 MiB of it: 300 MiB offered. The budget
+  // (32 MiB) closes the biggest holders; RSS stays near baseline + budget and
+  // another connection's pings are all answered meanwhile.
+  constexpr int kConnections = 300;
+  constexpr std::size_t kChunk = 64 * 1024;
+  constexpr int kRounds = 16;  // 1 MiB per connection
+  start_coprocess({"--set", "limits.memory_budget=32M", "--set", "server.handshake_timeout_ms=0"});
+  const long rss_before = rss_kib(coprocess_.pid());
+  auto good = connect();
+  std::vector<std::unique_ptr<RawClient>> slow;
+  const std::string header("\x94\x00\x01\xa8sys.ping\x91\x81\xa4" "data\xdb\x00\xf0\x00\x00", 21);
+  for (int i = 0; i < kConnections; ++i) {
+    slow.push_back(connect());
+    ::send(slow.back()->fd(), header.data(), header.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  const std::string chunk(kChunk, 'z');
+  long rss_max = 0;
+  int pings = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    for (auto& c : slow) ::send(c->fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const auto r = good->call("sys.ping", rpc::empty_params(), std::chrono::seconds(5));
+    EXPECT_FALSE(r.error) << "round " << round;
+    if (!r.error) ++pings;
+    rss_max = std::max(rss_max, rss_kib(coprocess_.pid()));
+  }
+  EXPECT_EQ(pings, kRounds);
+  const long grown_kib = rss_max - rss_before;
+  std::printf("memory budget 32 MiB, %d connections x 1 MiB offered: RSS %ld KiB before, "
+              "%ld KiB at most (+%ld KiB)\n",
+              kConnections, rss_before, rss_max, grown_kib);
+  EXPECT_LT(grown_kib, (32 + 32) * 1024 * kMemoryBoundFactor) << "KiB grown";
+  const auto status = good->call("sys.status");
+  ASSERT_FALSE(status.error);
+  EXPECT_GT(map_get(status.result, "evictions")->as<std::uint64_t>(), 0u);
+  EXPECT_LE(map_get(status.result, "memory_held")->as<std::uint64_t>(), 32u << 20);
+  EXPECT_NE(log().find("over limits.memory_budget=33554432"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace coproc::test
