@@ -140,7 +140,7 @@ TEST_F(ControlServerTest, HundredSimultaneousLaunchesStartExactlyOneCoprocess) {
 
 TEST_F(ControlServerTest, ControlEndpointAnswersHelloAsTheService) {
   start_service();
-  const rpc::Response r = control_call("sys.hello", string_params({{"client", "test"}}));
+  const rpc::Response r = control_call("sys.hello", hello_params());
   ASSERT_FALSE(r.error.has_value()) << r.error->message;
   EXPECT_EQ(str_field(r.result, "server"), "coproc-service");
   EXPECT_EQ(int_field(r.result, "pid"), service_.pid());
