@@ -320,7 +320,7 @@ int run_test(CommandEnv& env, std::vector<std::string>& args) {
     return env.fail(r, "mail test");
   }
   if (env.flags().json) {
-    print_result(env, r);
+    env.print_result(r.result);
   } else {
     msgpack::object_handle oh = msgpack::unpack(r.result.data(), r.result.size());
     const msgpack::object& m = oh.get();
