@@ -50,6 +50,9 @@ systemd-sysusers "$prefix/lib/sysusers.d/coproc.conf"
 systemd-tmpfiles --create "$prefix/lib/tmpfiles.d/coproc.conf"
 chown root:coproc /etc/coproc/coproc.conf
 chmod 0640 /etc/coproc/coproc.conf
+# The SMTP password's own file, loaded by coproc.service as the systemd
+# credential smtp.password: empty until an administrator fills it.
+[ -e /etc/coproc/smtp.password ] || install -m 0600 -o root -g root /dev/null /etc/coproc/smtp.password
 ldconfig
 
 units=("$prefix/lib/systemd/system/coproc.socket" "$prefix/lib/systemd/system/coproc.service")

@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "secret_file.h"
 
 namespace coproc {
 namespace {
@@ -184,6 +188,104 @@ bool Config::boolean(std::string_view name) const {
   bool b = false;
   parse_bool(raw(name), &b);
   return b;
+}
+
+namespace {
+
+constexpr std::string_view kFileSuffix = "_file";
+
+// The content of a secret file: mode-checked, one trailing newline dropped.
+std::string read_secret_file(const std::string& option, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError(option + ": " + path + ": cannot read it (" + std::strerror(errno) + ")");
+  }
+  std::string why;
+  if (!secret_file_is_private(path, &why)) throw ConfigError(option + ": " + why);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  if (text.find('\n') != std::string::npos) {
+    throw ConfigError(option + ": " + path + " holds more than one line");
+  }
+  return text;
+}
+
+std::string credential_path(std::string_view name) {
+  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+  return dir && *dir ? std::string(dir) + "/" + std::string(name) : std::string();
+}
+
+}  // namespace
+
+void Config::load_secret_files() {
+  for (const auto& s : option_specs()) {
+    if (!s.secret) continue;
+    const std::string name(s.name);
+    const std::string file_option = name + std::string(kFileSuffix);
+    const bool has_file_option = find_spec(file_option) != nullptr;
+    const std::string file = has_file_option ? raw(file_option) : std::string();
+    if (!raw(name).empty()) {
+      if (!file.empty()) {
+        throw ConfigError(name + " and " + file_option + " are both set: keep one");
+      }
+      continue;
+    }
+    if (!file.empty()) {
+      std::string path = file;
+      if (file.find('/') == std::string::npos) {
+        path = credential_path(file);
+        if (path.empty()) {
+          throw ConfigError(file_option + ": '" + file +
+                            "' names a systemd credential, but $CREDENTIALS_DIRECTORY is not "
+                            "set (LoadCredential= in the unit; or give an absolute path)");
+        }
+      }
+      assign(name, read_secret_file(file_option, path), path);
+      continue;
+    }
+    const std::string credential = credential_path(name);
+    std::error_code ec;
+    if (!credential.empty() && std::filesystem::exists(credential, ec)) {
+      assign(name, read_secret_file("credential " + name, credential), credential);
+    }
+  }
+}
+
+std::string Config::secret_lines() const {
+  std::string lines;
+  for (const auto& s : option_specs()) {
+    if (!s.secret) continue;
+    const std::string name(s.name);
+    const std::string value = raw(name);
+    if (value.find('\n') != std::string::npos) {
+      throw ConfigError(name + " holds a line break");
+    }
+    if (!value.empty()) lines += name + "=" + value + "\n";
+    const std::string file_option = name + std::string(kFileSuffix);
+    if (find_spec(file_option) && !raw(file_option).empty()) lines += file_option + "=\n";
+  }
+  return lines;
+}
+
+void Config::set_secret_lines(std::string_view lines) {
+  std::size_t pos = 0;
+  while (pos < lines.size()) {
+    std::size_t end = lines.find('\n', pos);
+    if (end == std::string_view::npos) end = lines.size();
+    const std::string_view line = lines.substr(pos, end - pos);
+    pos = end + 1;
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) throw ConfigError("secrets: expected name=value lines");
+    assign(line.substr(0, eq), line.substr(eq + 1), "secrets");  // value kept as is
+  }
+}
+
+bool Config::sets_secret(std::string_view assignment) {
+  const OptionSpec* s = find_spec(trim(assignment.substr(0, assignment.find('='))));
+  return s && s->secret;
 }
 
 std::vector<std::pair<std::string, std::string>> Config::changed_options() const {

@@ -63,6 +63,25 @@ class Config {
   /// file, "--set" for the command line, "" when it has its default.
   std::string origin(std::string_view name) const;
 
+  /// Fills each secret option NAME (smtp.password) that has no value from
+  /// the file named by NAME_file, or else from the systemd credential NAME
+  /// ($CREDENTIALS_DIRECTORY/NAME, see LoadCredential=) when that exists.
+  /// A NAME_file without a '/' names a credential. A file read must not be
+  /// readable or writable by other users; its content minus one trailing
+  /// newline is the value. Both NAME and NAME_file set is an error. Throws
+  /// ConfigError ("smtp.password_file: /etc/coproc/pw: ...").
+  void load_secret_files();
+
+  /// The secret options that have a value, as "name=value" lines, plus an
+  /// empty NAME_file for each (already read): what the service hands each
+  /// co-process through a pipe, never on its command line or environment.
+  /// "" when there is nothing to hand over.
+  std::string secret_lines() const;
+  /// Applies secret_lines() text. Throws ConfigError.
+  void set_secret_lines(std::string_view lines);
+  /// True when a --set NAME=VALUE assignment sets a secret option.
+  static bool sets_secret(std::string_view assignment);
+
   /// Options whose value differs from the default, secrets masked.
   std::vector<std::pair<std::string, std::string>> changed_options() const;
 

@@ -119,7 +119,14 @@ const std::vector<OptionSpec>& option_specs() {
        "auto (best the server offers when username is set), plain, login or none", false,
        "auto|plain|login|none"},
       {"smtp.username", S, "", 0, 0, "AUTH user name", false},
-      {"smtp.password", S, "", 0, 0, "AUTH password", true},
+      {"smtp.password", S, "", 0, 0,
+       "AUTH password; better kept out of this file: see password_file, or the systemd "
+       "credential smtp.password (docs/security.md)",
+       true},
+      {"smtp.password_file", S, "", 0, 0,
+       "file holding the AUTH password (one line; must not be open to other users); a name "
+       "without '/' is a systemd credential ($CREDENTIALS_DIRECTORY, LoadCredential=)",
+       false},
       {"smtp.verify_tls", B, "true", 0, 0,
        "verify the relay's certificate and host name (false is logged as a warning)", false},
       {"smtp.ca_file", S, "", 0, 0, "PEM CA bundle; empty = the system store", false},

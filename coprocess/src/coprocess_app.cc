@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -40,6 +41,8 @@ constexpr const char* kUsage =
     "  --state-dir DIR     outbox and maildir (default /var/spool/coproc)\n"
     "  --config FILE       configuration file (default /etc/coproc/coproc.conf)\n"
     "  --set NAME=VALUE    override one option (repeatable)\n"
+    "  --secrets-fd N      read NAME=VALUE lines of secret options from descriptor N\n"
+    "                      (how coproc-service hands them over, off the command line)\n"
     "  --log-level LEVEL   debug, info, warn or error\n"
     "  --print-sample-config, --print-config-doc, --print-config-man, --version, --help\n";
 
@@ -47,8 +50,24 @@ struct Options {
   Paths paths;
   bool config_given = false;
   std::vector<std::string> sets;
+  int secrets_fd = -1;
   std::string log_level;
 };
+
+// Everything readable from `fd` (the service's secrets pipe), which is closed.
+std::string read_secrets(int fd) {
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > 65536) break;
+  }
+  ::close(fd);
+  return text;
+}
 
 // Returns -1 to go on, or an exit code.
 int parse_options(int argc, char** argv, Options* o) {
@@ -75,6 +94,15 @@ int parse_options(int argc, char** argv, Options* o) {
     } else if (arg == "--set") {
       if (!(v = value("--set"))) return 2;
       o->sets.emplace_back(v);
+    } else if (arg == "--secrets-fd") {
+      if (!(v = value("--secrets-fd"))) return 2;
+      char* end = nullptr;
+      const long fd = std::strtol(v, &end, 10);
+      if (*v == '\0' || *end != '\0' || fd < 0 || fd > 1024) {
+        std::cerr << "coprocess: --secrets-fd needs a descriptor number, got '" << v << "'\n";
+        return 2;
+      }
+      o->secrets_fd = static_cast<int>(fd);
     } else if (arg == "--log-level") {
       if (!(v = value("--log-level"))) return 2;
       o->log_level = v;
@@ -116,6 +144,8 @@ int run_coprocess(int argc, char** argv) {
   try {
     config = Config::load(options.paths.config_file, !options.config_given);
     for (const auto& s : options.sets) config.set(s);
+    if (options.secrets_fd >= 0) config.set_secret_lines(read_secrets(options.secrets_fd));
+    config.load_secret_files();
   } catch (const ConfigError& e) {
     std::cerr << "coprocess: " << e.what() << "\n";
     return 2;

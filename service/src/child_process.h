@@ -26,11 +26,18 @@ struct RunAsUser {
 /// sentence in `error` when there is no such user.
 bool resolve_user(const std::string& name, RunAsUser* out, std::string* error);
 
+/// The child's descriptor from which it reads `SpawnSpec::secrets`.
+constexpr int kSecretsFd = 4;
+
 struct SpawnSpec {
   std::string path;               // program to execute
   std::vector<std::string> argv;  // argv[0] included
   std::vector<std::string> env;   // NAME=value; LISTEN_* are added here
   int listen_fd = -1;             // becomes fd 3 when >= 0
+  /// When not empty: written to a pipe whose read end becomes fd
+  /// kSecretsFd of the child (up to 64 KiB), so secrets never show in
+  /// /proc/<pid>/cmdline or environ.
+  std::string secrets;
   RunAsUser user;
 };
 

@@ -65,10 +65,41 @@ void close_from(int first, int last) {
   for (int fd = first; fd <= last && fd < 65536; ++fd) ::close(fd);
 }
 
+// A pipe holding `secrets` in full, its write end closed: the child reads
+// them to EOF. A pipe holds 64 KiB without a reader.
+bool secrets_pipe(const std::string& secrets, int* read_end, std::string* error) {
+  int p[2];
+  if (secrets.size() > 65536) {
+    *error = "the secrets for the co-process exceed 64 KiB";
+    return false;
+  }
+  if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
+    *error = std::string("cannot create the secrets pipe: ") + std::strerror(errno);
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < secrets.size()) {
+    const ssize_t n = ::write(p[1], secrets.data() + done, secrets.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *error = std::string("cannot fill the secrets pipe: ") + std::strerror(errno);
+      ::close(p[0]);
+      ::close(p[1]);
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(p[1]);
+  // The child reads with blocking calls.
+  ::fcntl(p[0], F_SETFL, ::fcntl(p[0], F_GETFL) & ~O_NONBLOCK);
+  *read_end = p[0];
+  return true;
+}
+
 // Runs in the child between fork and exec: async-signal-safe calls only.
 [[noreturn]] void run_child(const SpawnSpec& spec, char* const* argv, char* const* envp,
-                            char* listen_pid_digits, int devnull, int out_w, int report_w,
-                            pid_t parent) {
+                            char* listen_pid_digits, int devnull, int out_w, int secrets_r,
+                            int report_w, pid_t parent) {
   // Default dispositions first, then unblock: the service blocks SIGTERM & co.
   struct sigaction dfl;
   std::memset(&dfl, 0, sizeof dfl);
@@ -90,14 +121,19 @@ void close_from(int first, int last) {
   const int in = ::fcntl(devnull, F_DUPFD_CLOEXEC, kHigh);
   const int out = ::fcntl(out_w, F_DUPFD_CLOEXEC, kHigh);
   const int lfd = spec.listen_fd >= 0 ? ::fcntl(spec.listen_fd, F_DUPFD_CLOEXEC, kHigh) : -1;
-  if (in < 0 || out < 0 || (spec.listen_fd >= 0 && lfd < 0)) child_fail(report, ChildStage::fds);
+  const int sfd = secrets_r >= 0 ? ::fcntl(secrets_r, F_DUPFD_CLOEXEC, kHigh) : -1;
+  if (in < 0 || out < 0 || (spec.listen_fd >= 0 && lfd < 0) || (secrets_r >= 0 && sfd < 0)) {
+    child_fail(report, ChildStage::fds);
+  }
   if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) {
     child_fail(report, ChildStage::fds);
   }
   if (lfd >= 0 && ::dup2(lfd, 3) < 0) child_fail(report, ChildStage::fds);
+  if (sfd >= 0 && ::dup2(sfd, kSecretsFd) < 0) child_fail(report, ChildStage::fds);
+  if (sfd >= 0 && lfd < 0) ::close(3);
   // Nothing else leaks into the co-process (Asio's sockets are not
   // close-on-exec), except the report pipe, which closes at exec.
-  const int keep_from = lfd >= 0 ? 4 : 3;
+  const int keep_from = sfd >= 0 ? kSecretsFd + 1 : lfd >= 0 ? 4 : 3;
   if (report > keep_from) close_from(keep_from, report - 1);
   close_from(report + 1, INT_MAX);
 
@@ -174,13 +210,19 @@ bool spawn_child(const SpawnSpec& spec, SpawnedChild* out, std::string* error) {
     }
     return false;
   }
+  int secrets_r = -1;
+  if (!spec.secrets.empty() && !secrets_pipe(spec.secrets, &secrets_r, error)) {
+    for (int fd : {devnull, out_pipe[0], out_pipe[1], report_pipe[0], report_pipe[1]}) ::close(fd);
+    return false;
+  }
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
-    run_child(spec, argv.data(), envp.data(), listen_pid_digits, devnull, out_pipe[1],
+    run_child(spec, argv.data(), envp.data(), listen_pid_digits, devnull, out_pipe[1], secrets_r,
               report_pipe[1], parent);
   }
   const int fork_err = errno;
+  if (secrets_r >= 0) ::close(secrets_r);
   ::close(devnull);
   ::close(out_pipe[1]);
   ::close(report_pipe[1]);

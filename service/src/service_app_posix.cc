@@ -162,6 +162,7 @@ int ServiceApp::print_socket_unit() {
 // What start-up decided, step by step; see serve().
 struct ServiceApp::Startup {
   Config config;
+  std::string secrets;  // Config::secret_lines(), for the co-process
   std::string start_mode;
   SocketAccess access;  // server.socket_mode, server.allowed_group
   std::string coprocess;
@@ -194,6 +195,13 @@ int ServiceApp::serve() {
 bool ServiceApp::load_config(Startup* s, std::string* error) {
   if (!load_settings(&s->config, &s->start_mode, &s->coprocess, error)) return false;
   if (!socket_access_from_config(s->config, &s->access, error)) return false;
+  try {
+    s->config.load_secret_files();
+    s->secrets = s->config.secret_lines();
+  } catch (const ConfigError& e) {
+    *error = e.what();
+    return false;
+  }
 
   // Who the co-process runs as. Only root can change it.
   if (::geteuid() == 0 && !s->config.str("service.user").empty()) {
@@ -282,6 +290,22 @@ SupervisorSettings ServiceApp::supervisor_settings(const Startup& s) const {
   SupervisorSettings ss = base_supervisor_settings(s.config, s.coprocess);
   ss.run_as_user = s.run_as;
   ss.listen_fd = s.client_fd;
+  // Secrets go through a pipe (SpawnSpec::secrets), never on the command
+  // line, which every user can read in /proc/<pid>/cmdline.
+  std::vector<std::string> args;
+  for (std::size_t i = 0; i < ss.arguments.size(); ++i) {
+    if (ss.arguments[i] == "--set" && i + 1 < ss.arguments.size() &&
+        Config::sets_secret(ss.arguments[i + 1])) {
+      ++i;
+      continue;
+    }
+    args.push_back(ss.arguments[i]);
+  }
+  ss.arguments = std::move(args);
+  if (!s.secrets.empty()) {
+    ss.arguments.insert(ss.arguments.end(), {"--secrets-fd", std::to_string(kSecretsFd)});
+    ss.secrets = s.secrets;
+  }
   return ss;
 }
 

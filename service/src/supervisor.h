@@ -26,6 +26,7 @@ struct SupervisorSettings {
   std::string runtime_dir;
   std::string run_as_user;              // empty: do not change user
   int listen_fd = -1;                   // POSIX: client socket handed to every generation; not owned
+  std::string secrets;                  // POSIX: handed to every generation on fd kSecretsFd
   std::string ready_pipe;               // Windows: a generation is ready once it serves this pipe
   bool activate_on_connection = true;   // a pending connection while stopped starts it
   std::chrono::milliseconds ready_timeout{10000};

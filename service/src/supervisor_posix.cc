@@ -45,7 +45,7 @@ bool has_line(std::string_view text, std::string_view line) {
 std::vector<std::string> child_environment() {
   static const char* const kDropped[] = {"NOTIFY_SOCKET=", "LISTEN_PID=", "LISTEN_FDS=",
                                          "LISTEN_FDNAMES=", "WATCHDOG_USEC=", "WATCHDOG_PID=",
-                                         "COPROC_GENERATION="};
+                                         "COPROC_GENERATION=", "CREDENTIALS_DIRECTORY="};
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) {
     std::string_view v(*e);
@@ -126,6 +126,7 @@ std::int64_t SupervisedProcess::start(std::int64_t generation, std::string* deta
   spec.env.push_back("NOTIFY_SOCKET=" + st.notify.path());
   spec.env.push_back("COPROC_GENERATION=" + std::to_string(generation));
   spec.listen_fd = st.s.listen_fd;
+  spec.secrets = st.s.secrets;
 
   if (!st.s.run_as_user.empty() && ::geteuid() == 0) {
     if (!resolve_user(st.s.run_as_user, &spec.user, error)) return 0;

@@ -1,6 +1,10 @@
 #include "config.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "temp_dir.h"
 
 namespace coproc {
 namespace {
@@ -93,6 +97,93 @@ TEST(Config, SampleConfigListsEveryOptionAndParsesBack) {
     uncommented += line + "\n";
   }
   EXPECT_NO_THROW(Config::parse(uncommented, "sample"));
+}
+
+
+// Secrets from files and systemd credentials (issue 13 item 6).
+class SecretFiles : public ::testing::Test {
+ protected:
+  void TearDown() override { ::unsetenv("CREDENTIALS_DIRECTORY"); }
+  std::string secret_file(const std::string& name, const std::string& text, unsigned mode) {
+    const std::string path = dir_.file(name);
+    test::write_file(path, text);
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(SecretFiles, PasswordFileGivesThePasswordWithoutItsNewline) {
+  Config c;
+  c.set("smtp.password_file=" + secret_file("pw", "s3cret\n", 0640));
+  c.load_secret_files();
+  EXPECT_EQ(c.str("smtp.password"), "s3cret");
+}
+
+TEST_F(SecretFiles, PasswordFileOpenToOtherUsersIsRefused) {
+  Config c;
+  const std::string path = secret_file("pw", "s3cret\n", 0604);
+  c.set("smtp.password_file=" + path);
+  try {
+    c.load_secret_files();
+    FAIL() << "a world-readable password file was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "smtp.password_file: " + path +
+                                         " is open to other users (mode 0604); make it 0600 or "
+                                         "0640 (owner root, group coproc)");
+  }
+}
+
+TEST_F(SecretFiles, PasswordAndPasswordFileTogetherAreRefused) {
+  Config c;
+  c.set("smtp.password=a");
+  c.set("smtp.password_file=" + secret_file("pw", "b", 0600));
+  EXPECT_THROW(c.load_secret_files(), ConfigError);
+}
+
+TEST_F(SecretFiles, CredentialNameNeedsTheCredentialsDirectory) {
+  Config c;
+  c.set("smtp.password_file=smtp-password");
+  try {
+    c.load_secret_files();
+    FAIL() << "a credential name without $CREDENTIALS_DIRECTORY was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("$CREDENTIALS_DIRECTORY is not set"), std::string::npos)
+        << e.what();
+  }
+  ::setenv("CREDENTIALS_DIRECTORY", dir_.path().c_str(), 1);
+  secret_file("smtp-password", "from-credential", 0400);
+  c.load_secret_files();
+  EXPECT_EQ(c.str("smtp.password"), "from-credential");
+}
+
+TEST_F(SecretFiles, CredentialNamedAfterTheOptionIsUsedWhenNothingElseIsSet) {
+  ::setenv("CREDENTIALS_DIRECTORY", dir_.path().c_str(), 1);
+  secret_file("smtp.password", "implicit\n", 0400);
+  Config c;
+  c.load_secret_files();
+  EXPECT_EQ(c.str("smtp.password"), "implicit");
+  Config configured;
+  configured.set("smtp.password=from-config");
+  configured.load_secret_files();
+  EXPECT_EQ(configured.str("smtp.password"), "from-config") << "the config file wins";
+}
+
+TEST_F(SecretFiles, SecretLinesCarryTheValuesAndEmptyTheFileOption) {
+  Config service;
+  service.set("smtp.password_file=" + secret_file("pw", " spaced pass ", 0600));
+  service.load_secret_files();
+  const std::string lines = service.secret_lines();
+  EXPECT_EQ(lines, "smtp.password= spaced pass \nsmtp.password_file=\n");
+  Config coprocess;
+  coprocess.set("smtp.password_file=/unreadable/by/the/coprocess");
+  coprocess.set_secret_lines(lines);
+  coprocess.load_secret_files();
+  EXPECT_EQ(coprocess.str("smtp.password"), " spaced pass ") << "kept as is, spaces too";
+  EXPECT_EQ(Config().secret_lines(), "");
+  EXPECT_TRUE(Config::sets_secret("smtp.password=x"));
+  EXPECT_FALSE(Config::sets_secret("smtp.password_file=/x"));
+  EXPECT_FALSE(Config::sets_secret("smtp.host=x"));
 }
 
 }  // namespace

@@ -194,6 +194,32 @@ TEST_F(PackageTest, InstallStartsTheServiceForOrdinaryUsersAndMailLandsInTheMail
       << "the generator's drop-in is missing";
 }
 
+// Issue 13 item 6: the packaged way to give the SMTP password is the file
+// /etc/coproc/smtp.password, loaded by coproc.service as the systemd
+// credential smtp.password; it reaches the service and never the
+// co-process's command line or environment (readable by every user).
+TEST_F(PackageTest, SmtpPasswordFileReachesTheServiceAsACredentialAndNoCommandLine) {
+  ASSERT_NO_FATAL_FAILURE(boot(1));
+  ASSERT_NO_FATAL_FAILURE(install(1));
+  EXPECT_EQ(box_->run("stat -c '%a %U %G %s' /etc/coproc/smtp.password").output,
+            "600 root root 0\n");
+  const std::string password = "Cr3dential-Pa55";
+  RunResult set = box_->run("echo " + password +
+                            " >/etc/coproc/smtp.password && systemctl restart coproc.service");
+  ASSERT_EQ(set.status, 0) << set.output << journal();
+  RunResult ping = box_->run_as_login("alice", "coprocctl ping");
+  ASSERT_EQ(ping.status, 0) << ping.output << journal();
+  EXPECT_NE(journal().find("smtp.password = (set)"), std::string::npos)
+      << "the service must have read the credential:\n" << journal();
+  RunResult seen = box_->run(
+      "pid=$(pgrep -u coproc -x coprocess); test -n \"$pid\" && "
+      "tr '\\0' ' ' </proc/$pid/cmdline && echo && tr '\\0' ' ' </proc/$pid/environ");
+  ASSERT_EQ(seen.status, 0) << seen.output;
+  EXPECT_NE(seen.output.find("--secrets-fd"), std::string::npos) << seen.output;
+  EXPECT_EQ(seen.output.find(password), std::string::npos) << seen.output;
+  EXPECT_EQ(journal().find(password), std::string::npos) << journal();
+}
+
 TEST_F(PackageTest, UnitsPassVerifyAndTheServiceExposureIsAtMostTwo) {
   ASSERT_NO_FATAL_FAILURE(boot(1));
   ASSERT_NO_FATAL_FAILURE(install(1));
