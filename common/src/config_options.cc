@@ -148,7 +148,14 @@ const std::vector<OptionSpec>& option_specs() {
        "HTTP proxy as [user@]host:port; HTTPS goes through CONNECT; the user is sent with "
        "http.proxy_password as Basic Proxy-Authorization",
        false},
-      {"http.proxy_password", S, "", 0, 0, "password of the proxy user in http.proxy", true},
+      {"http.proxy_password", S, "", 0, 0,
+       "password of the proxy user in http.proxy; better in proxy_password_file or the systemd "
+       "credential http.proxy_password (docs/security.md)",
+       true},
+      {"http.proxy_password_file", S, "", 0, 0,
+       "file holding the proxy password (one line; must not be open to other users); a name "
+       "without '/' is a systemd credential ($CREDENTIALS_DIRECTORY, LoadCredential=)",
+       false},
       {"http.allow", S, "", 0, 0,
        "destinations http.request may reach (CIDRs, host names, *.suffix, each with an optional "
        ":port; comma or space separated); empty = everywhere not denied",

@@ -120,6 +120,14 @@ TEST_F(SecretFiles, PasswordFileGivesThePasswordWithoutItsNewline) {
   EXPECT_EQ(c.str("smtp.password"), "s3cret");
 }
 
+TEST_F(SecretFiles, ProxyPasswordComesFromItsFileToo) {
+  Config c;
+  c.set("http.proxy_password_file=" + secret_file("proxy", "pr0xy\n", 0600));
+  c.load_secret_files();
+  EXPECT_EQ(c.str("http.proxy_password"), "pr0xy");
+  EXPECT_EQ(c.secret_lines(), "http.proxy_password=pr0xy\nhttp.proxy_password_file=\n");
+}
+
 TEST_F(SecretFiles, PasswordFileOpenToOtherUsersIsRefused) {
   Config c;
   const std::string path = secret_file("pw", "s3cret\n", 0604);
