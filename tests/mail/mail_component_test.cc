@@ -450,6 +450,35 @@ TEST_F(MailComponentTest, IdempotencyKeyGivesTheSameIdAlsoAfterARestart) {
   EXPECT_EQ(listed(*c), 1u);
 }
 
+TEST_F(MailComponentTest, IdempotencyKeyReusedForOtherContentIsAConflict) {
+  start_coprocess({"--set", "mail.transport=maildir"});
+  auto c = connect();
+  V mail = simple_mail();
+  mail.entries.emplace_back("idempotency_key", V::text("order-4712"));
+  const std::string id = send_ok(*c, mail);
+  V other = simple_mail("another subject");
+  other.entries.emplace_back("idempotency_key", V::text("order-4712"));
+  auto r = send(*c, other);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->name, "conflict");
+  EXPECT_NE(r.error->message.find("already used for mail " + id + " with different content"),
+            std::string::npos)
+      << r.error->message;
+  // The same content under the same key is still the same message, also
+  // after a restart (the digest is stored with the key).
+  c.reset();
+  ASSERT_EQ(stop_coprocess(), 0);
+  start_coprocess({"--set", "mail.transport=maildir"});
+  c = connect();
+  auto again = send(*c, mail);
+  ASSERT_FALSE(again.error) << again.error->message;
+  EXPECT_EQ(field(again.result, "id"), id);
+  auto still = send(*c, other);
+  ASSERT_TRUE(still.error);
+  EXPECT_EQ(still.error->name, "conflict");
+  EXPECT_EQ(listed(*c), 1u);
+}
+
 TEST_F(MailComponentTest, PerUserRateLimitRefusesTheExtraMail) {
   start_coprocess({"--set", "mail.per_uid_per_minute=2"});
   auto c = connect();

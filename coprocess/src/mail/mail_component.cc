@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "component.h"
+#include "content_digest.h"
 #include "delivery_worker.h"
 #include "log.h"
 #include "mail_address.h"
@@ -157,6 +158,7 @@ class MailComponent : public Component {
     std::string message_id;
     std::string idempotency_key;
     std::string message;
+    std::string content_digest;
   };
 
   // The built form: MailRequest → MIME.
@@ -164,7 +166,8 @@ class MailComponent : public Component {
                    const std::string& message_id, std::int64_t now) {
     MailRequest req = parse_mail_request(params, call, max_bytes_);
     Submission s{req.from.addr_spec, req.envelope_recipients(), req.subject, message_id,
-                 req.idempotency_key, build_mime(req, MimeOptions{message_id, now, id})};
+                 req.idempotency_key, build_mime(req, MimeOptions{message_id, now, id}),
+                 req.idempotency_key.empty() ? std::string() : content_digest(req)};
     if (s.message.size() > max_bytes_) {
       throw RpcException(Errc::too_large, "the message is " + std::to_string(s.message.size()) +
                                               " bytes once MIME-encoded; mail.max_message_bytes "
@@ -176,9 +179,14 @@ class MailComponent : public Component {
   // The raw form: a finished message, kept as given (raw_message.h).
   Submission raw(const rpc::Params& params, const std::string& message_id, std::int64_t now) {
     RawMail m = prepare_raw_mail(params, RawContext{max_bytes_, domain_, message_id, now});
+    const std::string digest =
+        m.idempotency_key.empty()
+            ? std::string()
+            : raw_content_digest(params.opt_bytes("raw").value_or(""), m.envelope_from,
+                                 m.recipients);
     return Submission{std::move(m.envelope_from), std::move(m.recipients), std::move(m.subject),
                       std::move(m.message_id),    std::move(m.idempotency_key),
-                      std::move(m.message)};
+                      std::move(m.message),       digest};
   }
 
   rpc::Packed send(CallContext& call, const rpc::Params& params) {
@@ -189,6 +197,15 @@ class MailComponent : public Component {
     Submission sub = is_raw_request(params) ? raw(params, message_id, now)
                                             : built(call, params, id, message_id, now);
     if (auto existing = outbox_->reserve(uid, sub.idempotency_key)) {
+      if (!existing->content_digest.empty() && existing->content_digest != sub.content_digest) {
+        COPROC_LOG(info, "mail", "uid=" << uid << " id=" << existing->id << " request="
+                                        << call.request_id
+                                        << " idempotency key reused for other content: conflict");
+        throw RpcException(Errc::conflict,
+                           "idempotency_key '" + sub.idempotency_key.substr(0, 64) +
+                               "' was already used for mail " + existing->id +
+                               " with different content; use a new key for a new message");
+      }
       COPROC_LOG(info, "mail", "uid=" << uid << " id=" << existing->id << " request=" << call.request_id
                                       << " repeated send (same idempotency key), not queued again");
       return rpc::pack_value(SendResult{existing->id, existing->state, true});
@@ -217,6 +234,7 @@ class MailComponent : public Component {
     rec.recipients = sub.recipients;
     rec.subject = sub.subject;
     rec.idempotency_key = sub.idempotency_key;
+    rec.content_digest = sub.content_digest;
     rec.created_ms = rec.updated_ms = now;
     rec.size = sub.message.size();
     try {

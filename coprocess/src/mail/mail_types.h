@@ -67,6 +67,7 @@ struct MailRecord {
   std::string subject;
   std::string message_id;  // "<...@...>"
   std::string idempotency_key;
+  std::string content_digest;  // content_digest.h; empty in records older than it
   std::int64_t created_ms = 0;       // Unix time, milliseconds
   std::int64_t next_attempt_ms = 0;  // 0: as soon as possible
   std::int64_t sent_ms = 0;
@@ -81,7 +82,7 @@ struct MailRecord {
   std::vector<std::string> pending_recipients() const;
 
   MSGPACK_DEFINE_MAP(id, owner_uid, state, envelope_from, recipients, subject, message_id,
-                     idempotency_key, created_ms, next_attempt_ms, sent_ms, updated_ms, attempts,
+                     idempotency_key, content_digest, created_ms, next_attempt_ms, sent_ms, updated_ms, attempts,
                      last_error, size, delivered_to, refused);
 };
 
