@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "mail_parse.h"
 #include "smtp_test_server.h"
 
@@ -140,6 +143,11 @@ TEST_F(SmtpTransportTest, CertificateForAnotherHostNameIsRejected) {
   s.password = "s3cret";
   std::string e = deliver(s);
   EXPECT_EQ(e.rfind("transient: certificate: TLS with 127.0.0.1 failed: the relay's certificate is not valid for the host name '127.0.0.1'", 0), 0u) << e;
+  // Both sides of the mismatch are named.
+  EXPECT_NE(e.find("the relay's certificate is for 'wrong-host.invalid', not for '127.0.0.1' "
+                   "(smtp.host)"),
+            std::string::npos)
+      << e;
   EXPECT_EQ(server.events().find("AUTH"), std::string::npos) << server.events();
   EXPECT_EQ(server.count(), 0u);
 }
@@ -183,6 +191,60 @@ TEST_F(SmtpTransportTest, FiveHundredReplyIsPermanentAndFourHundredTransient) {
   EXPECT_EQ(deliver(settings(later.port(), SmtpSecurity::none)),
             "transient: the relay rejected the message: The server rejected the message: 451 "
             "4.3.0 try again later");
+}
+
+TEST_F(SmtpTransportTest, ClosingAfterAStalledReplyWaitsBrieflyForQuitNotAFullTimeout) {
+  SmtpTestServer::Options o;
+  o.delay_ms = 15000;  // the relay sits on the message
+  SmtpTestServer server(o);
+  server.start();
+  auto s = settings(server.port(), SmtpSecurity::none);
+  s.timeout_ms = 4000;
+  SmtpTransport transport(s);
+  auto session = transport.open();
+  EXPECT_THROW(session->send(Envelope{"id1", "a@example.org", {"b@example.org"}}, kMessage),
+               DeliveryError);
+  const auto start = std::chrono::steady_clock::now();
+  session.reset();  // QUIT, whose reply never comes: the stalled relay is still busy
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  EXPECT_LT(ms, 2500) << "closing waited for QUIT as long as smtp.timeout_ms";
+}
+
+TEST_F(SmtpTransportTest, InterruptEndsADeliveryBlockedOnASlowRelayAtOnce) {
+  SmtpTestServer::Options o;
+  o.delay_ms = 30000;
+  SmtpTestServer server(o);
+  server.start();
+  auto s = settings(server.port(), SmtpSecurity::none);
+  s.timeout_ms = 30000;
+  SmtpTransport transport(s);
+  auto session = transport.open();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    transport.interrupt();  // what DeliveryService::stop() does on SIGTERM
+  });
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    session->send(Envelope{"id1", "a@example.org", {"b@example.org"}}, kMessage);
+    ADD_FAILURE() << "the blocked send returned normally";
+  } catch (const DeliveryError& e) {
+    EXPECT_FALSE(e.permanent()) << e.what();
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  stopper.join();
+  EXPECT_LT(ms, 5000) << "the delivery waited for the relay after interrupt()";
+  session.reset();
+  std::string e;
+  try {
+    transport.open();
+  } catch (const DeliveryError& ex) {
+    e = ex.what();
+  }
+  EXPECT_NE(e.find("the co-process is stopping"), std::string::npos) << e;
 }
 
 TEST_F(SmtpTransportTest, ServerDownIsATransientFailure) {

@@ -38,6 +38,7 @@ void DeliveryService::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  transport_->interrupt();  // deliveries blocked on a slow relay end now
   for (auto& t : threads_) t.join();
   threads_.clear();
 }

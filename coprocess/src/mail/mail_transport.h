@@ -67,6 +67,11 @@ class Transport {
     (void)step;
     return open();
   }
+  /// Stopping: ends every session's connection now (from any thread), so a
+  /// call blocked on a slow server throws a transient DeliveryError at once
+  /// instead of waiting for its timeout; later open() calls fail the same
+  /// way. The default does nothing (local transports do not block).
+  virtual void interrupt() noexcept {}
 };
 
 }  // namespace coproc::mail

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include <Poco/Base64Encoder.h>
@@ -17,13 +19,27 @@
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/X509Certificate.h>
 
 #include "log.h"
 
 namespace coproc::mail {
+
+struct SmtpTransport::LiveSockets {
+  std::mutex mutex;
+  bool interrupted = false;
+  // A copy of each session's socket: it keeps the descriptor open until the
+  // session lets go, so interrupt() never shuts down a reused number.
+  std::map<const void*, Poco::Net::StreamSocket> sockets;
+};
+
 namespace {
 
 using Poco::Net::SMTPClientSession;
+
+// How long closing a session waits for the reply to QUIT: a dead relay must
+// not cost another full smtp.timeout_ms on top of the failed attempt.
+constexpr int kQuitWaitMs = 1000;
 
 // SMTPClientSession keeps its socket protected; STARTTLS has to swap it.
 class RelaySession : public SMTPClientSession {
@@ -101,23 +117,26 @@ bool offers(const std::string& ehlo, const std::string& keyword) {
 class SmtpSession : public TransportSession {
  public:
   SmtpSession(const SmtpSettings& s, Poco::Net::Context::Ptr context,
+              std::shared_ptr<SmtpTransport::LiveSockets> live,
               std::function<void(const std::string&)> step = {})
-      : s_(s), context_(context), step_(std::move(step)) {}
+      : s_(s), context_(context), live_(std::move(live)), step_(std::move(step)) {}
+  ~SmtpSession() override { close(); }
 
   void connect() {
     const Poco::Timespan timeout(static_cast<Poco::Timespan::TimeDiff>(s_.timeout_ms) * 1000);
     Poco::Net::SocketAddress address(s_.host, static_cast<Poco::UInt16>(s_.port));
+    Poco::Net::StreamSocket tcp(address.family());
+    watch(tcp);  // from here interrupt() can end a blocked connect or read
+    tcp.connect(address, timeout);
     if (s_.security == SmtpSecurity::tls) {
-      Poco::Net::SecureStreamSocket socket(context_);
-      socket.setPeerHostName(s_.host);
-      socket.connect(address, timeout);
-      session_ = std::make_unique<RelaySession>(socket);
+      Poco::Net::SecureStreamSocket secure =
+          Poco::Net::SecureStreamSocket::attach(tcp, s_.host, context_);
+      check_peer_name(secure);
+      session_ = std::make_unique<RelaySession>(secure);
       tell("connected to " + address.toString() + " with TLS; certificate verified for '" +
            s_.host + "'" + (s_.verify_tls ? "" : " (NOT: smtp.verify_tls = false)"));
     } else {
-      Poco::Net::StreamSocket socket;
-      socket.connect(address, timeout);
-      session_ = std::make_unique<RelaySession>(socket);
+      session_ = std::make_unique<RelaySession>(tcp);
       tell("connected to " + address.toString());
     }
     // The end of DATA (".") often follows the message in a second small
@@ -142,6 +161,7 @@ class SmtpSession : public TransportSession {
       expect(status, 2, "the relay refused STARTTLS", reply);
       Poco::Net::SecureStreamSocket secure =
           Poco::Net::SecureStreamSocket::attach(session_->socket(), s_.host, context_);
+      check_peer_name(secure);
       secure.setReceiveTimeout(timeout);
       secure.setSendTimeout(timeout);
       session_->socket() = secure;
@@ -191,12 +211,50 @@ class SmtpSession : public TransportSession {
 
   void close() noexcept override {
     try {
-      if (session_) session_->close();
+      if (session_) {
+        // QUIT is a courtesy: wait briefly for its reply, never a full timeout.
+        const Poco::Timespan quick(
+            static_cast<Poco::Timespan::TimeDiff>(std::min(s_.timeout_ms, kQuitWaitMs)) * 1000);
+        session_->socket().setReceiveTimeout(quick);
+        session_->socket().setSendTimeout(quick);
+        session_->setTimeout(quick);
+        session_->close();
+      }
     } catch (...) {
     }
+    session_.reset();
+    std::lock_guard<std::mutex> lock(live_->mutex);
+    live_->sockets.erase(this);
   }
 
  private:
+  void watch(const Poco::Net::StreamSocket& socket) {
+    std::lock_guard<std::mutex> lock(live_->mutex);
+    if (live_->interrupted) {
+      throw DeliveryError(false, "not connecting to the relay: the co-process is stopping");
+    }
+    live_->sockets[this] = socket;
+  }
+
+  // The relay's certificate must name smtp.host. Checked here rather than
+  // by Poco, so that a mismatch names both sides (Poco says only
+  // "Unacceptable certificate from HOST"); the chain itself is verified by
+  // OpenSSL during the handshake (VERIFY_STRICT).
+  void check_peer_name(Poco::Net::SecureStreamSocket& secure) {
+    if (!s_.verify_tls) return;
+    const Poco::Net::X509Certificate cert = secure.peerCertificate();
+    if (cert.verify(s_.host)) return;
+    std::string common_name;
+    std::set<std::string> names;
+    cert.extractNames(common_name, names);
+    if (!common_name.empty()) names.insert(common_name);
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "'" : ", '") + n + "'";
+    throw Poco::Net::CertificateValidationException(
+        "the relay's certificate is for " + (list.empty() ? std::string("no host name") : list) +
+        ", not for '" + s_.host + "' (smtp.host)");
+  }
+
   std::string hello() {
     std::string reply;
     int status = session_->sendCommand("EHLO", helo_name(), reply);
@@ -259,6 +317,7 @@ class SmtpSession : public TransportSession {
 
   const SmtpSettings& s_;
   Poco::Net::Context::Ptr context_;
+  std::shared_ptr<SmtpTransport::LiveSockets> live_;
   std::function<void(const std::string&)> step_;
   std::unique_ptr<RelaySession> session_;
 };
@@ -305,7 +364,8 @@ SmtpSettings SmtpSettings::from_config(const Config& c) {
   return s;
 }
 
-SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settings)) {
+SmtpTransport::SmtpTransport(SmtpSettings settings)
+    : settings_(std::move(settings)), live_(std::make_shared<LiveSockets>()) {
   init_ssl_once();
   if (settings_.security != SmtpSecurity::none) {
     using Poco::Net::Context;
@@ -319,7 +379,9 @@ SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settin
       throw std::runtime_error("cannot set up TLS for the relay (smtp.ca_file='" +
                                settings_.ca_file + "'): " + ex.displayText());
     }
-    context_->enableExtendedCertificateVerification(settings_.verify_tls);
+    // The host name is checked by SmtpSession::check_peer_name, which can
+    // say which names the certificate holds.
+    context_->enableExtendedCertificateVerification(false);
     if (!settings_.verify_tls) {
       COPROC_LOG(warn, "mail", "smtp.verify_tls=false: the relay's certificate and host name are "
                                "NOT checked; anyone on the path can read the mail and password");
@@ -331,11 +393,23 @@ SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settin
   }
 }
 
+void SmtpTransport::interrupt() noexcept {
+  std::lock_guard<std::mutex> lock(live_->mutex);
+  live_->interrupted = true;
+  for (auto& [session, socket] : live_->sockets) {
+    try {
+      socket.shutdown();  // a blocked connect, read or write returns at once
+    } catch (...) {
+      // Not connected (yet or any more): nothing blocks on it.
+    }
+  }
+}
+
 std::unique_ptr<TransportSession> SmtpTransport::open() { return open_traced({}); }
 
 std::unique_ptr<TransportSession> SmtpTransport::open_traced(
     const std::function<void(const std::string&)>& step) {
-  auto session = std::make_unique<SmtpSession>(settings_, context_, step);
+  auto session = std::make_unique<SmtpSession>(settings_, context_, live_, step);
   try {
     session->connect();
   } catch (const DeliveryError&) {

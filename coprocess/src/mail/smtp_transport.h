@@ -2,7 +2,8 @@
 // to clear text), implicit TLS or plain; AUTH PLAIN / LOGIN chosen from the
 // EHLO reply; certificates verified against the system store or a CA file
 // with host-name checks, unless verification is explicitly switched off.
-// Connect, send and receive are all bounded by smtp.timeout_ms.
+// Connect, send and receive are all bounded by smtp.timeout_ms; the QUIT
+// that ends a session waits at most kQuitWaitMs for its reply.
 #pragma once
 
 #include <string>
@@ -42,10 +43,18 @@ class SmtpTransport : public Transport {
   std::unique_ptr<TransportSession> open_traced(
       const std::function<void(const std::string&)>& step) override;
   std::string describe() const override;
+  /// Shuts down the socket of every open session (SIGTERM must not wait for
+  /// a slow relay: the service would SIGKILL us, and every SIGKILL can
+  /// duplicate the mails in flight).
+  void interrupt() noexcept override;
+
+  /// The sockets of the sessions alive now; shared with the sessions.
+  struct LiveSockets;
 
  private:
   SmtpSettings settings_;
   Poco::Net::Context::Ptr context_;
+  std::shared_ptr<LiveSockets> live_;
 };
 
 }  // namespace coproc::mail
