@@ -2,6 +2,9 @@
 
 #include <windows.h>
 #include <aclapi.h>
+#include <knownfolders.h>
+#include <objbase.h>
+#include <shlobj.h>
 #include <sddl.h>
 
 #include <filesystem>
@@ -22,7 +25,16 @@ constexpr const wchar_t* kPrivateFileDacl = L"D:P(A;;FA;;;SY)(A;;FA;;;BA)";
 
 }  // namespace
 
+// FOLDERID_ProgramData as Windows knows it, then the environment: a
+// service's environment need not say it (wine's services get
+// ProgramData=C:\users\Public while everything else uses C:\ProgramData).
 std::string program_data_dir() {
+  PWSTR known = nullptr;
+  if (::SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &known) == S_OK && known) {
+    const std::string dir = narrow(known) + "\\coproc";
+    ::CoTaskMemFree(known);
+    return dir;
+  }
   wchar_t buf[MAX_PATH];
   const DWORD n = ::GetEnvironmentVariableW(L"ProgramData", buf, MAX_PATH);
   const std::string base =
@@ -80,13 +92,17 @@ bool prepare_data_dir(const std::string& dir, const std::string& sample_config,
 }
 
 bool purge_data_dir(const std::string& dir, std::string* error) {
+  // The installer stops the service just before; its log file may stay open
+  // for a moment longer (and an open file cannot be removed): try for 15 s.
   std::error_code ec;
-  fs::remove_all(fs::u8path(dir), ec);
-  if (ec) {
-    *error = "cannot remove " + dir + ": " + ec.message();
-    return false;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    ec.clear();
+    fs::remove_all(fs::u8path(dir), ec);
+    if (!ec && !fs::exists(fs::u8path(dir), ec)) return true;
+    ::Sleep(500);
   }
-  return true;
+  *error = "cannot remove " + dir + (ec ? ": " + ec.message() : std::string(": still in use"));
+  return false;
 }
 
 }  // namespace coproc
