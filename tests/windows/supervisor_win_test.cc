@@ -8,12 +8,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "control_server.h"
 #include "coproc/client.hpp"
 #include "coprocess_win_fixture.h"
 #include "endpoint_win32.h"
+#include "methods.h"
 #include "supervisor.h"
 
 namespace coproc::test {
@@ -21,6 +23,11 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+
+rpc::Packed hello_params() {
+  return rpc::pack_value(
+      std::vector<std::map<std::string, int>>{{{"protocol", rpc::kProtocolLevel}}});
+}
 
 class SupervisorWinTest : public CoprocessWinFixture {
  protected:
@@ -73,7 +80,7 @@ TEST_F(SupervisorWinTest, LaunchStartsTheCoprocessAndReturnsOnceItServesItsPipe)
   EXPECT_TRUE(o.launched);
   EXPECT_EQ(o.generation, 1);
   auto client = connect();
-  const rpc::Response hello = client->call("sys.hello", string_params({{"client", "t"}}));
+  const rpc::Response hello = client->call("sys.hello", hello_params());
   ASSERT_FALSE(hello.error.has_value());
   EXPECT_EQ(map_get(hello.result, "pid")->as<std::int64_t>(), o.pid);
   EXPECT_EQ(map_get(hello.result, "generation")->as<std::int64_t>(), 1);
@@ -110,7 +117,7 @@ TEST_F(SupervisorWinTest, KilledCoprocessIsStartedAgainAsTheNextGeneration) {
   EXPECT_EQ(s.last_exit_reason, "exited with status 137");
   EXPECT_NE(s.pid, first.pid);
   auto client = connect();
-  const rpc::Response hello = client->call("sys.hello", string_params({{"client", "t"}}));
+  const rpc::Response hello = client->call("sys.hello", hello_params());
   ASSERT_FALSE(hello.error.has_value());
   EXPECT_EQ(map_get(hello.result, "generation")->as<std::int64_t>(), 2);
 }
