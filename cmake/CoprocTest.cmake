@@ -1,14 +1,16 @@
 include(GoogleTest)
 
 # coproc_test(NAME SOURCES... [LIBS libs...] [LABELS labels...] [TIMEOUT s]
-#             [RESOURCE_LOCK name])
+#             [RESOURCE_LOCK name] [FIXTURES fixture])
 # One GoogleTest executable linked with test_support, its tests discovered
 # into CTest. Tests sharing a RESOURCE_LOCK never run at once under any
 # `ctest -j`; every test labelled "system" boots a container and holds the
-# lock "system_container" (two boots at once fail), whether it says so or not. COPROC_TEST_EXTRA_LABEL (e.g. "windows") is added to every
-# test's labels; COPROC_TEST_DISCOVERY_TIMEOUT bounds listing the tests.
+# lock "system_container" (two boots at once fail), whether it says so or
+# not. FIXTURES names a CTest fixture every test requires.
+# COPROC_TEST_EXTRA_LABEL (e.g. "windows") is added to every test's labels;
+# COPROC_TEST_DISCOVERY_TIMEOUT bounds listing the tests.
 function(coproc_test name)
-  cmake_parse_arguments(T "" "TIMEOUT;RESOURCE_LOCK" "LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT;RESOURCE_LOCK;FIXTURES" "LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_UNPARSED_ARGUMENTS})
   target_link_libraries(${name} PRIVATE test_support GTest::gtest_main ${T_LIBS})
   coproc_warnings(${name})
@@ -19,6 +21,10 @@ function(coproc_test name)
   # gtest_discover_tests cannot pass a list-valued property: several labels
   # become one ("integration-mail"), which `ctest -L mail` still matches.
   string(REPLACE ";" "-" labels "${labels}")
+  set(fixtures "")
+  if(T_FIXTURES)
+    set(fixtures FIXTURES_REQUIRED ${T_FIXTURES})
+  endif()
   if(NOT COPROC_TEST_DISCOVERY_TIMEOUT)
     set(COPROC_TEST_DISCOVERY_TIMEOUT 60)
   endif()
@@ -31,5 +37,5 @@ function(coproc_test name)
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT ${COPROC_TEST_DISCOVERY_TIMEOUT}
     ${COPROC_TEST_DISCOVERY_OPTIONS}
-    PROPERTIES LABELS "${labels}" TIMEOUT ${T_TIMEOUT} ${lock})
+    PROPERTIES LABELS "${labels}" TIMEOUT ${T_TIMEOUT} ${lock} ${fixtures})
 endfunction()

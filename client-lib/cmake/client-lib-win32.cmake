@@ -1,15 +1,13 @@
 # client-lib on Windows (mingw-w64): the same C++ core over named pipes,
-# libcoproc.dll with the core C ABI, coprocctl.exe. Statically linked
-# (toolchain-mingw64.cmake), so the DLL imports only system DLLs.
-#
-# Not in the Windows build yet: the mail and HTTP conveniences
-# (c_api_mail.cc, c_api_http.cc, coprocctl mail/http) — they pass file
-# descriptors, which pipes cannot carry, and the Windows co-process has no
-# mail or HTTP component yet (docs/windows.md).
+# libcoproc.dll with the whole C ABI (coproc.h, mail.h, http.h),
+# coprocctl.exe. Statically linked (toolchain-mingw64.cmake), so the DLL
+# imports only system DLLs. Pipes carry no file descriptors: attachments
+# travel as bytes and saved bodies come back in the reply (local_file.h).
 
 # coproc_core_objs and coproc_client come from client-lib/CMakeLists.txt.
 
-add_library(coproc_capi_objs OBJECT src/c_api.cc)
+file(GLOB COPROC_CAPI_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/c_api*.cc)
+add_library(coproc_capi_objs OBJECT ${COPROC_CAPI_SOURCES})
 target_include_directories(coproc_capi_objs
   PUBLIC include ${CMAKE_CURRENT_BINARY_DIR}/include
   PRIVATE src)
@@ -29,7 +27,6 @@ target_link_options(coproc PRIVATE -Wl,--no-undefined)
 set_target_properties(coproc PROPERTIES OUTPUT_NAME coproc PREFIX "lib")
 
 file(GLOB COPROCCTL_WIN32_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/coprocctl/*.cc)
-list(FILTER COPROCCTL_WIN32_SOURCES EXCLUDE REGEX "/cmd_(mail|http)\\.cc$")
 add_executable(coprocctl ${COPROCCTL_WIN32_SOURCES} $<TARGET_OBJECTS:coproc_capi_objs>)
 target_include_directories(coprocctl PRIVATE src src/coprocctl)
 target_link_libraries(coprocctl PRIVATE coproc_client)
@@ -40,6 +37,7 @@ install(TARGETS coproc coprocctl
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY include/coproc DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-  FILES_MATCHING PATTERN "coproc.h" PATTERN "client.hpp" PATTERN "export.h")
+  FILES_MATCHING PATTERN "coproc.h" PATTERN "mail.h" PATTERN "http.h" PATTERN "client.hpp"
+  PATTERN "export.h")
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/include/coproc/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/coproc)

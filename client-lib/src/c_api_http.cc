@@ -173,6 +173,13 @@ coproc_status perform(coproc_client* client, const coproc_http_request& r,
     return fail(client, COPROC_E_PROTOCOL,
                 "protocol: http.request returned a result of unexpected shape");
   }
+  if (!r.output_file.empty() && fd < 0) {
+    // No descriptor could travel (Windows): the body came in the reply.
+    std::string error;
+    if (!file.write(response->body, &error)) return fail(client, COPROC_E_IO, error);
+    response->bytes_written = static_cast<long long>(response->body.size());
+    response->body.clear();
+  }
   file.finish(true);
   *out = response.release();
   return succeed(client);

@@ -1,11 +1,7 @@
 // The mail part of the C ABI (coproc/mail.h): plain strings in, mail.send /
 // mail.status / mail.list out. Attachment files are opened here, with the
-// caller's rights, and passed to the co-process as descriptors.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
+// caller's rights, and passed to the co-process as descriptors (on Windows
+// as bytes: local_file.h).
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -17,6 +13,7 @@
 
 #include "c_api_internal.h"
 #include "idempotency.h"
+#include "local_file.h"
 #include "result_fields.h"
 #include "coproc/mail.h"
 
@@ -34,7 +31,7 @@ struct coproc_mail {
 
   ~coproc_mail() {
     for (auto& a : attachments) {
-      if (a.fd >= 0) ::close(a.fd);
+      coproc::local::close(a.fd);
     }
   }
 };
@@ -94,7 +91,7 @@ std::string pack_mail(const coproc_mail& m, std::vector<int>* fds) {
       if (!a.content_type.empty()) pack_str(pk, "content_type", a.content_type);
       if (a.fd >= 0) {
         // A resend after a lost connection must read the file from the start.
-        ::lseek(a.fd, 0, SEEK_SET);
+        coproc::local::rewind(a.fd);
         pk.pack(std::string("fd"));
         pk.pack(static_cast<std::uint64_t>(fds->size()));
         fds->push_back(a.fd);
@@ -242,28 +239,21 @@ coproc_status coproc_mail_add_header(coproc_mail* mail, const char* name, const 
 coproc_status coproc_mail_attach_file(coproc_mail* mail, const char* path, const char* content_type) {
   if (!mail || !path) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_attach_file: NULL argument");
   return guard(nullptr, __func__, [&] {
-    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      return fail(nullptr, COPROC_E_IO, std::string("coproc_mail_attach_file: cannot open attachment '") + path +
-                                            "': " + std::strerror(errno));
+    coproc::local::OpenedFile file;
+    std::string error;
+    if (!coproc::local::open_attachment(path, &file, &error)) {
+      return fail(nullptr, COPROC_E_IO, std::string("coproc_mail_attach_file: cannot open attachment '") +
+                                            path + "': " + error);
     }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-      ::close(fd);
-      return fail(nullptr, COPROC_E_IO,
-                  std::string("coproc_mail_attach_file: '") + path + "' is a directory");
-    }
-    std::string name = path;
-    const std::size_t slash = name.find_last_of('/');
-    if (slash != std::string::npos) name = name.substr(slash + 1);
     coproc_mail::Attachment a;
-    a.filename = name;
+    a.filename = coproc::local::base_name(path);
     a.content_type = content_type ? content_type : "";
-    a.fd = fd;
+    a.fd = file.fd;
+    a.data = std::move(file.bytes);
     try {
       mail->attachments.push_back(std::move(a));
     } catch (...) {
-      ::close(fd);
+      coproc::local::close(file.fd);
       throw;
     }
     return COPROC_OK;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace coproc {
 
@@ -21,8 +22,13 @@ class OutputFile {
   /// Opens for `path`; false with *error set ("cannot open output file
   /// 'PATH': reason") when it cannot.
   bool open(const std::string& path, std::string* error);
-  /// The descriptor to pass, or -1.
+  /// The descriptor to pass, or -1 (always on Windows, whose pipes carry no
+  /// descriptors: output_file_win32.cc).
   int fd() const { return fd_; }
+  /// Where no descriptor could travel, the body that came back in the reply,
+  /// written to the temporary file before finish(true). False with *error
+  /// set ("cannot write output file 'PATH': reason").
+  bool write(std::string_view body, std::string* error);
   /// Keeps the body (the temporary file replaces the target) when `ok`,
   /// discards it otherwise; closes the descriptor. Idempotent.
   void finish(bool ok);

@@ -31,6 +31,20 @@ bool OutputFile::open(const std::string& path, std::string* error) {
   return fd_ >= 0;
 }
 
+bool OutputFile::write(std::string_view body, std::string* error) {
+  std::size_t done = 0;
+  while (done < body.size()) {
+    const ssize_t n = ::write(fd_, body.data() + done, body.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = "cannot write output file '" + path_ + "': " + std::strerror(errno);
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
 void OutputFile::finish(bool ok) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

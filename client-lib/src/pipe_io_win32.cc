@@ -18,7 +18,9 @@ constexpr DWORD kBusyWaitMs = 50;
 
 HANDLE os_handle(int fd) { return reinterpret_cast<HANDLE>(::_get_osfhandle(fd)); }
 
-int errno_for(DWORD err) {
+}  // namespace
+
+int errno_for(unsigned long err) {
   switch (err) {
     case ERROR_FILE_NOT_FOUND:
     case ERROR_PATH_NOT_FOUND:
@@ -53,6 +55,8 @@ std::wstring widen(const std::string& s) {
   ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), out.data(), n);
   return out;
 }
+
+namespace {
 
 // The event one overlapped operation completes on. One per operation, not
 // per thread: a thread_local with a destructor would run code of this DLL

@@ -7,10 +7,17 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "unix_socket_posix.h"
 
 namespace coproc::net {
+
+/// UTF-8 to UTF-16, for the wide Win32 calls.
+std::wstring widen(const std::string& utf8);
+
+/// The errno value closest to a GetLastError() code.
+int errno_for(unsigned long win32_error);
 
 /// Writes all `size` bytes (no deadline: a pipe write waits while the
 /// server's buffer is full). Returns 0 or an errno value (EPIPE when the

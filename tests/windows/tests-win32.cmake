@@ -17,14 +17,21 @@ if(CMAKE_HOST_UNIX)
 endif()
 string(REPLACE "/" "\\\\" COPROC_WIN_BIN_DIR "${COPROC_WIN_BIN_DIR}")
 
+# Where tests/windows/support/servers.py keeps the wine tests' servers.
+set(COPROC_WINE_SERVERS_DIR ${CMAKE_BINARY_DIR}/wine-servers)
+set(COPROC_WIN_SERVERS_DIR "Z:${COPROC_WINE_SERVERS_DIR}")
+string(REPLACE "/" "\\\\" COPROC_WIN_SERVERS_DIR "${COPROC_WIN_SERVERS_DIR}")
+
 add_library(test_support STATIC
   windows/support/child_process.cc
   windows/support/coprocess_win_fixture.cc
   windows/support/raw_pipe_client.cc
+  windows/support/wine_servers.cc
 )
 target_include_directories(test_support PUBLIC windows/support)
 target_link_libraries(test_support PUBLIC protocol common coproc_asio coproc_msgpack GTest::gtest)
-target_compile_definitions(test_support PUBLIC COPROC_BIN_DIR="${COPROC_WIN_BIN_DIR}")
+target_compile_definitions(test_support PUBLIC COPROC_BIN_DIR="${COPROC_WIN_BIN_DIR}"
+  COPROC_WIN_SERVERS_DIR="${COPROC_WIN_SERVERS_DIR}")
 coproc_warnings(test_support)
 
 # Listing the tests runs the .exe under wine; its first start is slow.

@@ -82,7 +82,9 @@ COPROC_API coproc_status coproc_http_request_set_max_body_bytes(coproc_http_requ
 /// file is written under a temporary name beside it and renamed over `path`
 /// only when the request succeeds: a failed request leaves an existing file
 /// untouched and creates none. Other files (/dev/null, a FIFO) are written
-/// directly. NULL restores in-memory bodies.
+/// directly. On Windows (pipes carry no descriptors) the body comes back in
+/// the reply and the library writes the file the same way. NULL restores
+/// in-memory bodies.
 COPROC_API coproc_status coproc_http_request_set_output_file(coproc_http_request* request,
                                                              const char* path);
 

@@ -95,9 +95,10 @@ COPROC_API coproc_status coproc_mail_add_header(coproc_mail* mail, const char* n
 /// Attaches the file at `path`. The LIBRARY opens it now, read-only, with
 /// the rights of the calling process, and passes the open descriptor to the
 /// co-process at submit time — the co-process never opens a path, so no
-/// user can make it read someone else's file. The attachment is named
-/// after the last component of `path`; `content_type` NULL means guessed
-/// from the extension. COPROC_E_IO (see coproc_errmsg(NULL)) when the file
+/// user can make it read someone else's file. On Windows (pipes carry no
+/// descriptors) the library reads the file now and sends its bytes. The
+/// attachment is named after the last component of `path`; `content_type`
+/// NULL means guessed from the extension. COPROC_E_IO (see coproc_errmsg(NULL)) when the file
 /// cannot be opened or is a directory. The descriptor is closed by
 /// coproc_mail_free().
 COPROC_API coproc_status coproc_mail_attach_file(coproc_mail* mail, const char* path,

@@ -275,7 +275,7 @@ void print_head(std::ostream& out, const msgpack::object& m, const char* prefix)
   out << prefix << "\r\n";
 }
 
-int print_response(CommandEnv& env, const HttpArgs& a, const CallResult& r) {
+int print_response(CommandEnv& env, const HttpArgs& a, const CallResult& r, OutputFile& file) {
   msgpack::object_handle h = msgpack::unpack(r.result.data(), r.result.size());
   const msgpack::object& m = h.get();
   const msgpack::object* status = get(m, "status");
@@ -288,7 +288,17 @@ int print_response(CommandEnv& env, const HttpArgs& a, const CallResult& r) {
   if (a.include_headers) print_head(env.out(), m, "");
   if (const msgpack::object* body = get(m, "body")) {
     const std::string b = text_of(*body);
-    env.out().write(b.data(), static_cast<std::streamsize>(b.size()));
+    if (!a.output.empty() && file.fd() < 0) {
+      // No descriptor could travel (Windows): the body came in the reply.
+      std::string error;
+      if (!file.write(b, &error)) {
+        env.err() << "coprocctl: " << error << "\n";
+        return kExitUsage;
+      }
+      if (!a.silent) env.err() << "coprocctl: saved " << b.size() << " bytes to " << a.output << "\n";
+    } else {
+      env.out().write(b.data(), static_cast<std::streamsize>(b.size()));
+    }
   }
   if (const msgpack::object* written = get(m, "bytes_written")) {
     if (!a.silent) {
@@ -322,7 +332,7 @@ int run_http(CommandEnv& env, std::vector<std::string>& args) {
     file.finish(true);
     return kExitOk;
   }
-  const int rc = print_response(env, a, r);
+  const int rc = print_response(env, a, r, file);
   file.finish(rc == kExitOk);
   return rc;
 }

@@ -5,12 +5,7 @@
 // coprocctl mail list [--state S] [--limit N] — the caller's mails, one line
 //   each (nothing when there are none);
 // coprocctl mail --help.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -24,6 +19,7 @@
 #include <msgpack.hpp>
 
 #include "command.h"
+#include "local_file.h"
 #include "result_fields.h"
 #include "sync_rpc.h"
 
@@ -60,12 +56,10 @@ std::string random_key() {
   return buf;
 }
 
-std::string file_name(const std::string& path) {
-  const std::size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
+// An attachment as opened by coprocctl: a descriptor, or its bytes.
+using Attached = std::vector<local::OpenedFile>;
 
-std::string pack_send(const SendArgs& a, const std::string& key) {
+std::string pack_send(const SendArgs& a, const Attached& files, const std::string& key) {
   Buffer b;
   msgpack::packer<Buffer> pk(b);
   pk.pack_array(1);
@@ -104,12 +98,19 @@ std::string pack_send(const SendArgs& a, const std::string& key) {
   if (!a.attach.empty()) {
     pk.pack(std::string("attachments"));
     pk.pack_array(static_cast<std::uint32_t>(a.attach.size()));
+    std::uint64_t fd_index = 0;
     for (std::size_t i = 0; i < a.attach.size(); ++i) {
       pk.pack_map(2);
       pk.pack(std::string("filename"));
-      pk.pack(file_name(a.attach[i]));
-      pk.pack(std::string("fd"));
-      pk.pack(static_cast<std::uint64_t>(i));
+      pk.pack(local::base_name(a.attach[i]));
+      if (files[i].fd >= 0) {
+        pk.pack(std::string("fd"));
+        pk.pack(fd_index++);
+      } else {
+        pk.pack(std::string("data"));
+        pk.pack_bin(static_cast<std::uint32_t>(files[i].bytes.size()));
+        pk.pack_bin_body(files[i].bytes.data(), static_cast<std::uint32_t>(files[i].bytes.size()));
+      }
     }
   }
   return b.bytes;
@@ -169,22 +170,23 @@ int run_send(CommandEnv& env, std::vector<std::string>& args) {
     a.text = s.str();
   }
   // Attachments are opened here, with the rights of the user running
-  // coprocctl, and passed as descriptors: the co-process never opens a path.
+  // coprocctl, and passed as descriptors (on Windows as bytes): the
+  // co-process never opens a path.
+  Attached files;
   std::vector<int> fds;
   auto close_all = [&] {
-    for (int fd : fds) ::close(fd);
+    for (int fd : fds) local::close(fd);
   };
   for (const auto& path : a.attach) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st {};
-    if (fd < 0 || ::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-      env.err() << "coprocctl: cannot attach '" << path << "': "
-                << (fd < 0 ? std::strerror(errno) : "it is a directory") << "\n";
-      if (fd >= 0) ::close(fd);
+    local::OpenedFile file;
+    std::string error;
+    if (!local::open_attachment(path, &file, &error)) {
+      env.err() << "coprocctl: cannot attach '" << path << "': " << error << "\n";
       close_all();
       return kExitUsage;
     }
-    fds.push_back(fd);
+    if (file.fd >= 0) fds.push_back(file.fd);
+    files.push_back(std::move(file));
   }
 
   Client& client = env.client();  // made once, here: env.client() is not thread-safe
@@ -203,9 +205,9 @@ int run_send(CommandEnv& env, std::vector<std::string>& args) {
       options.fds = fds;
       if (!fds.empty()) {
         std::lock_guard<std::mutex> lock(mu);  // the fds' offsets are shared
-        for (int fd : fds) ::lseek(fd, 0, SEEK_SET);
+        for (int fd : fds) local::rewind(fd);
       }
-      CallResult r = client.call("mail.send", pack_send(a, random_key()), options);
+      CallResult r = client.call("mail.send", pack_send(a, files, random_key()), options);
       std::lock_guard<std::mutex> lock(mu);
       if (!r.ok()) {
         if (!failed) first_error = r;

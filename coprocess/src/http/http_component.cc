@@ -1,7 +1,6 @@
 // The http component: registers http.request (on the worker pool) and the
 // "http" section of sys.status.
-#include <fcntl.h>
-#include <unistd.h>
+#include <unistd.h>  // close
 
 #include <chrono>
 #include <map>
@@ -13,6 +12,7 @@
 #include "http_client.h"
 #include "http_pool.h"
 #include "http_request_params.h"
+#include "http_socket.h"
 #include "http_watchdog.h"
 #include "log.h"
 #include "rpc_error.h"
@@ -130,8 +130,7 @@ class HttpComponent : public Component {
     const http::HttpRequestParams p = http::parse_http_request(params, defaults_);
     FdGuard out(p.save_to_fd ? call.take_fd(*p.save_to_fd) : -1);
     if (out.get() >= 0) {
-      const int flags = ::fcntl(out.get(), F_GETFL);
-      if (flags < 0 || ((flags & O_ACCMODE) != O_WRONLY && (flags & O_ACCMODE) != O_RDWR)) {
+      if (!http::open_for_writing(out.get())) {
         throw RpcException(Errc::bad_request, "the descriptor passed as save_to_fd is not open for writing");
       }
     }

@@ -1,10 +1,8 @@
 #include "http_watchdog.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
+
+#include "http_socket.h"
 
 namespace coproc::http {
 
@@ -15,20 +13,23 @@ RequestWatch::RequestWatch(Clock::time_point deadline,
 RequestWatch::~RequestWatch() { disarm(); }
 
 bool RequestWatch::arm(int fd) {
-  struct stat st {};
-  const unsigned long inode = ::fstat(fd, &st) == 0 ? static_cast<unsigned long>(st.st_ino) : 0;
+  unsigned long inode = 0;
+  const std::intptr_t copy = duplicate_socket(fd, &inode);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (fd_ >= 0 && inode != 0 && inode == inode_) return false;
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = ::dup(fd);
+  if (fd_ >= 0 && inode != 0 && inode == inode_) {
+    close_socket(copy);
+    return false;
+  }
+  close_socket(fd_);
+  fd_ = copy;
   inode_ = inode;
-  if (fired_ != Fired::no && fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  if (fired_ != Fired::no) shutdown_socket(fd_);
   return true;
 }
 
 void RequestWatch::disarm() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (fd_ >= 0) ::close(fd_);
+  close_socket(fd_);
   fd_ = -1;
   inode_ = 0;
 }
@@ -53,7 +54,7 @@ bool RequestWatch::check(Clock::time_point now, bool cancel_all) {
   } else {
     return false;
   }
-  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  shutdown_socket(fd_);
   return true;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <condition_variable>
 #include <list>
@@ -49,7 +50,7 @@ class RequestWatch {
   const Clock::time_point deadline_;
   const std::shared_ptr<std::atomic<bool>> cancel_flag_;
   mutable std::mutex mutex_;
-  int fd_ = -1;          // our dup of the watched socket
+  std::intptr_t fd_ = -1;    // our duplicate of the watched socket
   unsigned long inode_ = 0;  // which socket it is
   Fired fired_ = Fired::no;
 };

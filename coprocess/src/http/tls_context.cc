@@ -14,6 +14,7 @@
 #include <Poco/Net/VerificationErrorArgs.h>
 
 #include "rpc_error.h"
+#include "system_trust.h"
 
 namespace coproc::http {
 namespace {
@@ -33,7 +34,7 @@ class RecordingRejectHandler : public Poco::Net::InvalidCertificateHandler {
 void initialize_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    Poco::Net::initializeSSL();
+    tls::initialize();
     Poco::Net::Context::Ptr fallback = new Poco::Net::Context(
         Poco::Net::Context::CLIENT_USE, "", "", "", Poco::Net::Context::VERIFY_STRICT, 9, true);
     Poco::Net::SSLManager::InvalidCertificateHandlerPtr handler(new RecordingRejectHandler);
@@ -64,6 +65,7 @@ Poco::Net::Context::Ptr TlsContexts::get(bool verify, const std::string& ca_file
     context = new Context(Context::CLIENT_USE, "", "", verify ? ca_file : std::string(),
                           verify ? Context::VERIFY_STRICT : Context::VERIFY_NONE, 9,
                           verify && ca_file.empty());
+    if (verify && ca_file.empty()) tls::add_system_roots(*context);
     context->enableExtendedCertificateVerification(verify);
     context->disableProtocols(Context::PROTO_SSLV2 | Context::PROTO_SSLV3 | Context::PROTO_TLSV1 |
                               Context::PROTO_TLSV1_1);

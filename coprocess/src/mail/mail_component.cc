@@ -1,8 +1,6 @@
 // The mail component: wires the outbox, the transport and the delivery
 // workers together and serves mail.send, mail.status and mail.list, plus the
 // "outbox" section of sys.status.
-#include <unistd.h>
-
 #include <atomic>
 #include <ctime>
 #include <memory>
@@ -85,9 +83,7 @@ struct OutboxStatus {
 std::string local_domain(const Config& config) {
   std::string name = config.str("smtp.helo_name");
   if (!name.empty()) return name;
-  char buf[256] = {0};
-  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == 0) return "localhost";
-  return buf;
+  return local_host_name();
 }
 
 std::shared_ptr<Transport> make_transport(const Config& config, const Paths& paths) {

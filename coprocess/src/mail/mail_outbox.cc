@@ -1,13 +1,7 @@
 #include "mail_outbox.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -40,30 +34,9 @@ std::size_t header_length(const std::string& content) {
 
 // The record at the start of an <id>.mail file, without reading the message.
 MailRecord read_header(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
-  std::string buf(4, '\0');
-  auto read_exact = [&](char* p, std::size_t n, off_t at) {
-    std::size_t done = 0;
-    while (done < n) {
-      ssize_t k = ::pread(fd, p + done, n - done, at + static_cast<off_t>(done));
-      if (k < 0 && errno == EINTR) continue;
-      if (k <= 0) {
-        ::close(fd);
-        throw std::runtime_error(path + " is truncated");
-      }
-      done += static_cast<std::size_t>(k);
-    }
-  };
-  read_exact(buf.data(), 4, 0);
-  const std::size_t n = header_length(buf);
-  if (n > (16u << 20)) {
-    ::close(fd);
-    throw std::runtime_error(path + " has an implausible header length");
-  }
-  std::string header(n, '\0');
-  read_exact(header.data(), n, 4);
-  ::close(fd);
+  const std::size_t n = header_length(read_file_range(path, 0, 4));
+  if (n > (16u << 20)) throw std::runtime_error(path + " has an implausible header length");
+  const std::string header = read_file_range(path, 4, n);
   msgpack::object_handle oh = msgpack::unpack(header.data(), header.size());
   return oh.get().as<MailRecord>();
 }
@@ -78,45 +51,31 @@ std::string pack_record(const MailRecord& r) {
 
 Outbox::Outbox(std::string dir, std::uint64_t compact_log_bytes)
     : dir_(std::move(dir)), compact_log_bytes_(compact_log_bytes) {
-  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
-    throw std::system_error(errno, std::generic_category(), "cannot create outbox " + dir_);
-  }
+  make_private_directory(dir_);
   load();
 }
 
 std::string Outbox::new_id() {
-  unsigned char bytes[12];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "getrandom");
-    got += static_cast<std::size_t>(n);
-  }
+  std::random_device random;  // getrandom() on Linux, the OS generator on Windows
   static const char hex[] = "0123456789abcdef";
   std::string id;
-  for (unsigned char b : bytes) {
-    id += hex[b >> 4];
-    id += hex[b & 15];
+  for (int i = 0; i < 3; ++i) {  // 96 bits
+    std::uint32_t word = random();
+    for (int nibble = 0; nibble < 8; ++nibble, word >>= 4) id += hex[word & 15];
   }
   return id;
 }
 
 void Outbox::load() {
-  DIR* d = ::opendir(dir_.c_str());
-  if (!d) throw std::system_error(errno, std::generic_category(), "cannot read outbox " + dir_);
   std::set<std::string> mails;
   std::vector<std::string> junk;
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
+  for (const std::string& name : list_directory(dir_)) {
     if (name[0] == '.' && ends_with(name, ".tmp")) {
       junk.push_back(name);  // a write that never completed: never acknowledged
     } else if (is_mail_file_name(name)) {
       mails.insert(name.substr(0, name.size() - kMailFileSuffix.size()));
     }
   }
-  ::closedir(d);
   for (const std::string& id : mails) {
     try {
       MailRecord r = read_header(dir_ + "/" + mail_name(id));
@@ -132,24 +91,19 @@ void Outbox::load() {
     if (r.state == "sending") r.state = "queued";
     if (!r.idempotency_key.empty()) keys_[{r.owner_uid, r.idempotency_key}] = r.id;
   }
-  for (const std::string& name : junk) ::unlink((dir_ + "/" + name).c_str());
+  for (const std::string& name : junk) remove_file(dir_ + "/" + name);
   if (!junk.empty()) fsync_directory(dir_);
   // Appending after a torn entry would make every later one unreadable.
   if (!log_intact || log_bytes_ > compact_log_bytes_) {
     compact_state_log();
   } else {
-    log_fd_ = ::open(log_path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (log_fd_ < 0) {
-      throw std::system_error(errno, std::generic_category(), "cannot open " + log_path());
-    }
+    log_.open(log_path(), true);
   }
   COPROC_LOG(info, "mail", "outbox " << dir_ << " loaded: " << records_.size() << " messages, "
                                       << junk.size() << " incomplete leftovers removed");
 }
 
-Outbox::~Outbox() {
-  if (log_fd_ >= 0) ::close(log_fd_);
-}
+Outbox::~Outbox() = default;
 
 bool Outbox::replay_state_log() {
   std::string log;
@@ -193,9 +147,7 @@ void Outbox::compact_state_log() {
     content += packed;
   }
   write_file_durably(dir_, "states.log", content, true);
-  if (log_fd_ >= 0) ::close(log_fd_);
-  log_fd_ = ::open(log_path().c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + log_path());
+  log_.open(log_path(), false);
   log_bytes_ = content.size();
 }
 
@@ -235,7 +187,7 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
     sync_directory_after_rename();
   } catch (...) {
     // Not acknowledged, so it must not be delivered after a restart either.
-    ::unlink((dir_ + "/" + mail_name(record.id)).c_str());
+    remove_file(dir_ + "/" + mail_name(record.id));
     throw;
   }
   {
@@ -284,14 +236,7 @@ void Outbox::update(const MailRecord& record) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   if (!entry.empty()) {
-    // One write() with O_APPEND: entries never interleave.
-    std::size_t done = 0;
-    while (done < entry.size()) {
-      ssize_t k = ::write(log_fd_, entry.data() + done, entry.size() - done);
-      if (k < 0 && errno == EINTR) continue;
-      if (k < 0) throw std::system_error(errno, std::generic_category(), "cannot append to " + log_path());
-      done += static_cast<std::size_t>(k);
-    }
+    log_.append(entry);
     log_bytes_ += entry.size();
   }
   records_[record.id] = record;
@@ -376,7 +321,7 @@ std::size_t Outbox::remove_finished_before(std::int64_t cutoff_ms) {
       }
     }
   }
-  for (const std::string& id : victims) ::unlink((dir_ + "/" + mail_name(id)).c_str());
+  for (const std::string& id : victims) remove_file(dir_ + "/" + mail_name(id));
   if (!victims.empty()) fsync_directory(dir_);
   return victims.size();
 }

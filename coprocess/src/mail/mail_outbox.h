@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "durable_file.h"
 #include "mail_types.h"
 #include "outbox_layout.h"
 
@@ -103,7 +104,7 @@ class Outbox {
   std::uint64_t synced_renames_ = 0;  // renames known durable
   bool dir_syncing_ = false;
 
-  int log_fd_ = -1;                // states.log, O_APPEND; guarded by mutex_
+  AppendFile log_;                 // states.log; guarded by mutex_
   std::uint64_t log_bytes_ = 0;
 };
 

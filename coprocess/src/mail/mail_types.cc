@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include <Poco/Environment.h>
+#include <Poco/Exception.h>
+
 namespace coproc::mail {
 
 std::vector<std::string> MailRequest::envelope_recipients() const {
@@ -49,6 +52,15 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::string local_host_name() {
+  try {
+    std::string name = Poco::Environment::nodeName();
+    if (!name.empty()) return name;
+  } catch (const Poco::Exception&) {
+  }
+  return "localhost";
 }
 
 }  // namespace coproc::mail

@@ -89,4 +89,8 @@ struct MailRecord {
 /// Unix time now in milliseconds.
 std::int64_t now_ms();
 
+/// This machine's name ("localhost" when it has none), for HELO/EHLO and
+/// file names.
+std::string local_host_name();
+
 }  // namespace coproc::mail

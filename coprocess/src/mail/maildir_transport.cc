@@ -1,11 +1,9 @@
 #include "maildir_transport.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cerrno>
 #include <system_error>
+
+#include <Poco/Process.h>
 
 #include "durable_file.h"
 #include "mail_types.h"
@@ -16,10 +14,8 @@ namespace {
 std::atomic<std::uint64_t> g_counter{0};
 
 std::string host_name() {
-  char buf[256] = {0};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
   std::string out;
-  for (char c : std::string(buf)) out += (c == '/' || c == ':') ? '_' : c;
+  for (char c : local_host_name()) out += (c == '/' || c == ':') ? '_' : c;
   return out;
 }
 
@@ -30,16 +26,14 @@ class MaildirSession : public TransportSession {
   std::vector<Refusal> send(const Envelope& envelope, const std::string& message) override {
     const std::int64_t ms = now_ms();
     const std::string unique = std::to_string(ms / 1000) + ".M" + std::to_string(ms % 1000) + "P" +
-                               std::to_string(::getpid()) + "Q" + std::to_string(++g_counter) +
+                               std::to_string(Poco::Process::id()) + "Q" + std::to_string(++g_counter) +
                                "_" + envelope.id + "." + host_ + ".eml";
     std::string content = "Return-Path: <" + envelope.from + ">\r\n";
     for (const std::string& r : envelope.recipients) content += "Delivered-To: " + r + "\r\n";
     content += message;
     try {
       write_file_durably(dir_ + "/tmp", unique, content, false);
-      if (::rename((dir_ + "/tmp/" + unique).c_str(), (dir_ + "/new/" + unique).c_str()) != 0) {
-        throw std::system_error(errno, std::generic_category(), "cannot move into " + dir_ + "/new");
-      }
+      rename_file(dir_ + "/tmp/" + unique, dir_ + "/new/" + unique);
       fsync_directory(dir_ + "/new");
     } catch (const std::system_error& e) {
       throw DeliveryError(false, std::string("maildir: ") + e.what());
@@ -56,9 +50,7 @@ class MaildirSession : public TransportSession {
 
 MaildirTransport::MaildirTransport(std::string dir) : dir_(std::move(dir)) {
   for (const std::string& d : {dir_, dir_ + "/tmp", dir_ + "/new", dir_ + "/cur"}) {
-    if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
-      throw std::system_error(errno, std::generic_category(), "cannot create maildir folder " + d);
-    }
+    make_private_directory(d);
   }
 }
 

@@ -1,7 +1,5 @@
 #include "smtp_transport.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -22,6 +20,8 @@
 #include <Poco/Net/X509Certificate.h>
 
 #include "log.h"
+#include "mail_types.h"
+#include "system_trust.h"
 
 namespace coproc::mail {
 
@@ -51,7 +51,7 @@ class RelaySession : public SMTPClientSession {
 void init_ssl_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    Poco::Net::initializeSSL();
+    tls::initialize();
     // Never Poco's console handler (it would prompt on stdin): a certificate
     // that fails verification is rejected.
     Poco::Net::SSLManager::instance().initializeClient(
@@ -264,9 +264,7 @@ class SmtpSession : public TransportSession {
 
   std::string helo_name() const {
     if (!s_.helo_name.empty()) return s_.helo_name;
-    char buf[256] = {0};
-    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == 0) return "localhost";
-    return buf;
+    return local_host_name();
   }
 
   void tell(const std::string& what) {
@@ -375,6 +373,7 @@ SmtpTransport::SmtpTransport(SmtpSettings settings)
     p.loadDefaultCAs = settings_.ca_file.empty();
     try {
       context_ = new Context(Context::TLS_CLIENT_USE, p);
+      if (settings_.ca_file.empty()) tls::add_system_roots(*context_);
     } catch (const Poco::Exception& ex) {
       throw std::runtime_error("cannot set up TLS for the relay (smtp.ca_file='" +
                                settings_.ca_file + "'): " + ex.displayText());
