@@ -117,7 +117,16 @@ bool RpcConnection::may_decode() const {
 }
 
 void RpcConnection::process_input() {
-  if (turn_yielded_) return;  // the queued continuation will do it
+  // A queued continuation or the loop below (when an event-loop handler's
+  // answer calls us back) will do it.
+  if (turn_yielded_ || decoding_) return;
+  decoding_ = true;
+  decode_turn();
+  decoding_ = false;
+  write_pending();  // the answers of this turn in one write
+}
+
+void RpcConnection::decode_turn() {
   int budget = kMessagesPerTurn;
   while (may_decode()) {
     if (budget-- == 0) {
@@ -296,7 +305,12 @@ void RpcConnection::answer(std::string bytes) {
 }
 
 void RpcConnection::write_pending() {
-  if (closed_ || !writing_.empty()) return;
+  if (closed_ || decoding_ || !writing_.empty()) return;
+  // Most answers fit the socket buffer: written here, on the strand, they
+  // need no write completion handed to another io thread (a wake-up and a
+  // reactor interrupt per response). What the socket does not take now goes
+  // through async_write below, and output_bytes_ keeps counting it.
+  if (!output_.empty()) output_bytes_ -= write_now();
   if (output_.empty()) {
     if (close_after_write_ && in_flight_ == 0) close_on_strand("closed after error");
     return;

@@ -70,7 +70,12 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   void wait_readable();
   void on_readable(const std::error_code& ec, std::size_t bytes_read);
   void close_stream();
+  // Writes what the stream takes without waiting and removes it from
+  // output_; returns the byte count (0 where the platform has no such write:
+  // rpc_connection_win32.cc).
+  std::size_t write_now();
   void process_input();
+  void decode_turn();
   void handle_message(rpc::Message message, std::uint64_t message_end);
   void handle_request(rpc::Request request, std::vector<int> fds);
   void answer(std::string bytes);
@@ -107,6 +112,7 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   std::size_t in_flight_ = 0;
   bool waiting_readable_ = false;
   bool turn_yielded_ = false;  // a process_input() continuation is queued
+  bool decoding_ = false;      // inside process_input(): answers wait for its end
   bool greeted_ = false;   // a complete request arrived
   bool draining_ = false;
   bool closed_ = false;

@@ -1,5 +1,9 @@
-// Reading a client's Unix socket: wait for readiness, then recvmsg() straight
-// into the decoder's buffer, collecting descriptors passed with SCM_RIGHTS.
+// A client's Unix socket: wait for readiness, then recvmsg() straight into
+// the decoder's buffer, collecting descriptors passed with SCM_RIGHTS; answers
+// go out with a non-blocking sendmsg() first (write_now).
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -58,6 +62,30 @@ void RpcConnection::on_readable(const std::error_code& ec, std::size_t /*bytes_r
   process_input();
   account_memory();  // complete messages left the decoder
   wait_readable();
+}
+
+std::size_t RpcConnection::write_now() {
+  iovec iov[64];
+  int count = 0;
+  for (auto it = output_.begin(); it != output_.end() && count < 64; ++it) {
+    iov[count++] = iovec{it->data(), it->size()};
+  }
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(count);
+  ssize_t n;
+  do {
+    n = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  // Full buffer or an error: async_write waits for room or reports it.
+  if (n <= 0) return 0;
+  std::size_t left = static_cast<std::size_t>(n);
+  while (left > 0 && left >= output_.front().size()) {
+    left -= output_.front().size();
+    output_.pop_front();
+  }
+  if (left > 0) output_.front().erase(0, left);
+  return static_cast<std::size_t>(n);
 }
 
 void RpcConnection::close_stream() {

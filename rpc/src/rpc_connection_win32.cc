@@ -50,6 +50,9 @@ void RpcConnection::on_readable(const std::error_code& ec, std::size_t bytes_rea
   wait_readable();
 }
 
+// Overlapped pipe writes always complete through the io_context.
+std::size_t RpcConnection::write_now() { return 0; }
+
 void RpcConnection::close_stream() {
   std::error_code ignored;
   socket_.close(ignored);
