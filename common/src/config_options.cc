@@ -109,6 +109,16 @@ const std::vector<OptionSpec>& option_specs() {
       {"mail.keep_days", I, "7", 0, 3650, "days sent and failed messages stay visible to mail.status",
        false},
 
+      // ---- job: calls that outlive their caller (job.*)
+      {"job.ttl_default_s", I, "3600", 1, kNoMax,
+       "seconds a finished job's result is kept when job.submit gives no ttl_s", false},
+      {"job.ttl_max_s", I, "604800", 1, kNoMax, "largest ttl_s job.submit accepts", false},
+      {"job.max_per_uid", I, "100", 1, 1000000,
+       "jobs one user may have (running, or finished and kept)", false},
+      {"job.max_total", I, "10000", 1, 10000000, "jobs the co-process keeps for all users", false},
+      {"job.max_result_bytes", I, "16M", 1, 1LL << 31,
+       "largest result a job keeps; a larger one makes the job 'failed' (too_large)", false},
+
       // ---- smtp: the relay used by the smtp transport
       {"smtp.host", S, "", 0, 0, "relay host name; empty = no relay (maildir transport)", false},
       {"smtp.port", I, "587", 1, 65535, "relay port (587 submission, 465 implicit TLS, 25)", false},

@@ -20,6 +20,11 @@ constexpr std::string_view kHttpRequest = "http.request";
 constexpr std::string_view kSvcLaunch = "svc.launch";
 constexpr std::string_view kSvcStatus = "svc.status";
 constexpr std::string_view kSvcRestart = "svc.restart";
+constexpr std::string_view kJobSubmit = "job.submit";
+constexpr std::string_view kJobStatus = "job.status";
+constexpr std::string_view kJobWait = "job.wait";
+constexpr std::string_view kJobCancel = "job.cancel";
+constexpr std::string_view kJobList = "job.list";
 }  // namespace method
 
 /// True when repeating the call after a lost connection cannot do harm:

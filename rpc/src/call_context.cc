@@ -23,4 +23,10 @@ int CallContext::take_fd(std::size_t index) {
   return fd;
 }
 
+CallContext::Reply CallContext::defer() {
+  if (!reply_later) throw RpcException(Errc::internal, "this call cannot be answered later");
+  deferred_ = true;
+  return reply_later;
+}
+
 }  // namespace coproc

@@ -4,11 +4,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "peer_credentials.h"
+#include "rpc_error.h"
+#include "rpc_message.h"
 
 namespace coproc {
 
@@ -39,6 +42,21 @@ struct CallContext {
   /// request carried no such descriptor. Descriptors not taken are closed
   /// when the call ends.
   int take_fd(std::size_t index);
+
+  /// Asynchronous completion, for a handler that waits for something
+  /// (job.wait) without holding a thread: it calls defer() and returns any
+  /// value (ignored); the call is answered when the returned function is
+  /// called, exactly once, from any thread, with the result or, when `error`
+  /// is not null, that error. Until then the call counts as in flight.
+  using Reply = std::function<void(const rpc::Packed& result, const RpcError* error)>;
+  Reply defer();
+  bool deferred() const { return deferred_; }
+
+  /// Set by the server before the handler runs (unset: defer() throws).
+  Reply reply_later;
+
+ private:
+  bool deferred_ = false;
 };
 
 }  // namespace coproc

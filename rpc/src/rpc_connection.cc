@@ -250,24 +250,40 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
   ++in_flight_;
   stats.requests_in_flight++;
 
-  auto run = [self = shared_from_this(), method, call, request = std::move(request)]() {
-    RpcError error;
-    std::string bytes = run_handler(*method, *call, request.params, request.msgid, &error);
+  // Logs the outcome and hands the answer to the strand; once per call.
+  // Holds no reference to `call` (which holds this function in reply_later).
+  auto complete = [self = shared_from_this(), request_id = call->request_id,
+                   method_name, received = call->received](std::string bytes,
+                                                           const RpcError& error) {
     const bool failed = !error.name.empty();
     if (failed) self->server_.stats().errors_total++;
     if (failed) {
       COPROC_LOG(info, self->server_.settings().component,
-                 self->tag() << " req=" << call->request_id << " method=" << call->method
-                             << " ms=" << ms_since(call->received) << " result=" << error.name
+                 self->tag() << " req=" << request_id << " method=" << method_name
+                             << " ms=" << ms_since(received) << " result=" << error.name
                              << " " << error.message);
     } else {
       COPROC_LOG(debug, self->server_.settings().component,
-                 self->tag() << " req=" << call->request_id << " method=" << call->method
-                             << " ms=" << ms_since(call->received) << " result=ok");
+                 self->tag() << " req=" << request_id << " method=" << method_name
+                             << " ms=" << ms_since(received) << " result=ok");
     }
     asio::dispatch(self->strand_, [self, bytes = std::move(bytes)]() mutable {
       self->finish_call(std::move(bytes));
     });
+  };
+  call->reply_later = [complete, msgid](const rpc::Packed& result, const RpcError* error) {
+    if (error) {
+      complete(rpc::encode_error(msgid, *error), *error);
+    } else {
+      complete(rpc::encode_result(msgid, result), RpcError());
+    }
+  };
+
+  auto run = [method, call, complete, request = std::move(request)]() {
+    RpcError error;
+    std::string bytes = run_handler(*method, *call, request.params, request.msgid, &error);
+    if (call->deferred() && error.name.empty()) return;  // answered through reply_later
+    complete(std::move(bytes), error);
   };
 
   if (method->execution == Execution::event_loop) {

@@ -9,7 +9,7 @@
 
 #include "durable_file.h"
 
-namespace coproc::mail {
+namespace coproc {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
@@ -139,4 +139,4 @@ void AppendFile::close() noexcept {
   handle_ = -1;
 }
 
-}  // namespace coproc::mail
+}  // namespace coproc

@@ -7,7 +7,7 @@
 #include "durable_file.h"
 #include "win32_error.h"
 
-namespace coproc::mail {
+namespace coproc {
 namespace {
 
 [[noreturn]] void fail(const std::string& what, DWORD code = ::GetLastError()) {
@@ -156,4 +156,4 @@ void AppendFile::close() noexcept {
   handle_ = -1;
 }
 
-}  // namespace coproc::mail
+}  // namespace coproc

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace coproc::mail {
+namespace coproc {
 
 /// Writes dir/name through dir/.name.tmp: write, flush to disk, rename. Calls
 /// fsync_directory(dir) afterwards when `sync_dir`. Throws std::system_error.
@@ -66,4 +66,4 @@ class AppendFile {
   std::intptr_t handle_ = -1;  // a file descriptor, or a Windows HANDLE
 };
 
-}  // namespace coproc::mail
+}  // namespace coproc

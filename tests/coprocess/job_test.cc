@@ -1,0 +1,174 @@
+// job.*: calls that outlive their caller, against the real coprocess binary.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "coprocess_fixture.h"
+#include "raw_client.h"
+#include "test_users.h"
+
+namespace coproc::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// `[{method, params: {ms}, ttl_s?}]` for a debug.sleep job.
+rpc::Packed sleep_job(std::int64_t ms, std::int64_t ttl_s = 0) {
+  msgpack::sbuffer out;
+  msgpack::packer<msgpack::sbuffer> pk(out);
+  pk.pack_array(1);
+  pk.pack_map(ttl_s ? 3 : 2);
+  pk.pack(std::string("method")).pack(std::string("debug.sleep"));
+  pk.pack(std::string("params")).pack_map(1);
+  pk.pack(std::string("ms")).pack(ms);
+  if (ttl_s) pk.pack(std::string("ttl_s")).pack(ttl_s);
+  return rpc::Packed{std::string(out.data(), out.size())};
+}
+
+rpc::Packed wait_params(const std::string& id, std::int64_t timeout_ms) {
+  msgpack::sbuffer out;
+  msgpack::packer<msgpack::sbuffer> pk(out);
+  pk.pack_array(1);
+  pk.pack_map(2);
+  pk.pack(std::string("job_id")).pack(id);
+  pk.pack(std::string("timeout_ms")).pack(timeout_ms);
+  return rpc::Packed{std::string(out.data(), out.size())};
+}
+
+std::string submit(RawClient& c, const rpc::Packed& params) {
+  auto r = c.call("job.submit", params);
+  if (r.error) return "error:" + r.error->name + " " + r.error->message;
+  return map_get(r.result, "job_id")->as<std::string>();
+}
+
+std::string state_of(const rpc::Response& r) {
+  if (r.error) return "error:" + r.error->name;
+  return map_get(r.result, "state")->as<std::string>();
+}
+
+class JobTest : public CoprocessFixture {
+ protected:
+  // debug.sleep is the job of these tests.
+  void start(std::vector<std::string> args = {}) {
+    args.insert(args.begin(), {"--set", "debug.methods=true"});
+    start_coprocess(args);
+  }
+};
+
+TEST_F(JobTest, JobOfAClosedConnectionIsCollectedByAnotherOfTheSameUid) {
+  start();
+  std::string id;
+  {
+    auto c = connect();
+    id = submit(*c, sleep_job(300));
+    ASSERT_EQ(id.size(), 16u) << id;
+  }  // the submitting connection closes while the job runs
+  auto other = connect();
+  auto r = other->call("job.wait", wait_params(id, 10000), 15s);
+  ASSERT_EQ(state_of(r), "done");
+  EXPECT_EQ(map_get(*map_get(r.result, "result"), "slept_ms")->as<std::int64_t>(), 300);
+  EXPECT_NE(map_get(r.result, "finished"), nullptr);
+  auto list = other->call("job.list");
+  ASSERT_FALSE(list.error);
+  EXPECT_EQ(map_get(list.result, "jobs")->via.array.size, 1u);
+}
+
+TEST_F(JobTest, AnotherUidGetsNotFound) {
+  start();
+  auto c = connect();
+  const std::string id = submit(*c, sleep_job(10));
+  ASSERT_EQ(id.size(), 16u) << id;
+  const TestUser bob = ensure_user("coproc-t-bob");
+  const std::string seen = run_as(bob, [&] {
+    RawClient b(socket_path());
+    return state_of(b.call("job.status", string_params({{"job_id", id}}))) + "|" +
+           state_of(b.call("job.wait", wait_params(id, 100))) + "|" +
+           state_of(b.call("job.cancel", string_params({{"job_id", id}}))) + "|" +
+           std::to_string(map_get(b.call("job.list").result, "jobs")->via.array.size);
+  });
+  EXPECT_EQ(seen, "error:not_found|error:not_found|error:not_found|0");
+}
+
+TEST_F(JobTest, WaitReturnsAsSoonAsTheJobEndsAndRunningAtTimeout) {
+  start();
+  auto c = connect();
+  const std::string id = submit(*c, sleep_job(400));
+  auto r = c->call("job.wait", wait_params(id, 100));
+  EXPECT_EQ(state_of(r), "running") << "timeout before the job ends";
+  const auto start = Clock::now();
+  r = c->call("job.wait", wait_params(id, 20000), 25s);
+  const auto waited = Clock::now() - start;
+  EXPECT_EQ(state_of(r), "done");
+  EXPECT_LT(waited, 1500ms) << "job.wait must answer when the job ends, not at its timeout";
+  // Other calls of the same connection are answered while a wait is pending.
+  const std::string id2 = submit(*c, sleep_job(2000));
+  c->send_request(900, "job.wait", wait_params(id2, 20000));
+  auto ping_start = Clock::now();
+  EXPECT_FALSE(c->call("sys.ping").error);
+  EXPECT_LT(Clock::now() - ping_start, 500ms);
+  auto cancelled = c->call("job.cancel", string_params({{"job_id", id2}}));
+  ASSERT_FALSE(cancelled.error);
+  auto waited2 = c->receive_response(5s);
+  EXPECT_EQ(waited2.msgid, 900u);
+  EXPECT_EQ(state_of(waited2), "cancelled");
+}
+
+TEST_F(JobTest, ResultIsDroppedAfterItsTtl) {
+  start();
+  auto c = connect();
+  const std::string id = submit(*c, sleep_job(0, 1));
+  EXPECT_EQ(state_of(c->call("job.wait", wait_params(id, 5000))), "done");
+  const auto deadline = Clock::now() + 5s;
+  std::string state;
+  while (Clock::now() < deadline) {
+    state = state_of(c->call("job.status", string_params({{"job_id", id}})));
+    if (state != "done") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(state, "error:not_found");
+  EXPECT_EQ(submit(*c, sleep_job(0, 999999999)).rfind("error:bad_request", 0), 0u)
+      << "ttl_s beyond job.ttl_max_s";
+}
+
+TEST_F(JobTest, PerUidLimit) {
+  start({"--set", "job.max_per_uid=2"});
+  auto c = connect();
+  EXPECT_EQ(submit(*c, sleep_job(0)).size(), 16u);
+  EXPECT_EQ(submit(*c, sleep_job(0)).size(), 16u);
+  EXPECT_EQ(submit(*c, sleep_job(0)).rfind("error:rate_limited", 0), 0u);
+  auto bad = c->call("job.submit", string_params({{"method", "job.list"}}));
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(bad.error->name, "bad_request");
+  auto unknown = c->call("job.submit", string_params({{"method", "no.such"}}));
+  ASSERT_TRUE(unknown.error);
+  EXPECT_EQ(unknown.error->name, "not_found");
+}
+
+TEST_F(JobTest, RestartTurnsAnUnfinishedJobIntoInterruptedAndKeepsAFinishedResult) {
+  start();
+  std::string finished, unfinished;
+  {
+    auto c = connect();
+    finished = submit(*c, sleep_job(0));
+    EXPECT_EQ(state_of(c->call("job.wait", wait_params(finished, 5000))), "done");
+    unfinished = submit(*c, sleep_job(60000));
+    EXPECT_EQ(state_of(c->call("job.status", string_params({{"job_id", unfinished}}))),
+              "running");
+  }
+  stop_coprocess();
+  start();
+  auto c = connect();
+  auto r = c->call("job.status", string_params({{"job_id", unfinished}}));
+  EXPECT_EQ(state_of(r), "interrupted");
+  ASSERT_FALSE(r.error);
+  EXPECT_EQ(map_get(*map_get(r.result, "error"), "name")->as<std::string>(), "unavailable");
+  r = c->call("job.status", string_params({{"job_id", finished}}));
+  ASSERT_EQ(state_of(r), "done");
+  EXPECT_EQ(map_get(*map_get(r.result, "result"), "slept_ms")->as<std::int64_t>(), 0);
+}
+
+}  // namespace
+}  // namespace coproc::test
