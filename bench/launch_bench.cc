@@ -22,12 +22,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_report.h"
+#include "methods.h"
 #include "rpc_message.h"
 #include "stream_decoder.h"
 
@@ -73,7 +75,12 @@ CallResult call(const std::string& socket_path, const std::string& method) {
     ::close(fd);
     throw std::runtime_error("connect " + socket_path + ": " + std::strerror(err));
   }
-  const std::string req = rpc::encode_request(1, method, rpc::empty_params());
+  // sys.hello names the protocol level it speaks (the server requires it).
+  const rpc::Packed params =
+      method == rpc::method::kHello
+          ? rpc::pack_value(std::vector<std::map<std::string, int>>{{{"protocol", rpc::kProtocolLevel}}})
+          : rpc::empty_params();
+  const std::string req = rpc::encode_request(1, method, params);
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     throw std::runtime_error("send failed");
