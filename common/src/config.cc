@@ -318,26 +318,45 @@ std::string render_sample_config() {
   return out.str();
 }
 
-std::string render_config_markdown() {
-  std::ostringstream out;
-  std::string section;
+namespace {
+
+// The one walk of the option table both references share: `section(name)`
+// when a new section starts ("smtp" for smtp.host), then `option(spec)`.
+template <typename SectionFn, typename OptionFn>
+void for_each_option_by_section(SectionFn section, OptionFn option) {
+  std::string current;
   for (const auto& s : option_specs()) {
     const std::string_view name = s.name;
     const std::string sec(name.substr(0, name.find('.')));
-    if (sec != section) {
-      section = sec;
-      out << "\n### [" << section << "]\n\n| option | type | default | range | meaning |\n"
-          << "|---|---|---|---|---|\n";
+    if (sec != current) {
+      current = sec;
+      section(current);
     }
-    const char* type = s.type == OptionType::integer ? "integer"
-                       : s.type == OptionType::boolean ? "boolean" : "string";
-    out << "| `" << name << "` | " << type << " | `" << s.default_value << "` | ";
-    if (s.type == OptionType::integer) out << s.min << " .. " << s.max;
-    for (const auto c : split_choices(s.choices)) {
-      if (!c.empty()) out << (c.data() == s.choices.data() ? "" : ", ") << "`" << c << "`";
-    }
-    out << " | " << s.doc << (s.secret ? " (secret: never logged)" : "") << " |\n";
+    option(s);
   }
+}
+
+const char* type_name(OptionType type) {
+  return type == OptionType::integer ? "integer" : type == OptionType::boolean ? "boolean" : "string";
+}
+
+}  // namespace
+
+std::string render_config_markdown() {
+  std::ostringstream out;
+  for_each_option_by_section(
+      [&](const std::string& section) {
+        out << "\n### [" << section << "]\n\n| option | type | default | range | meaning |\n"
+            << "|---|---|---|---|---|\n";
+      },
+      [&](const auto& s) {
+        out << "| `" << s.name << "` | " << type_name(s.type) << " | `" << s.default_value << "` | ";
+        if (s.type == OptionType::integer) out << s.min << " .. " << s.max;
+        for (const auto c : split_choices(s.choices)) {
+          if (!c.empty()) out << (c.data() == s.choices.data() ? "" : ", ") << "`" << c << "`";
+        }
+        out << " | " << s.doc << (s.secret ? " (secret: never logged)" : "") << " |\n";
+      });
   return out.str();
 }
 
@@ -360,25 +379,18 @@ std::string troff_text(std::string_view text) {
 
 std::string render_config_man() {
   std::ostringstream out;
-  std::string section;
-  for (const auto& s : option_specs()) {
-    const std::string_view name = s.name;
-    const std::string sec(name.substr(0, name.find('.')));
-    if (sec != section) {
-      section = sec;
-      out << ".SS [" << section << "]\n";
-    }
-    out << ".TP\n.B " << troff_text(name) << "\n";
-    const char* type = s.type == OptionType::integer ? "integer"
-                       : s.type == OptionType::boolean ? "boolean" : "string";
-    out << type << ", default \\(lq" << troff_text(s.default_value) << "\\(rq";
-    if (s.type == OptionType::integer) out << ", " << s.min << " to " << s.max;
-    if (!s.choices.empty()) {
-      out << ", one of";
-      for (const auto c : split_choices(s.choices)) out << " " << troff_text(c);
-    }
-    out << ".\n" << troff_text(s.doc) << (s.secret ? " (secret: never logged)" : "") << ".\n";
-  }
+  for_each_option_by_section(
+      [&](const std::string& section) { out << ".SS [" << section << "]\n"; },
+      [&](const auto& s) {
+        out << ".TP\n.B " << troff_text(s.name) << "\n";
+        out << type_name(s.type) << ", default \\(lq" << troff_text(s.default_value) << "\\(rq";
+        if (s.type == OptionType::integer) out << ", " << s.min << " to " << s.max;
+        if (!s.choices.empty()) {
+          out << ", one of";
+          for (const auto c : split_choices(s.choices)) out << " " << troff_text(c);
+        }
+        out << ".\n" << troff_text(s.doc) << (s.secret ? " (secret: never logged)" : "") << ".\n";
+      });
   return out.str();
 }
 
