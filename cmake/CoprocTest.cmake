@@ -9,9 +9,11 @@ include(GoogleTest)
 # not. FIXTURES names a CTest fixture every test requires.
 # COPROC_TEST_EXTRA_LABEL (e.g. "windows") is added to every test's labels;
 # COPROC_TEST_DISCOVERY_TIMEOUT bounds listing the tests.
+# Every test executable links tests/support/no_skips.cc: a skipped test
+# (e.g. the whole suite when its SetUpTestSuite failed) fails.
 function(coproc_test name)
   cmake_parse_arguments(T "" "TIMEOUT;RESOURCE_LOCK;FIXTURES" "LIBS;LABELS" ${ARGN})
-  add_executable(${name} ${T_UNPARSED_ARGUMENTS})
+  add_executable(${name} ${T_UNPARSED_ARGUMENTS} ${PROJECT_SOURCE_DIR}/tests/support/no_skips.cc)
   target_link_libraries(${name} PRIVATE test_support GTest::gtest_main ${T_LIBS})
   coproc_warnings(${name})
   if(NOT T_TIMEOUT)
@@ -21,6 +23,9 @@ function(coproc_test name)
   # gtest_discover_tests cannot pass a list-valued property: several labels
   # become one ("integration-mail"), which `ctest -L mail` still matches.
   string(REPLACE ";" "-" labels "${labels}")
+  if(labels)
+    set(labels LABELS "${labels}")  # an empty value would shift the pairs below
+  endif()
   set(fixtures "")
   if(T_FIXTURES)
     set(fixtures FIXTURES_REQUIRED ${T_FIXTURES})
@@ -37,5 +42,5 @@ function(coproc_test name)
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT ${COPROC_TEST_DISCOVERY_TIMEOUT}
     ${COPROC_TEST_DISCOVERY_OPTIONS}
-    PROPERTIES LABELS "${labels}" TIMEOUT ${T_TIMEOUT} ${lock} ${fixtures})
+    PROPERTIES ${labels} TIMEOUT ${T_TIMEOUT} ${lock} ${fixtures})
 endfunction()

@@ -16,10 +16,24 @@ NginxServer::NginxServer() {
   ::mkdir((d + "/www/files").c_str(), 0755);
   ::mkdir((d + "/www/gz").c_str(), 0755);
   ::mkdir((d + "/tmp").c_str(), 0755);
-  http_port_ = free_tcp_port();
-  https_port_ = free_tcp_port();
-  untrusted_port_ = free_tcp_port();
-  short_keepalive_port_ = free_tcp_port();
+  // The ports are free when picked but another test may bind one before
+  // nginx does (the suite runs in parallel): then start over on fresh ports.
+  std::string failures;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    if (start_on_fresh_ports(&failures)) return;
+  }
+  throw std::runtime_error("nginx did not come up in 3 attempts:\n" + failures);
+}
+
+bool NginxServer::start_on_fresh_ports(std::string* failures) {
+  const std::string d = dir_.path();
+  std::set<int> ports;
+  while (ports.size() < 4) ports.insert(free_tcp_port());
+  auto port = ports.begin();
+  http_port_ = *port++;
+  https_port_ = *port++;
+  untrusted_port_ = *port++;
+  short_keepalive_port_ = *port++;
 
   const std::string locations = R"(
     root )" + d + R"(/www;
@@ -95,19 +109,22 @@ NginxServer::NginxServer() {
   TestProcess::Options o;
   o.argv = {"/usr/sbin/nginx", "-c", d + "/nginx.conf", "-g", "daemon off;"};
   o.output_path = d + "/nginx.out";
+  ::unlink(o.output_path.c_str());
   nginx_ = TestProcess(o);
   const bool up = wait_until(
       [&] {
+        if (!nginx_.running()) return true;  // exited: no use waiting
         return tcp_port_accepts(http_port_, "127.0.0.1") && tcp_port_accepts(https_port_, "127.0.0.1") &&
                tcp_port_accepts(https_port_, "127.0.0.2") &&
                tcp_port_accepts(untrusted_port_, "127.0.0.1") &&
                tcp_port_accepts(short_keepalive_port_, "127.0.0.1");
       },
       std::chrono::seconds(20));
-  if (!up || !nginx_.running()) {
-    throw std::runtime_error("nginx did not come up:\n" + read_file(d + "/nginx.out") +
-                             read_file(d + "/error.log"));
-  }
+  if (up && nginx_.running()) return true;
+  nginx_.stop(std::chrono::seconds(5));
+  *failures += read_file(d + "/nginx.out") + read_file(d + "/error.log");
+  ::unlink((d + "/error.log").c_str());
+  return false;
 }
 
 NginxServer::~NginxServer() { nginx_.stop(std::chrono::seconds(5)); }

@@ -33,7 +33,8 @@ namespace coproc::test {
 class NginxServer {
  public:
   /// Writes the config and certificates, starts nginx and waits until every
-  /// port accepts connections. Throws std::runtime_error on failure.
+  /// port accepts connections (on fresh ports again when another process
+  /// took one first). Throws std::runtime_error when 3 attempts fail.
   NginxServer();
   ~NginxServer();
 
@@ -56,6 +57,10 @@ class NginxServer {
   std::string error_log() const;
 
  private:
+  /// Picks four free ports, writes nginx.conf for them and starts nginx;
+  /// false (nginx stopped, its output appended to *failures) if it failed.
+  bool start_on_fresh_ports(std::string* failures);
+
   TempDir dir_;
   TestCertificates certs_;
   TestCertificates untrusted_;
