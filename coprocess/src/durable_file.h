@@ -37,8 +37,10 @@ std::string read_file_range(const std::string& path, std::uint64_t offset, std::
 /// The names in `dir`, without "." and "..". Throws std::system_error.
 std::vector<std::string> list_directory(const std::string& dir);
 
-/// Removes a file; a file that is already gone is no error. Never throws.
-void remove_file(const std::string& path) noexcept;
+/// Removes a file; a file that is already gone is no error. False, with
+/// *error set ("cannot remove PATH: reason") when given, when it could not
+/// be removed. Never throws.
+bool remove_file(const std::string& path, std::string* error = nullptr) noexcept;
 
 /// Creates `dir` readable by its owner only (0700; on Windows it inherits
 /// the ACL of its parent, which the installer sets). An existing folder is

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <system_error>
 
@@ -115,7 +116,16 @@ std::vector<std::string> list_directory(const std::string& dir) {
   return names;
 }
 
-void remove_file(const std::string& path) noexcept { ::unlink(path.c_str()); }
+bool remove_file(const std::string& path, std::string* error) noexcept {
+  if (::unlink(path.c_str()) == 0 || errno == ENOENT) return true;
+  if (error) {
+    try {
+      *error = "cannot remove " + path + ": " + std::strerror(errno);
+    } catch (...) {
+    }
+  }
+  return false;
+}
 
 void make_private_directory(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) fail("cannot create " + dir);

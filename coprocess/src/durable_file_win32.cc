@@ -127,7 +127,16 @@ std::vector<std::string> list_directory(const std::string& dir) {
   return names;
 }
 
-void remove_file(const std::string& path) noexcept { ::DeleteFileW(widen(path).c_str()); }
+bool remove_file(const std::string& path, std::string* error) noexcept {
+  try {
+    if (::DeleteFileW(widen(path).c_str())) return true;
+    const DWORD code = ::GetLastError();
+    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) return true;
+    if (error) *error = "cannot remove " + path + ": " + win32_message(code);
+  } catch (...) {
+  }
+  return false;
+}
 
 void make_private_directory(const std::string& dir) {
   if (!::CreateDirectoryW(widen(dir).c_str(), nullptr) && ::GetLastError() != ERROR_ALREADY_EXISTS) {

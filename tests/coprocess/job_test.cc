@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "coprocess_fixture.h"
+#include "job_calls.h"
 #include "raw_client.h"
 #include "test_users.h"
 
@@ -14,40 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-// `[{method, params: {ms}, ttl_s?}]` for a debug.sleep job.
-rpc::Packed sleep_job(std::int64_t ms, std::int64_t ttl_s = 0) {
-  msgpack::sbuffer out;
-  msgpack::packer<msgpack::sbuffer> pk(out);
-  pk.pack_array(1);
-  pk.pack_map(ttl_s ? 3 : 2);
-  pk.pack(std::string("method")).pack(std::string("debug.sleep"));
-  pk.pack(std::string("params")).pack_map(1);
-  pk.pack(std::string("ms")).pack(ms);
-  if (ttl_s) pk.pack(std::string("ttl_s")).pack(ttl_s);
-  return rpc::Packed{std::string(out.data(), out.size())};
-}
-
-rpc::Packed wait_params(const std::string& id, std::int64_t timeout_ms) {
-  msgpack::sbuffer out;
-  msgpack::packer<msgpack::sbuffer> pk(out);
-  pk.pack_array(1);
-  pk.pack_map(2);
-  pk.pack(std::string("job_id")).pack(id);
-  pk.pack(std::string("timeout_ms")).pack(timeout_ms);
-  return rpc::Packed{std::string(out.data(), out.size())};
-}
-
-std::string submit(RawClient& c, const rpc::Packed& params) {
-  auto r = c.call("job.submit", params);
-  if (r.error) return "error:" + r.error->name + " " + r.error->message;
-  return map_get(r.result, "job_id")->as<std::string>();
-}
-
-std::string state_of(const rpc::Response& r) {
-  if (r.error) return "error:" + r.error->name;
-  return map_get(r.result, "state")->as<std::string>();
-}
 
 class JobTest : public CoprocessFixture {
  protected:

@@ -14,10 +14,7 @@ class CApiMailHttpDllTest : public CoprocessWinFixture {};
 
 TEST_F(CApiMailHttpDllTest, CProgramSendsMailAndMakesHttpsRequestsThroughTheDll) {
   const WineServers& servers = WineServers::get();
-  char temp[MAX_PATH + 1];
-  ::GetTempPathA(sizeof temp, temp);
-  start_coprocess({"--state-dir", std::string(temp) + space() + "-state",
-                   "--set", "smtp.host=localhost",
+  start_coprocess({"--set", "smtp.host=localhost",
                    "--set", "smtp.port=" + servers.value("SMTP_STARTTLS_PORT"),
                    "--set", "smtp.security=starttls",
                    "--set", "smtp.username=" + servers.value("SMTP_USER"),

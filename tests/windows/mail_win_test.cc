@@ -37,17 +37,10 @@ class MailWinTest : public CoprocessWinFixture {
     CoprocessWinFixture::TearDown();
   }
 
-  std::string state_dir() {
-    char buffer[MAX_PATH + 1];
-    ::GetTempPathA(sizeof buffer, buffer);
-    return std::string(buffer) + space() + "-state";
-  }
-
   // coprocess.exe relaying to `host`:`port` ("starttls" or "tls").
   void start_relay(const std::string& security, const std::string& host, int port,
                    const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{"--state-dir", state_dir(),
-                                  "--set", "smtp.host=" + host,
+    std::vector<std::string> args{"--set", "smtp.host=" + host,
                                   "--set", "smtp.port=" + std::to_string(port),
                                   "--set", "smtp.security=" + security,
                                   "--set", "smtp.username=" + servers.value("SMTP_USER"),

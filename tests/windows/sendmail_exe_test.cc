@@ -30,10 +30,8 @@ class SendmailExeTest : public CoprocessWinFixture {
 
 #if COPROC_WINDOWS_MAIL
 TEST_F(SendmailExeTest, QueuesOverThePipeAndTheMailLandsInTheMaildir) {
-  char temp[MAX_PATH + 1];
-  ::GetTempPathA(sizeof temp, temp);
-  const std::string state = std::string(temp) + space() + "-state";
-  start_coprocess({"--state-dir", state});
+  const std::string state = state_dir();
+  start_coprocess();
   // The message (stdin) is empty: the co-process adds the headers it needs.
   EXPECT_EQ(run({"--endpoint", endpoint(), "--no-launch", "-f", "app@example.org", "-i",
                  "a@example.org"}),

@@ -20,6 +20,7 @@
 #include "component.h"
 #include "job_store.h"
 #include "log.h"
+#include "paths.h"
 #include "rpc_error.h"
 
 namespace coproc {
@@ -85,6 +86,13 @@ rpc::Packed status_of(const JobRecord& r) {
   return rpc::Packed{std::string(out.data(), out.size())};
 }
 
+// <state-dir>/jobs; the state folder is made first when missing (on Windows
+// nothing else creates it before the components start).
+std::string jobs_dir(const std::string& state_dir) {
+  ensure_directory(state_dir, 0700);
+  return state_dir + "/jobs";
+}
+
 std::string new_job_id() {
   static std::mutex m;
   static std::mt19937_64 gen{std::random_device{}()};
@@ -102,7 +110,7 @@ class JobComponent final : public Component {
                 static_cast<std::size_t>(env.config.integer("job.max_per_uid")),
                 static_cast<std::size_t>(env.config.integer("job.max_total")),
                 static_cast<std::size_t>(env.config.integer("job.max_result_bytes"))},
-        store_(env.paths.state_dir + "/jobs") {
+        store_(jobs_dir(env.paths.state_dir)) {
     load();
     auto& d = env.dispatcher;
     d.add("job.submit", Execution::worker,

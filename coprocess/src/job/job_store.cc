@@ -1,13 +1,5 @@
 #include "job_store.h"
 
-#include <dirent.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <system_error>
-
 #include <msgpack.hpp>
 
 #include "durable_file.h"
@@ -75,11 +67,7 @@ std::optional<JobRecord> parse_record(const std::string& content) {
   }
 }
 
-JobStore::JobStore(std::string dir) : dir_(std::move(dir)) {
-  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
-    throw std::system_error(errno, std::generic_category(), "cannot create " + dir_);
-  }
-}
+JobStore::JobStore(std::string dir) : dir_(std::move(dir)) { make_private_directory(dir_); }
 
 void JobStore::save(const JobRecord& r) {
   write_file_durably(dir_, r.id + kSuffix, serialize_record(r), true);
@@ -87,24 +75,16 @@ void JobStore::save(const JobRecord& r) {
 
 void JobStore::remove(const std::string& id) {
   const std::string path = dir_ + "/" + id + kSuffix;
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    COPROC_LOG(warn, "job", "cannot remove " << path << ": " << std::strerror(errno));
-  }
+  std::string error;
+  if (!remove_file(path, &error)) COPROC_LOG(warn, "job", error);
 }
 
 std::vector<JobRecord> JobStore::load_all() {
   std::vector<JobRecord> out;
-  DIR* d = ::opendir(dir_.c_str());
-  if (!d) throw std::system_error(errno, std::generic_category(), "cannot read " + dir_);
-  std::vector<std::string> names;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name.size() > 4 && name[0] != '.' && name.compare(name.size() - 4, 4, kSuffix) == 0) {
-      names.push_back(name);
+  for (const auto& name : list_directory(dir_)) {
+    if (name.size() <= 4 || name[0] == '.' || name.compare(name.size() - 4, 4, kSuffix) != 0) {
+      continue;
     }
-  }
-  ::closedir(d);
-  for (const auto& name : names) {
     const std::string path = dir_ + "/" + name;
     std::optional<JobRecord> r;
     try {

@@ -2,6 +2,7 @@
 
 #include <windows.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 
@@ -24,6 +25,8 @@ CoprocessWinFixture::CoprocessWinFixture()
     : space_("coproc-test-" + std::to_string(::GetCurrentProcessId()) + "-" +
              std::to_string(++g_counter)) {}
 
+std::string CoprocessWinFixture::state_dir() const { return temp_dir() + space_ + "-state"; }
+
 std::string CoprocessWinFixture::log_path() const {
   return temp_dir() + space_ + "-" + std::to_string(generation_) + ".log";
 }
@@ -32,6 +35,9 @@ void CoprocessWinFixture::launch_coprocess(ChildProcess* process, const std::str
                                            const std::vector<std::string>& extra_args) {
   std::vector<std::string> argv{bin_path("coprocess/coprocess.exe"), "--set",
                                 "server.pipe_name=" + endpoint(), "--log-level", "debug"};
+  if (std::find(extra_args.begin(), extra_args.end(), "--state-dir") == extra_args.end()) {
+    argv.insert(argv.end(), {"--state-dir", state_dir()});
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process->start(argv, log);
 }

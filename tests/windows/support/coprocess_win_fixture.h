@@ -20,8 +20,9 @@ class CoprocessWinFixture : public ::testing::Test {
   void TearDown() override;
 
   /// Starts coprocess.exe with `--set server.pipe_name=<pipe>`, `--log-level
-  /// debug` and `extra_args`; waits until the pipe answers. Fails the test
-  /// when it does not come up.
+  /// debug`, `--state-dir <state_dir()>` unless `extra_args` name one, and
+  /// `extra_args`; waits until the pipe answers. Fails the test when it does
+  /// not come up.
   void start_coprocess(const std::vector<std::string>& extra_args = {});
   /// Starts it without waiting (for tests of late starts and refusals).
   void launch_coprocess(ChildProcess* process, const std::string& log,
@@ -34,6 +35,9 @@ class CoprocessWinFixture : public ::testing::Test {
   std::string endpoint() const { return space_ + "/coproc.sock"; }
   /// The full pipe path: \\.\pipe\<space>/coproc.sock.
   std::string pipe_path() const { return R"(\\.\pipe\)" + endpoint(); }
+  /// This test's state folder (outbox, maildir, job records) in %TEMP%;
+  /// the same for every start of the co-process in one test.
+  std::string state_dir() const;
   std::string log_path() const;
   std::string log() const { return read_file(log_path()); }
   std::unique_ptr<RawPipeClient> connect();
