@@ -13,6 +13,9 @@ namespace method {
 constexpr std::string_view kHello = "sys.hello";
 constexpr std::string_view kPing = "sys.ping";
 constexpr std::string_view kStatus = "sys.status";
+/// A notification, [2, "sys.cancel", [{msgid}]]: cancel that call of the
+/// same connection (never answered; see docs/protocol.md).
+constexpr std::string_view kCancel = "sys.cancel";
 constexpr std::string_view kMailSend = "mail.send";
 constexpr std::string_view kMailStatus = "mail.status";
 constexpr std::string_view kMailList = "mail.list";

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "methods.h"
+
 namespace coproc::rpc {
 namespace {
 
@@ -147,6 +149,17 @@ std::string encode_notification(std::string_view method, const Packed& params) {
   pk.pack_str_body(method.data(), static_cast<std::uint32_t>(method.size()));
   out += params.bytes;
   return out;
+}
+
+std::string encode_cancel(MsgId msgid) {
+  Packed params;
+  Writer w{&params.bytes};
+  msgpack::packer<Writer> pk(w);
+  pk.pack_array(1);
+  pk.pack_map(1);
+  pk.pack("msgid");
+  pk.pack(msgid);
+  return encode_notification(method::kCancel, params);
 }
 
 std::string encode_result(MsgId msgid, const Packed& result) {

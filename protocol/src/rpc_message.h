@@ -84,6 +84,9 @@ Packed empty_params();
 
 std::string encode_request(MsgId msgid, std::string_view method, const Packed& params);
 std::string encode_notification(std::string_view method, const Packed& params);
+/// [2, "sys.cancel", [{msgid}]]: asks the server to cancel call `msgid` of
+/// the same connection (docs/protocol.md).
+std::string encode_cancel(MsgId msgid);
 std::string encode_result(MsgId msgid, const Packed& result);
 std::string encode_error(MsgId msgid, const RpcError& error);
 

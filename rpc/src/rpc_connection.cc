@@ -4,8 +4,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "log.h"
+#include "methods.h"
 #include "params.h"
 #include "rpc_server.h"
 #include "socket_io.h"
@@ -196,6 +198,10 @@ void RpcConnection::handle_message(rpc::Message message, std::uint64_t message_e
     return;
   }
   if (auto* note = std::get_if<rpc::Notification>(&message)) {
+    if (note->method == rpc::method::kCancel) {
+      handle_cancel(*note);
+      return;
+    }
     COPROC_LOG(debug, server_.settings().component,
                tag() << " ignored notification method=" << note->method);
     return;
@@ -244,7 +250,9 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
   call->request_id = server_.next_request_id();
   call->method = method_name;
   call->received = Clock::now();
-  call->cancel_flag = cancel_;
+  // A msgid may be reused while a call with it still runs: sys.cancel then
+  // stops every call of that msgid.
+  running_.emplace(msgid, call->cancel_flag);
   call->fds = std::move(fds);
 
   ++in_flight_;
@@ -252,8 +260,9 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
 
   // Logs the outcome and hands the answer to the strand; once per call.
   // Holds no reference to `call` (which holds this function in reply_later).
-  auto complete = [self = shared_from_this(), request_id = call->request_id,
-                   method_name, received = call->received](std::string bytes,
+  auto complete = [self = shared_from_this(), request_id = call->request_id, msgid,
+                   flag = call->cancel_flag, method_name,
+                   received = call->received](std::string bytes,
                                                            const RpcError& error) {
     const bool failed = !error.name.empty();
     if (failed) self->server_.stats().errors_total++;
@@ -267,8 +276,8 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
                  self->tag() << " req=" << request_id << " method=" << method_name
                              << " ms=" << ms_since(received) << " result=ok");
     }
-    asio::dispatch(self->strand_, [self, bytes = std::move(bytes)]() mutable {
-      self->finish_call(std::move(bytes));
+    asio::dispatch(self->strand_, [self, msgid, flag, bytes = std::move(bytes)]() mutable {
+      self->finish_call(msgid, flag, std::move(bytes));
     });
   };
   call->reply_later = [complete, msgid](const rpc::Packed& result, const RpcError* error) {
@@ -291,6 +300,7 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
     return;
   }
   if (!server_.workers().try_post(peer_.uid, run)) {
+    forget_running(msgid, call->cancel_flag);
     --in_flight_;
     stats.requests_in_flight--;
     server_.request_done(peer_.uid);
@@ -298,7 +308,46 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
   }
 }
 
-void RpcConnection::finish_call(std::string bytes) {
+void RpcConnection::forget_running(rpc::MsgId msgid,
+                                   const std::shared_ptr<std::atomic<bool>>& flag) {
+  const auto [first, last] = running_.equal_range(msgid);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == flag) {
+      running_.erase(it);
+      return;
+    }
+  }
+}
+
+void RpcConnection::handle_cancel(const rpc::Notification& note) {
+  std::optional<rpc::MsgId> target;
+  try {
+    const rpc::Params params(note.params);
+    params.allow_only({"msgid"});
+    if (params.has("msgid")) {
+      target = static_cast<rpc::MsgId>(params.int_or("msgid", 0, 0, 0xffffffffLL));
+    }
+  } catch (const std::exception& e) {
+    COPROC_LOG(info, server_.settings().component,
+               tag() << " invalid sys.cancel (dropped): " << e.what());
+    return;
+  }
+  if (!target) {
+    COPROC_LOG(info, server_.settings().component,
+               tag() << " invalid sys.cancel (dropped): 'msgid' is required");
+    return;
+  }
+  const auto [first, last] = running_.equal_range(*target);
+  const bool found = first != last;
+  for (auto it = first; it != last; ++it) it->second->store(true);
+  COPROC_LOG(debug, server_.settings().component,
+             tag() << " sys.cancel msgid=" << *target
+                   << (found ? " (cancel flag set)" : " (not running: already answered)"));
+}
+
+void RpcConnection::finish_call(rpc::MsgId msgid, const std::shared_ptr<std::atomic<bool>>& flag,
+                                std::string bytes) {
+  forget_running(msgid, flag);
   --in_flight_;
   server_.stats().requests_in_flight--;
   server_.request_done(peer_.uid);
@@ -364,7 +413,7 @@ void RpcConnection::maybe_finish_drain() {
 void RpcConnection::close_on_strand(const char* reason) {
   if (closed_) return;
   closed_ = true;
-  cancel_->store(true);
+  for (auto& [msgid, flag] : running_) flag->store(true);
   timer_.cancel();
   close_stream();
   for (auto& [offset, fd] : passed_fds_) ::close(fd);

@@ -22,6 +22,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -78,8 +79,13 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   void decode_turn();
   void handle_message(rpc::Message message, std::uint64_t message_end);
   void handle_request(rpc::Request request, std::vector<int> fds);
+  /// sys.cancel {msgid}: sets the cancel flag of that call of this
+  /// connection, if it still runs (a notification: nobody is answered).
+  void handle_cancel(const rpc::Notification& note);
+  void forget_running(rpc::MsgId msgid, const std::shared_ptr<std::atomic<bool>>& flag);
   void answer(std::string bytes);
-  void finish_call(std::string bytes);
+  void finish_call(rpc::MsgId msgid, const std::shared_ptr<std::atomic<bool>>& flag,
+                   std::string bytes);
   void write_pending();
   bool may_decode() const;
   void close_on_strand(const char* reason);
@@ -97,7 +103,9 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   const PeerCredentials peer_;
   const bool admin_;
   rpc::StreamDecoder decoder_;
-  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
+  // The cancel flag of each call running on this connection, by msgid:
+  // set by sys.cancel for one call, for all when the connection closes.
+  std::unordered_multimap<rpc::MsgId, std::shared_ptr<std::atomic<bool>>> running_;
 
   std::uint64_t received_bytes_ = 0;                    // stream offset after the last read
   std::deque<std::pair<std::uint64_t, int>> passed_fds_;  // (offset of the read's last byte, fd)

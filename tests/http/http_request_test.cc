@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <sstream>
 #include <chrono>
 #include <memory>
 #include <random>
@@ -493,6 +495,61 @@ TEST_F(HttpRequestTest, ClientDisconnectCancelsItsRequest) {
       << log();
   EXPECT_EQ(http_status_field(*watcher, "in_flight"), 0);
   EXPECT_EQ(http_status_field(*watcher, "errors"), 1);
+}
+
+TEST_F(HttpRequestTest, SysCancelAbortsTheRequestAndNeverPoolsItsHalfReadConnection) {
+  start();
+  auto c = connect();
+  auto watcher = connect();
+  // Warm the pool: one finished exchange leaves an idle connection.
+  ASSERT_FALSE(call(*c, HttpParams(nginx_->http_url("/echo"))).error);
+  const std::int64_t reused_before = http_status_field(*watcher, "pool_reused");
+  c->send_request(7, "http.request",
+                  HttpParams(nginx_->http_url("/stream")).integer("timeout_ms", 60000).packed());
+  ASSERT_TRUE(wait_until([&] { return http_status_field(*watcher, "in_flight") == 1; },
+                         std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first chunk is read
+  // A cancel for a msgid that is not running is ignored, a malformed one dropped.
+  c->send_bytes(rpc::encode_notification("sys.cancel", rpc::pack_value(std::vector<std::map<std::string, int>>{{{"msgid", 99}}})));
+  c->send_bytes(rpc::encode_notification("sys.cancel", rpc::pack_value(std::vector<std::map<std::string, std::string>>{{{"id", "x"}}})));
+  const auto sent = std::chrono::steady_clock::now();
+  c->send_bytes(rpc::encode_notification("sys.cancel", rpc::pack_value(std::vector<std::map<std::string, int>>{{{"msgid", 7}}})));
+  rpc::Response r = c->receive_response(std::chrono::seconds(4));
+  const auto took = std::chrono::steady_clock::now() - sent;
+  EXPECT_EQ(r.msgid, 7u);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->name, "cancelled") << r.error->message;
+  EXPECT_LT(took, std::chrono::seconds(1)) << "the 5 s body was not waited for";
+  EXPECT_EQ(http_status_field(*watcher, "aborted"), 1);
+  EXPECT_EQ(http_status_field(*watcher, "cancelled"), 1);
+  EXPECT_EQ(http_status_field(*watcher, "in_flight"), 0);
+  // The next request to the origin gets a clean connection: the pooled one
+  // went to /stream (reused once), the aborted one never came back.
+  auto again = call(*c, HttpParams(nginx_->http_url("/echo")));
+  ASSERT_FALSE(again.error) << again.error->message;
+  EXPECT_EQ(field_int(again.result, "status"), 200);
+  EXPECT_EQ(http_status_field(*watcher, "pool_reused"), reused_before + 1)
+      << "only /stream reused the warm connection; /echo after the abort opened a new one";
+  ASSERT_TRUE(wait_until([&] { return nginx_->access_log().find("/stream") != std::string::npos; },
+                         std::chrono::seconds(10)));
+  // The aborted connection never carried another request.
+  std::istringstream log_lines(nginx_->access_log());
+  std::string line, stream_conn;
+  long stream_n = 0, later_on_it = 0;
+  while (std::getline(log_lines, line)) {
+    std::istringstream f(line);
+    std::string conn, method, uri;
+    long n = 0;
+    f >> conn >> n >> method >> uri;
+    if (uri == "/stream") {
+      stream_conn = conn;
+      stream_n = n;
+    } else if (!stream_conn.empty() && conn == stream_conn && n > stream_n) {
+      ++later_on_it;
+    }
+  }
+  ASSERT_FALSE(stream_conn.empty());
+  EXPECT_EQ(later_on_it, 0) << nginx_->access_log();
 }
 
 TEST_F(HttpRequestTest, StoppingTheCoprocessCancelsRequestsPastTheGracePeriod) {

@@ -58,6 +58,9 @@ bool NginxServer::start_on_fresh_ports(std::string* failures) {
     location = /to-http { return 302 http://127.0.0.1:)" + std::to_string(http_port_) + R"(/echo; }
     location = /slow2 { echo_sleep 2; echo "slow answer"; }
     location = /slow5 { echo_sleep 5; echo "slow answer"; }
+    location = /slow50ms { echo_sleep 0.05; echo "slow answer"; }
+    location = /slow300ms { echo_sleep 0.3; echo "slow answer"; }
+    location = /stream { echo "first part"; echo_flush; echo_sleep 5; echo "last part"; }
     location = /chunked { echo "part one"; echo_flush; echo_sleep 0.1; echo "part two"; }
     location = /drop { return 444; }
     location /gz/ { gzip on; gzip_min_length 1; gzip_types text/plain; }

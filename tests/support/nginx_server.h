@@ -15,7 +15,8 @@
 //   /slow2, /slow5  answer after 2 s / 5 s
 //   /chunked        a chunked response in two parts
 //   /drop           closes the connection without answering
-//   /stream         lots of data, slowly (for cancellation)
+//   /slow50ms, /slow300ms  answer after 50 ms / 300 ms (async calls, benches)
+//   /stream         a first chunk at once, the rest after 5 s (cancel mid-body)
 #pragma once
 
 #include <cstddef>

@@ -94,7 +94,8 @@ RpcException map_error(const RequestWatch& watch, const Poco::URI& uri, long tim
     case RequestWatch::Fired::cancelled:
       return RpcException(Errc::cancelled,
                           "the request to " + uri.toString() +
-                              " was cancelled (the caller disconnected or the co-process is stopping)");
+                              " was cancelled (sys.cancel, the caller disconnected or the co-process is stopping); "
+                              "its connection was closed");
     case RequestWatch::Fired::no:
       break;
   }
@@ -235,7 +236,10 @@ HttpResponse HttpClient::perform(const HttpRequestParams& request, const Caller&
   } catch (const RpcException& e) {
     ++stats_.errors;
     if (e.error().code == static_cast<int>(Errc::timeout)) ++stats_.timeouts;
-    if (e.error().code == static_cast<int>(Errc::cancelled)) ++stats_.cancelled;
+    if (e.error().code == static_cast<int>(Errc::cancelled)) {
+      ++stats_.cancelled;
+      if (watch->fired() == RequestWatch::Fired::cancelled) ++stats_.aborted;
+    }
     throw;
   }
 }

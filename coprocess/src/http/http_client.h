@@ -46,6 +46,10 @@ struct ClientStats {
   std::atomic<std::uint64_t> errors{0};
   std::atomic<std::uint64_t> timeouts{0};
   std::atomic<std::uint64_t> cancelled{0};
+  // Cancelled while the exchange was under way (sys.cancel, the caller
+  // gone, shutdown): the socket was shut down and the connection closed,
+  // never pooled half-read. A subset of `cancelled`.
+  std::atomic<std::uint64_t> aborted{0};
   std::atomic<std::uint64_t> connections_opened{0};
   std::atomic<std::uint64_t> stale_retries{0};
   std::atomic<std::uint64_t> redirects{0};

@@ -161,6 +161,7 @@ class HttpComponent : public Component {
         {"errors", s.errors.load()},
         {"timeouts", s.timeouts.load()},
         {"cancelled", s.cancelled.load()},
+        {"aborted", s.aborted.load()},
         {"connections_opened", s.connections_opened.load()},
         {"stale_retries", s.stale_retries.load()},
         {"redirects", s.redirects.load()},
