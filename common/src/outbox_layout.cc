@@ -13,12 +13,15 @@ bool is_mail_file_name(std::string_view name) {
          name.substr(name.size() - kMailFileSuffix.size()) == kMailFileSuffix;
 }
 
-bool outbox_holds_mail(const std::string& state_dir) {
+bool outbox_holds_unsent_mail(const std::string& state_dir) {
   std::error_code ec;
+  bool mail = false, all_sent = false;
   for (const auto& entry : std::filesystem::directory_iterator(outbox_dir(state_dir), ec)) {
-    if (is_mail_file_name(entry.path().filename().string())) return true;
+    const std::string name = entry.path().filename().string();
+    mail = mail || is_mail_file_name(name);
+    all_sent = all_sent || name == kAllSentMarkerName;
   }
-  return false;
+  return mail && !all_sent;
 }
 
 }  // namespace coproc

@@ -11,6 +11,11 @@ namespace coproc {
 
 constexpr std::string_view kOutboxDirName = "outbox";
 constexpr std::string_view kMailFileSuffix = ".mail";
+/// Present in the outbox while every mail in it is sent or failed (sent mail
+/// stays for mail.keep_days): the co-process writes it, after the last
+/// state change is on disk, when nothing is left to deliver, and removes it
+/// before a new mail's file is written.
+constexpr std::string_view kAllSentMarkerName = "all-sent";
 
 /// <state-dir>/outbox
 std::string outbox_dir(const std::string& state_dir);
@@ -19,8 +24,9 @@ std::string outbox_dir(const std::string& state_dir);
 /// (temp files of writes in progress start with a dot) never are.
 bool is_mail_file_name(std::string_view name);
 
-/// True when the outbox holds any accepted mail, whatever its state (sent
-/// mail stays for mail.keep_days, so this may be true with nothing to send).
-bool outbox_holds_mail(const std::string& state_dir);
+/// True when the outbox holds accepted mail that may still have to leave:
+/// any mail file, unless the all-sent marker says every one is finished. An
+/// outbox from before the marker existed counts as holding unsent mail.
+bool outbox_holds_unsent_mail(const std::string& state_dir);
 
 }  // namespace coproc

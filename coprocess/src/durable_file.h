@@ -42,6 +42,10 @@ std::vector<std::string> list_directory(const std::string& dir);
 /// be removed. Never throws.
 bool remove_file(const std::string& path, std::string* error = nullptr) noexcept;
 
+/// Removes a file; a file that is already gone is no error, any other
+/// failure throws std::system_error. Durable once fsync_directory() returned.
+void remove_file_checked(const std::string& path);
+
 /// Creates `dir` readable by its owner only (0700; on Windows it inherits
 /// the ACL of its parent, which the installer sets). An existing folder is
 /// kept. Throws std::system_error.
@@ -61,6 +65,8 @@ class AppendFile {
   void open(const std::string& path, bool create);
   /// Throws std::system_error.
   void append(std::string_view data);
+  /// Flushes what was appended to the disk. Throws std::system_error.
+  void sync();
   void close() noexcept;
 
  private:

@@ -127,6 +127,10 @@ bool remove_file(const std::string& path, std::string* error) noexcept {
   return false;
 }
 
+void remove_file_checked(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail("cannot remove " + path);
+}
+
 void make_private_directory(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) fail("cannot create " + dir);
 }
@@ -142,6 +146,10 @@ void AppendFile::open(const std::string& path, bool create) {
 
 void AppendFile::append(std::string_view data) {
   write_all(static_cast<int>(handle_), data, path_);
+}
+
+void AppendFile::sync() {
+  if (::fsync(static_cast<int>(handle_)) != 0) fail("cannot flush " + path_);
 }
 
 void AppendFile::close() noexcept {

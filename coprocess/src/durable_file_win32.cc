@@ -138,6 +138,13 @@ bool remove_file(const std::string& path, std::string* error) noexcept {
   return false;
 }
 
+void remove_file_checked(const std::string& path) {
+  if (!::DeleteFileW(widen(path).c_str())) {
+    const DWORD code = ::GetLastError();
+    if (code != ERROR_FILE_NOT_FOUND && code != ERROR_PATH_NOT_FOUND) fail("cannot remove " + path, code);
+  }
+}
+
 void make_private_directory(const std::string& dir) {
   if (!::CreateDirectoryW(widen(dir).c_str(), nullptr) && ::GetLastError() != ERROR_ALREADY_EXISTS) {
     fail("cannot create " + dir);
@@ -158,6 +165,12 @@ void AppendFile::open(const std::string& path, bool create) {
 void AppendFile::append(std::string_view data) {
   if (handle_ == -1) fail("cannot append to " + path_ + " (not open)", ERROR_INVALID_HANDLE);
   write_all(reinterpret_cast<HANDLE>(handle_), data, path_);
+}
+
+void AppendFile::sync() {
+  if (handle_ == -1 || !::FlushFileBuffers(reinterpret_cast<HANDLE>(handle_))) {
+    fail("cannot flush " + path_);
+  }
 }
 
 void AppendFile::close() noexcept {

@@ -326,9 +326,9 @@ int ServiceApp::serve_until_stopped(Startup& s) {
   }
   // Mail accepted before a restart or a reboot must not wait for the next
   // client: with mail in the outbox, on_demand starts the co-process at once.
-  const bool mail_waiting = outbox_holds_mail(paths_.state_dir);
+  const bool mail_waiting = outbox_holds_unsent_mail(paths_.state_dir);
   if (s.start_mode == "on_demand" && mail_waiting) {
-    COPROC_LOG(info, "service", "the outbox holds mail: starting the co-process now");
+    COPROC_LOG(info, "service", "the outbox holds unsent mail: starting the co-process now");
   }
   supervisor->start(s.start_mode == "at_start" || mail_waiting);
 

@@ -162,9 +162,9 @@ int ServiceApp::serve() {
     COPROC_LOG(error, "service", "cannot start: " << e.what());
     return EXIT_CANTCREAT;
   }
-  const bool mail_waiting = outbox_holds_mail(paths_.state_dir);
+  const bool mail_waiting = outbox_holds_unsent_mail(paths_.state_dir);
   if (start_mode == "on_demand" && mail_waiting) {
-    COPROC_LOG(info, "service", "the outbox holds mail: starting the co-process now");
+    COPROC_LOG(info, "service", "the outbox holds unsent mail: starting the co-process now");
   }
   supervisor->start(start_mode == "at_start" || mail_waiting);
 

@@ -8,15 +8,17 @@
 namespace coproc {
 namespace {
 
-TEST(OutboxLayout, OnlyAcceptedMailFilesCount) {
+TEST(OutboxLayout, OnlyAcceptedMailFilesNotMarkedAllSentCount) {
   test::TempDir state;
-  EXPECT_FALSE(outbox_holds_mail(state.path())) << "no outbox folder yet";
+  EXPECT_FALSE(outbox_holds_unsent_mail(state.path())) << "no outbox folder yet";
   ::mkdir(outbox_dir(state.path()).c_str(), 0700);
   test::write_file(outbox_dir(state.path()) + "/states.log", "x");
   test::write_file(outbox_dir(state.path()) + "/.abc.mail.tmp", "x");
-  EXPECT_FALSE(outbox_holds_mail(state.path())) << "a state log and a temp file are no mail";
+  EXPECT_FALSE(outbox_holds_unsent_mail(state.path())) << "a state log and a temp file are no mail";
   test::write_file(outbox_dir(state.path()) + "/0123abcd.mail", "x");
-  EXPECT_TRUE(outbox_holds_mail(state.path()));
+  EXPECT_TRUE(outbox_holds_unsent_mail(state.path()));
+  test::write_file(outbox_dir(state.path()) + "/all-sent", "");
+  EXPECT_FALSE(outbox_holds_unsent_mail(state.path())) << "every mail is sent or failed";
 }
 
 // The co-process (loading its outbox) and the service (deciding to start it

@@ -135,6 +135,47 @@ TEST_F(MailOutbox, SentStateIsDurable) {
   EXPECT_TRUE(again.unfinished().empty());
 }
 
+// The service asks outbox_holds_unsent_mail() at boot (on_demand): mail
+// kept for mail.keep_days after it was sent must not start the co-process.
+TEST_F(MailOutbox, OnlyMailStillToDeliverCountsAsUnsentForTheService) {
+  const std::string state_dir = tmp_.path();
+  MailRecord r = record(1);
+  {
+    Outbox box(dir());
+    EXPECT_FALSE(outbox_holds_unsent_mail(state_dir)) << "empty";
+    box.add(r, "m");
+    EXPECT_TRUE(outbox_holds_unsent_mail(state_dir)) << "queued";
+    r.state = "sending";
+    box.update(r);
+    EXPECT_TRUE(outbox_holds_unsent_mail(state_dir)) << "sending";
+    r.state = "sent";
+    box.update(r);
+    EXPECT_FALSE(outbox_holds_unsent_mail(state_dir)) << "sent, kept for keep_days";
+    MailRecord second = record(2);
+    box.add(second, "m2");
+    EXPECT_TRUE(outbox_holds_unsent_mail(state_dir)) << "a new mail after everything was sent";
+    second.state = "failed";
+    box.update(second);
+    EXPECT_FALSE(outbox_holds_unsent_mail(state_dir)) << "sent and failed";
+  }
+  Outbox again(dir());
+  EXPECT_FALSE(outbox_holds_unsent_mail(state_dir)) << "still nothing to send after a reopen";
+}
+
+TEST_F(MailOutbox, AStaleAllSentMarkerIsRemovedWhenMailIsStillToDeliver) {
+  const std::string state_dir = tmp_.path();
+  {
+    Outbox box(dir());
+    box.add(record(1), "m");
+  }
+  // As after a power cut that kept an older marker: the queued mail wins.
+  test::write_file(dir() + "/all-sent", "");
+  EXPECT_FALSE(outbox_holds_unsent_mail(state_dir));
+  Outbox again(dir());
+  EXPECT_TRUE(outbox_holds_unsent_mail(state_dir));
+  EXPECT_EQ(again.unfinished().size(), 1u);
+}
+
 TEST_F(MailOutbox, TornStateLogFallsBackToTheRecordAsAccepted) {
   std::string id;
   {

@@ -70,6 +70,7 @@ void Outbox::load() {
   std::set<std::string> mails;
   std::vector<std::string> junk;
   for (const std::string& name : list_directory(dir_)) {
+    if (name == kAllSentMarkerName) all_sent_marked_ = true;
     if (name[0] == '.' && ends_with(name, ".tmp")) {
       junk.push_back(name);  // a write that never completed: never acknowledged
     } else if (is_mail_file_name(name)) {
@@ -90,6 +91,7 @@ void Outbox::load() {
   for (auto& [id, r] : records_) {
     if (r.state == "sending") r.state = "queued";
     if (!r.idempotency_key.empty()) keys_[{r.owner_uid, r.idempotency_key}] = r.id;
+    if (unfinished_state(r.state)) ++unfinished_;
   }
   for (const std::string& name : junk) remove_file(dir_ + "/" + name);
   if (!junk.empty()) fsync_directory(dir_);
@@ -99,8 +101,14 @@ void Outbox::load() {
   } else {
     log_.open(log_path(), true);
   }
-  COPROC_LOG(info, "mail", "outbox " << dir_ << " loaded: " << records_.size() << " messages, "
-                                      << junk.size() << " incomplete leftovers removed");
+  if (unfinished_ > 0 && all_sent_marked_) {
+    unmark_all_sent();  // e.g. a marker kept by a power cut that lost later mail's states
+    fsync_directory(dir_);
+  }
+  mark_all_sent_if_done();
+  COPROC_LOG(info, "mail", "outbox " << dir_ << " loaded: " << records_.size() << " messages ("
+                                      << unfinished_ << " to deliver), " << junk.size()
+                                      << " incomplete leftovers removed");
 }
 
 Outbox::~Outbox() = default;
@@ -176,6 +184,18 @@ void Outbox::release(std::uint32_t uid, const std::string& key) {
 }
 
 void Outbox::add(const MailRecord& record, const std::string& message) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (all_sent_marked_) unmark_all_sent();  // before the mail can be on disk
+    ++adds_under_way_;
+  }
+  struct AddUnderWay {
+    Outbox& outbox;
+    ~AddUnderWay() {
+      std::lock_guard<std::mutex> lock(outbox.mutex_);
+      --outbox.adds_under_way_;
+    }
+  } under_way{*this};
   const std::string header = pack_record(record);
   std::string content;
   content.reserve(4 + header.size() + message.size());
@@ -193,6 +213,7 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     records_[record.id] = record;
+    if (unfinished_state(record.state)) ++unfinished_;
     if (!record.idempotency_key.empty()) {
       keys_[{record.owner_uid, record.idempotency_key}] = record.id;
       reserved_.erase({record.owner_uid, record.idempotency_key});
@@ -239,8 +260,31 @@ void Outbox::update(const MailRecord& record) {
     log_.append(entry);
     log_bytes_ += entry.size();
   }
-  records_[record.id] = record;
+  MailRecord& stored = records_[record.id];
+  const bool was_unfinished = !stored.id.empty() && unfinished_state(stored.state);
+  stored = record;
+  if (was_unfinished != unfinished_state(record.state)) {
+    was_unfinished ? --unfinished_ : ++unfinished_;
+  }
   if (log_bytes_ > compact_log_bytes_) compact_state_log();
+  mark_all_sent_if_done();
+}
+
+void Outbox::mark_all_sent_if_done() {
+  if (all_sent_marked_ || unfinished_ > 0 || adds_under_way_ > 0) return;
+  try {
+    log_.sync();
+    write_file_durably(dir_, std::string(kAllSentMarkerName), "", true);
+    all_sent_marked_ = true;
+  } catch (const std::exception& e) {
+    COPROC_LOG(warn, "mail", "cannot mark the outbox all sent (the service will start the "
+                             "co-process at boot to look): " << e.what());
+  }
+}
+
+void Outbox::unmark_all_sent() {
+  remove_file_checked(marker_path());
+  all_sent_marked_ = false;
 }
 
 std::optional<MailRecord> Outbox::get(const std::string& id) const {

@@ -9,6 +9,9 @@
 //               older state, which can only cause a resend (same
 //               Message-ID), never a lost mail. Rewritten compactly at start
 //               and when it grows.
+//   all-sent    present while nothing is left to deliver (see
+//               common/src/outbox_layout.h): coproc-service then does not
+//               start the co-process at boot for mail that is only kept.
 // Idempotency keys are per owner uid and survive restarts because they are
 // part of the record. Thread-safe.
 #pragma once
@@ -85,6 +88,18 @@ class Outbox {
   bool replay_state_log();
   /// Rewrites states.log with the current records and reopens it. Needs mutex_.
   void compact_state_log();
+  /// Writes the all-sent marker when nothing is left to deliver and no
+  /// add() is under way, after flushing states.log (so a power cut cannot
+  /// keep the marker and lose the "sent" states). Never throws: without the
+  /// marker the service merely starts the co-process at boot. Needs mutex_.
+  void mark_all_sent_if_done();
+  /// Removes the marker (made durable by the directory fsync of the mail
+  /// written next). Throws std::system_error. Needs mutex_.
+  void unmark_all_sent();
+  static bool unfinished_state(const std::string& state) {
+    return state == "queued" || state == "sending";
+  }
+  std::string marker_path() const { return dir_ + "/" + std::string(kAllSentMarkerName); }
   std::string mail_name(const std::string& id) const { return id + std::string(kMailFileSuffix); }
   std::string log_path() const { return dir_ + "/states.log"; }
 
@@ -106,6 +121,9 @@ class Outbox {
 
   AppendFile log_;                 // states.log; guarded by mutex_
   std::uint64_t log_bytes_ = 0;
+  std::size_t unfinished_ = 0;     // records queued or sending; guarded by mutex_
+  std::size_t adds_under_way_ = 0; // add() calls between unmarking and registering
+  bool all_sent_marked_ = false;   // the marker file exists; guarded by mutex_
 };
 
 }  // namespace coproc::mail
