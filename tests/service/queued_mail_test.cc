@@ -17,7 +17,19 @@ namespace {
 
 using std::chrono::seconds;
 
-class QueuedMailTest : public ServiceFixture {};
+class QueuedMailTest : public ServiceFixture {
+ protected:
+  /// mail.send of one plain mail through the service's client socket.
+  void send_mail(const std::string& subject) {
+    RawClient client(client_path());
+    std::vector<std::map<std::string, std::string>> mail{{{"from", "app@example.com"},
+                                                          {"to", "user@example.com"},
+                                                          {"subject", subject},
+                                                          {"text", "hello"}}};
+    auto sent = client.call("mail.send", rpc::pack_value(mail), seconds(30));
+    ASSERT_FALSE(sent.error) << sent.error->message;
+  }
+};
 
 TEST_F(QueuedMailTest, MailQueuedBeforeARestartIsDeliveredWithoutAnyClient) {
   // Find a free port for the relay, then keep it down while the mail is queued.
@@ -33,15 +45,7 @@ TEST_F(QueuedMailTest, MailQueuedBeforeARestartIsDeliveredWithoutAnyClient) {
       "smtp.security=none", "--set", "mail.retry_initial_ms=100", "--set",
       "mail.retry_max_ms=300"};
   start_service(args);
-  {
-    RawClient client(client_path());
-    std::vector<std::map<std::string, std::string>> mail{{{"from", "app@example.com"},
-                                                          {"to", "user@example.com"},
-                                                          {"subject", "queued over a restart"},
-                                                          {"text", "hello"}}};
-    auto sent = client.call("mail.send", rpc::pack_value(mail), seconds(30));
-    ASSERT_FALSE(sent.error) << sent.error->message;
-  }
+  ASSERT_NO_FATAL_FAILURE(send_mail("queued over a restart"));
   service_.signal(SIGTERM);
   ASSERT_NE(service_.wait(seconds(20)), -1);
 
@@ -62,15 +66,7 @@ TEST_F(QueuedMailTest, MailAlreadySentKeepsTheCoprocessOnDemandAfterARestart) {
                                          "smtp.port=" + std::to_string(relay.port()), "--set",
                                          "smtp.security=none"};
   start_service(args);
-  {
-    RawClient client(client_path());
-    std::vector<std::map<std::string, std::string>> mail{{{"from", "app@example.com"},
-                                                          {"to", "user@example.com"},
-                                                          {"subject", "sent before the restart"},
-                                                          {"text", "hello"}}};
-    auto sent = client.call("mail.send", rpc::pack_value(mail), seconds(30));
-    ASSERT_FALSE(sent.error) << sent.error->message;
-  }
+  ASSERT_NO_FATAL_FAILURE(send_mail("sent before the restart"));
   ASSERT_TRUE(relay.wait_for_count(1, seconds(30))) << log();
   // The relay has the mail a moment before the co-process records it as sent.
   ASSERT_TRUE(wait_until([&] { return ::access((state_dir() + "/outbox/all-sent").c_str(), F_OK) == 0; },
