@@ -17,6 +17,7 @@
 
 #include <msgpack.hpp>
 
+#include "async_call.h"
 #include "c_api_internal.h"
 #include "coproc/http.h"
 #include "output_file.h"
@@ -148,6 +149,24 @@ bool unpack_response(const std::string& packed, coproc_http_response* out) {
   }
 }
 
+// The response of a successful http.request result, or a failure status.
+coproc_status response_of(coproc_client* client, const CallResult& result,
+                          std::unique_ptr<coproc_http_response>* response) {
+  if (!result.ok()) return from_result(client, result);
+  *response = std::make_unique<coproc_http_response>();
+  if (!unpack_response(result.result, response->get())) {
+    return fail(client, COPROC_E_PROTOCOL,
+                "protocol: http.request returned a result of unexpected shape");
+  }
+  return COPROC_OK;
+}
+
+// GET and HEAD may be resent after a lost connection, except into a file
+// (a resend would append to what the first attempt wrote).
+int idempotent_request(const coproc_http_request& r, bool to_file) {
+  return (r.method == "GET" || r.method == "HEAD") && !to_file ? 1 : 0;
+}
+
 coproc_status perform(coproc_client* client, const coproc_http_request& r,
                       coproc_http_response** out) {
   *out = nullptr;
@@ -162,17 +181,11 @@ coproc_status perform(coproc_client* client, const coproc_http_request& r,
   CallOptions options;
   // The co-process's deadline comes first; the call waits a little longer.
   options.timeout_ms = static_cast<int>((r.timeout_ms > 0 ? r.timeout_ms : 30000) + 5000);
-  // GET and HEAD may be resent after a lost connection, except into a file
-  // (a resend would append to what the first attempt wrote).
-  options.idempotent = (r.method == "GET" || r.method == "HEAD") && fd < 0 ? 1 : 0;
+  options.idempotent = idempotent_request(r, fd >= 0);
   if (fd >= 0) options.fds.push_back(fd);
   CallResult result = client->cpp.call("http.request", pack_params(r, fd >= 0), options);
-  if (!result.ok()) return from_result(client, result);
-  auto response = std::make_unique<coproc_http_response>();
-  if (!unpack_response(result.result, response.get())) {
-    return fail(client, COPROC_E_PROTOCOL,
-                "protocol: http.request returned a result of unexpected shape");
-  }
+  std::unique_ptr<coproc_http_response> response;
+  if (const coproc_status st = response_of(client, result, &response); st != COPROC_OK) return st;
   if (!r.output_file.empty() && fd < 0) {
     // No descriptor could travel (Windows): the body came in the reply.
     std::string error;
@@ -205,6 +218,51 @@ coproc_status coproc_http_get(coproc_client* client, const char* url, coproc_htt
     coproc_http_request r;
     r.url = url;
     return coproc::capi::perform(client, r, out);
+  });
+}
+
+coproc_status coproc_http_request_async(coproc_client* client,
+                                        const coproc_http_request* request,
+                                        coproc_pending** out) {
+  if (out) *out = nullptr;
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_http_request_async: client is NULL");
+  if (!request || !out) {
+    return fail(client, COPROC_E_MISUSE, "coproc_http_request_async: request or out is NULL");
+  }
+  if (!request->output_file.empty()) {
+    return fail(client, COPROC_E_MISUSE,
+                "coproc_http_request_async: an output file needs coproc_http_perform (an "
+                "asynchronous call carries no file descriptor)");
+  }
+  return guard(client, __func__, [&] {
+    coproc::CallOptions options;
+    options.idempotent = coproc::capi::idempotent_request(*request, false);
+    coproc::CallResult error;
+    auto call = client->cpp.call_async("http.request", coproc::capi::pack_params(*request, false),
+                                       &error, options);
+    return coproc::capi::make_pending(client, std::move(call), error, out);
+  });
+}
+
+coproc_status coproc_http_pending_response(coproc_pending* pending,
+                                           coproc_http_response** out) {
+  if (out) *out = nullptr;
+  if (!pending) {
+    return fail(nullptr, COPROC_E_MISUSE, "coproc_http_pending_response: pending is NULL");
+  }
+  coproc_client* client = pending->client;
+  if (!out) return fail(client, COPROC_E_MISUSE, "coproc_http_pending_response: out is NULL");
+  return guard(client, __func__, [&] {
+    if (!pending->call->ready()) {
+      return fail(client, COPROC_E_MISUSE,
+                  "coproc_http_pending_response: the request has not completed yet (see "
+                  "coproc_pending_ready)");
+    }
+    std::unique_ptr<coproc_http_response> response;
+    const coproc_status st = coproc::capi::response_of(client, pending->call->result(), &response);
+    if (st != COPROC_OK) return st;
+    *out = response.release();
+    return coproc::capi::succeed(client);
   });
 }
 

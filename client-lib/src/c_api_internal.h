@@ -3,6 +3,7 @@
 // per-thread error messages, library-owned memory, no exception crossing.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
@@ -22,7 +23,21 @@ struct coproc_client {
   std::unordered_map<std::thread::id, std::string> errors;
 };
 
+namespace coproc {
+class AsyncCall;
+}
+
+struct coproc_pending {
+  coproc_client* client;
+  std::shared_ptr<coproc::AsyncCall> call;
+};
+
 namespace coproc::capi {
+
+/// Wraps a started asynchronous call in a handle for the C caller; nullptr
+/// and a recorded error when `call` is null (the start failed: `error`).
+coproc_status make_pending(coproc_client* c, std::shared_ptr<AsyncCall> call,
+                           const CallResult& error, coproc_pending** out);
 
 /// Records `message` as this thread's last error on `c` (or in the
 /// thread-local slot when `c` is NULL) and returns `s`. Bytes that are not

@@ -8,6 +8,7 @@
 
 #include <asio.hpp>
 
+#include "async_call.h"
 #include "connection.h"
 #include "connector.h"
 #include "idempotency.h"
@@ -29,7 +30,9 @@ class Client::Impl {
   ~Impl() {
     // Closing shuts the socket down, so a pending wait for writability
     // completes; the I/O thread then runs out of work and returns, and no
-    // handler is left to outlive the io_context.
+    // handler is left to outlive the io_context. Asynchronous calls still
+    // in flight complete as connection_lost, not resent.
+    closing_ = true;
     disconnect();
     work_.reset();
     if (thread_.joinable()) thread_.join();
@@ -100,15 +103,16 @@ class Client::Impl {
     return info_;
   }
 
-  CallResult call(std::string_view method, std::string_view packed_params,
-                  const CallOptions& co) {
+  /// Checks a call's method and params; `*packed_params` becomes `[{}]`
+  /// when empty. COPROC_OK or the reason.
+  static CallResult check_call(std::string_view method, std::string_view* packed_params) {
     if (method.empty()) return make_error(COPROC_E_MISUSE, "method name is empty");
     std::string checked;
-    if (packed_params.empty()) {
-      packed_params = std::string_view("\x91\x80", 2);  // [{}]
-    } else if (packed_params != std::string_view("\x91\x80", 2) &&
-               packed_params != std::string_view("\x90", 1) &&
-               !params_are_one_array(packed_params, &checked)) {
+    if (packed_params->empty()) {
+      *packed_params = std::string_view("\x91\x80", 2);  // [{}]
+    } else if (*packed_params != std::string_view("\x91\x80", 2) &&
+               *packed_params != std::string_view("\x90", 1) &&
+               !params_are_one_array(*packed_params, &checked)) {
       if (checked.empty()) {
         return make_error(COPROC_E_TOO_LARGE,
                           "params hold an array or map of more than " +
@@ -118,12 +122,19 @@ class Client::Impl {
       }
       return make_error(COPROC_E_MISUSE, "params must be one packed MessagePack array: " + checked);
     }
+    CallResult ok;
+    ok.status = COPROC_OK;
+    return ok;
+  }
+
+  CallResult call(std::string_view method, std::string_view packed_params,
+                  const CallOptions& co) {
+    if (CallResult bad = check_call(method, &packed_params); !bad.ok()) return bad;
     const int timeout_ms = co.timeout_ms > 0 ? co.timeout_ms : options_.call_timeout_ms;
     const auto deadline = net::Clock::now() + std::chrono::milliseconds(timeout_ms);
     const bool idempotent = co.idempotent < 0 ? rpc::is_idempotent(method) : co.idempotent != 0;
     // mail.send is resent after a lost connection only with a key (DESIGN §6).
-    const rpc::Packed params{method == rpc::method::kMailSend ? with_idempotency_key(packed_params)
-                                                               : std::string(packed_params)};
+    const rpc::Packed params{params_for(method, packed_params)};
     int resends = 0;
     bool lost_before = false;
     for (;;) {
@@ -172,7 +183,117 @@ class Client::Impl {
     }
   }
 
+  /// mail.send is resent after a lost connection only with a key (DESIGN §6).
+  static std::string params_for(std::string_view method, std::string_view packed_params) {
+    return method == rpc::method::kMailSend ? with_idempotency_key(packed_params)
+                                            : std::string(packed_params);
+  }
+
+  std::shared_ptr<AsyncCall> call_async(std::string_view method, std::string_view packed_params,
+                                        const CallOptions& co, CallResult* error) {
+    *error = check_call(method, &packed_params);
+    if (!error->ok()) return nullptr;
+    if (!co.fds.empty()) {
+      *error = make_error(COPROC_E_MISUSE,
+                          "asynchronous calls carry no file descriptors (the caller would have "
+                          "to keep them open until the call completes)");
+      return nullptr;
+    }
+    const bool idempotent = co.idempotent < 0 ? rpc::is_idempotent(method) : co.idempotent != 0;
+    auto a = std::make_shared<AsyncCall>(hub_, std::string(method),
+                                         params_for(method, packed_params), idempotent);
+    *error = start_attempt(a, false);
+    if (!error->ok()) return nullptr;
+    return a;
+  }
+
+  const std::shared_ptr<AsyncHub>& hub() const { return hub_; }
+
  private:
+  /// Sends one attempt of `a` on the live connection (connecting if needed):
+  /// in the caller's thread for the first, on the I/O thread for resends.
+  CallResult start_attempt(const std::shared_ptr<AsyncCall>& a, bool lost_before) {
+    for (int died = 0;; ++died) {
+      if (closing_) {
+        return make_error(COPROC_E_CONNECTION_LOST,
+                          "the client was closed while " + a->method() + " was in flight");
+      }
+      const auto deadline =
+          net::Clock::now() + std::chrono::milliseconds(options_.connect_timeout_ms);
+      CallResult err;
+      auto conn = connection(deadline, lost_before, &err);
+      if (!conn) {
+        if (lost_before) {
+          err.error_message = "lost the connection during " + a->method() +
+                              " and could not reconnect: " + err.error_message;
+        }
+        return err;
+      }
+      const rpc::MsgId id = next_msgid();
+      auto call = std::make_shared<PendingCall>(
+          id, rpc::encode_request(id, a->method(), rpc::Packed{a->params()}), std::vector<int>{});
+      std::weak_ptr<AsyncCall> weak = a;
+      call->make_async([this, weak](PendingCall& done) {
+        if (auto live = weak.lock()) attempt_done(live, done);
+      });
+      if (!a->attach(conn, call)) {
+        CallResult ok;  // cancelled meanwhile: finished already
+        ok.status = COPROC_OK;
+        return ok;
+      }
+      if (conn->submit(call)) {
+        CallResult ok;
+        ok.status = COPROC_OK;
+        return ok;
+      }
+      a->detach();  // died just now: nothing was sent
+      lost_before = true;
+      if (died >= options_.retries) {
+        return make_error(COPROC_E_CONNECTION_LOST,
+                          "the connection kept breaking before " + a->method() + " was sent");
+      }
+    }
+  }
+
+  /// An attempt of an asynchronous call ended; any thread, no lock held.
+  /// The same rules as call(): a request never sent, or an idempotent one,
+  /// is sent again on a new connection (on the I/O thread, which may wait
+  /// for the connect); others complete as connection_lost.
+  void attempt_done(const std::shared_ptr<AsyncCall>& a, PendingCall& done) {
+    a->detach();
+    if (done.outcome() != PendingCall::Outcome::connection_lost || a->cancel_requested()) {
+      a->finish(done.take_result());
+      return;
+    }
+    CallResult lost = done.take_result();
+    if (done.written && !a->idempotent()) {
+      a->finish(make_error(COPROC_E_CONNECTION_LOST,
+                           "the connection to the co-process was lost while " + a->method() +
+                               " was in flight; it may or may not have been carried out, and it "
+                               "is not idempotent, so it was not resent (" +
+                               lost.error_message + ")"));
+      return;
+    }
+    if (done.written && !a->count_resend(options_.retries)) {
+      a->finish(make_error(COPROC_E_CONNECTION_LOST,
+                           "the connection to the co-process was lost " +
+                               std::to_string(a->resends()) + " times during " + a->method() +
+                               " (retries: " + std::to_string(options_.retries) +
+                               "); last: " + lost.error_message));
+      return;
+    }
+    if (closing_) {
+      a->finish(make_error(COPROC_E_CONNECTION_LOST, "the client was closed while " +
+                                                         a->method() + " was in flight (" +
+                                                         lost.error_message + ")"));
+      return;
+    }
+    asio::post(io_, [this, a] {
+      CallResult r = start_attempt(a, true);
+      if (!r.ok()) a->finish(std::move(r));
+    });
+  }
+
   // Above any sensible server limit (limits.max_array defaults to 100000);
   // params beyond it are too large, whatever else is wrong with them.
   static constexpr std::uint32_t kMaxEntries = 1u << 20;
@@ -212,6 +333,8 @@ class Client::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
   std::atomic<rpc::MsgId> next_id_{1};
+  std::atomic<bool> closing_{false};
+  const std::shared_ptr<AsyncHub> hub_ = std::make_shared<AsyncHub>();
   int spin_ = 2000;
 
   std::mutex connect_mu_;
@@ -236,6 +359,14 @@ CallResult Client::call(std::string_view method, std::string_view packed_params,
                         const CallOptions& options) {
   return impl_->call(method, packed_params, options);
 }
+
+std::shared_ptr<AsyncCall> Client::call_async(std::string_view method,
+                                              std::string_view packed_params,
+                                              CallResult* error, const CallOptions& options) {
+  return impl_->call_async(method, packed_params, options, error);
+}
+
+AsyncHub& Client::async_hub() const { return *impl_->hub(); }
 
 CallResult Client::call_json(std::string_view method, std::string_view params_json,
                              const CallOptions& options) {

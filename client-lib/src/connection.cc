@@ -3,6 +3,7 @@
 // the stream are platform code (connection_posix.cc, connection_win32.cc).
 #include "connection.h"
 
+#include <cerrno>
 #include <cstring>
 
 #include "status.h"
@@ -44,6 +45,17 @@ void Connection::write_failed(int err) {
   fail_all(PendingCall::Outcome::connection_lost, message);
 }
 
+bool Connection::was_written(const PendingCall& call) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return call.written;
+}
+
+bool Connection::notify(std::string bytes) {
+  // A notification rides the write queue like a request that is never
+  // registered as pending, so it is never answered or resent.
+  return submit(PendingCall::notification(std::move(bytes)));
+}
+
 bool Connection::withdraw(const std::shared_ptr<PendingCall>& call) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = pending_.find(call->msgid());
@@ -81,7 +93,7 @@ bool Connection::wait(const std::shared_ptr<PendingCall>& call,
       lead(call, deadline);
       lock.lock();
       reading_ = false;
-      hand_over_locked(call.get());
+      release_reader_locked(call.get());
       return call->done();
     }
     lock.unlock();
@@ -90,20 +102,77 @@ bool Connection::wait(const std::shared_ptr<PendingCall>& call,
     if (wake == PendingCall::Wake::timeout) {
       // Pass on a turn that may have arrived with the deadline.
       lock.lock();
-      if (!reading_) hand_over_locked(call.get());
+      if (!reading_) release_reader_locked(call.get());
       return call->done();
     }
     lock.lock();
   }
 }
 
-void Connection::hand_over_locked(const PendingCall* self) {
+bool Connection::hand_over_locked(const PendingCall* self) {
   for (auto& [id, other] : pending_) {
-    if (other.get() != self && !other->done()) {
+    if (other.get() != self && !other->async() && !other->done()) {
       other->grant_turn();
-      return;
+      return true;
     }
   }
+  return false;
+}
+
+void Connection::release_reader_locked(const PendingCall* self) {
+  if (!hand_over_locked(self)) arm_background_locked();
+}
+
+void Connection::arm_background_locked() {
+  if (dead_ || reading_ || background_armed_ || !async_pending_locked()) return;
+  background_armed_ = true;
+  auto self = shared_from_this();
+  // Read first, then wait: bytes that arrived while a blocking caller held
+  // the role may already be buffered and signal no new readiness.
+  asio::post(io_, [self] { self->background_turn(); });
+}
+
+bool Connection::async_pending_locked() const {
+  for (auto& [id, call] : pending_) {
+    if (call->async()) return true;
+  }
+  return false;
+}
+
+void Connection::background_turn() {
+  std::unique_lock<std::mutex> lock(mu_);
+  background_armed_ = false;
+  if (dead_ || reading_) return;  // the reader gives the role back later
+  reading_ = true;
+  lock.unlock();
+  const ReadState state = read_available();
+  lock.lock();
+  reading_ = false;
+  if (hand_over_locked(nullptr) || state == ReadState::closed) return;
+  if (dead_ || !async_pending_locked()) return;
+  background_armed_ = true;
+  if (state == ReadState::more) {
+    auto self = shared_from_this();
+    asio::post(io_, [self] { self->background_turn(); });
+  } else {
+    background_when_readable();
+  }
+}
+
+Connection::ReadState Connection::consume_read(long n, int err) {
+  if (n > 0) {
+    decoder_.commit(static_cast<std::size_t>(n));
+    return dispatch_buffered() ? ReadState::more : ReadState::closed;
+  }
+  if (n == 0) {
+    fail_all(PendingCall::Outcome::connection_lost, "the co-process closed the connection");
+    return ReadState::closed;
+  }
+  if (err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT) return ReadState::drained;
+  if (err == ECANCELED) return ReadState::closed;  // close() fired the stop event (Windows)
+  fail_all(PendingCall::Outcome::connection_lost,
+           std::string("reading from the co-process failed: ") + std::strerror(err));
+  return ReadState::closed;
 }
 
 bool Connection::dispatch_buffered() {

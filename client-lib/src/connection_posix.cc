@@ -14,7 +14,7 @@
 namespace coproc {
 
 Connection::Connection(asio::io_context& io, int fd)
-    : socket_(io), fd_(fd), decoder_(client_decode_limits(), 64 * 1024) {
+    : io_(io), socket_(io), fd_(fd), decoder_(client_decode_limits(), 64 * 1024) {
   socket_.assign(asio::local::stream_protocol(), fd);
   socket_.non_blocking(true);
 }
@@ -27,8 +27,9 @@ Connection::~Connection() {
 bool Connection::submit(const std::shared_ptr<PendingCall>& call) {
   std::unique_lock<std::mutex> lock(mu_);
   if (dead_ || !write_error_.empty()) return false;
-  pending_.emplace(call->msgid(), call);
+  if (call->expects_answer()) pending_.emplace(call->msgid(), call);
   queue_.push_back(call);
+  if (call->async()) arm_background_locked();
   if (queue_.size() > 1) return true;  // the flusher will get to it
   head_offset_ = 0;
   if (flush_locked()) return true;
@@ -86,26 +87,39 @@ void Connection::lead(const std::shared_ptr<PendingCall>& call,
   // saves a recv() that would only say EAGAIN.
   while (!call->done()) {
     if (!net::wait_ready(fd_, POLLIN, deadline)) return;  // deadline
-    auto buf = decoder_.prepare();
-    ssize_t n;
-    do {
-      n = ::recv(fd_, buf.data, buf.size, MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    if (n > 0) {
-      decoder_.commit(static_cast<std::size_t>(n));
-      if (!dispatch_buffered()) return;
-      continue;
-    }
-    if (n == 0) {
-      fail_all(PendingCall::Outcome::connection_lost, "the co-process closed the connection");
-      return;
-    }
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      fail_all(PendingCall::Outcome::connection_lost,
-               std::string("reading from the co-process failed: ") + std::strerror(errno));
-      return;
-    }
+    if (read_once() == ReadState::closed) return;
   }
+}
+
+Connection::ReadState Connection::read_once() {
+  auto buf = decoder_.prepare();
+  ssize_t n;
+  do {
+    n = ::recv(fd_, buf.data, buf.size, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  return consume_read(static_cast<long>(n), n < 0 ? errno : 0);
+}
+
+Connection::ReadState Connection::read_available() {
+  // Bounded, so a co-process answering without pause cannot keep a
+  // blocking caller from the reader role.
+  for (int reads = 0; reads < 64; ++reads) {
+    const ReadState state = read_once();
+    if (state != ReadState::more) return state;
+  }
+  return ReadState::more;
+}
+
+void Connection::background_when_readable() {
+  auto self = shared_from_this();
+  socket_.async_wait(asio::socket_base::wait_read, [self](const asio::error_code& ec) {
+    if (ec) {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->background_armed_ = false;
+      return;
+    }
+    self->background_turn();
+  });
 }
 
 void Connection::stop_io() { ::shutdown(fd_, SHUT_RDWR); }

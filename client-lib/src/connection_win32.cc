@@ -17,7 +17,7 @@
 namespace coproc {
 
 Connection::Connection(asio::io_context& io, int fd)
-    : socket_(io), fd_(fd), decoder_(client_decode_limits(), 64 * 1024) {}
+    : io_(io), socket_(io), fd_(fd), decoder_(client_decode_limits(), 64 * 1024) {}
 
 Connection::~Connection() { ::_close(fd_); }
 
@@ -30,8 +30,9 @@ bool Connection::submit(const std::shared_ptr<PendingCall>& call) {
   }
   std::unique_lock<std::mutex> lock(mu_);
   if (dead_ || !write_error_.empty()) return false;
-  pending_.emplace(call->msgid(), call);
+  if (call->expects_answer()) pending_.emplace(call->msgid(), call);
   queue_.push_back(call);
+  if (call->async()) arm_background_locked();
   if (flush_scheduled_) return true;  // the thread writing now sends it too
   flush_scheduled_ = true;
   while (!queue_.empty() && !dead_ && write_error_.empty()) {
@@ -75,6 +76,24 @@ void Connection::lead(const std::shared_ptr<PendingCall>& call,
              std::string("reading from the co-process failed: ") + std::strerror(err));
     return;
   }
+}
+
+// A pipe has no readiness to wait for: the I/O thread reads in slices of
+// 10 ms, so a blocking caller waits at most that long for the role.
+Connection::ReadState Connection::read_available() { return read_once(); }
+
+Connection::ReadState Connection::read_once() {
+  auto buf = decoder_.prepare();
+  int err = 0;
+  const long n = net::pipe_read(fd_, buf.data, buf.size,
+                                std::chrono::steady_clock::now() + std::chrono::milliseconds(10),
+                                socket_.event(), &err);
+  return consume_read(n, err);
+}
+
+void Connection::background_when_readable() {
+  auto self = shared_from_this();
+  asio::post(io_, [self] { self->background_turn(); });
 }
 
 void Connection::stop_io() { socket_.fire(); }

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -27,6 +29,15 @@ class PendingCall {
   PendingCall(rpc::MsgId msgid, std::string request, std::vector<int> fds)
       : msgid_(msgid), request_(std::move(request)), fds_(std::move(fds)) {}
 
+  /// A message that expects no answer (a notification such as sys.cancel):
+  /// written like a request, never registered as pending.
+  static std::shared_ptr<PendingCall> notification(std::string bytes) {
+    auto n = std::make_shared<PendingCall>(0, std::move(bytes), std::vector<int>{});
+    n->expects_answer_ = false;
+    return n;
+  }
+  bool expects_answer() const { return expects_answer_; }
+
   rpc::MsgId msgid() const { return msgid_; }
   const std::string& request() const { return request_; }
   const std::vector<int>& fds() const { return fds_; }
@@ -34,6 +45,17 @@ class PendingCall {
   /// Whether any byte of the request reached the socket. Set and read by
   /// the connection under its own lock.
   bool written = false;
+
+  /// An asynchronous call: no thread waits for it in Connection::wait, so
+  /// the reader role is never handed to it, and while it is pending the
+  /// connection reads in the background (Connection::background_turn).
+  /// `on_complete` runs once, in the thread that completes the call, with
+  /// no lock of the connection held. Set before submit().
+  void make_async(std::function<void(PendingCall&)> on_complete) {
+    async_ = true;
+    on_complete_ = std::move(on_complete);
+  }
+  bool async() const { return async_; }
 
   /// Called once by the connection.
   void complete(Outcome outcome, CallResult result = {}) {
@@ -44,6 +66,10 @@ class PendingCall {
     }
     done_.store(true, std::memory_order_release);
     cv_.notify_one();
+    if (on_complete_) {
+      auto notify = std::move(on_complete_);
+      notify(*this);
+    }
   }
 
   bool done() const { return done_.load(std::memory_order_acquire); }
@@ -94,6 +120,9 @@ class PendingCall {
   const std::string request_;
   const std::vector<int> fds_;
   int spin_iterations_ = 0;
+  bool async_ = false;
+  bool expects_answer_ = true;
+  std::function<void(PendingCall&)> on_complete_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> done_{false};

@@ -9,22 +9,7 @@
 
 #include "coproc/coproc.h"
 #include "coproc/http.h"
-
-static int checks = 0;
-static int failures = 0;
-
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    ++checks;                                                        \
-    if (!(cond)) {                                                   \
-      ++failures;                                                    \
-      printf("FAIL: %s:%d: %s\n", __FILE__, __LINE__, #cond);        \
-    }                                                                \
-  } while (0)
-
-static int contains(const char* haystack, const char* needle) {
-  return haystack != NULL && strstr(haystack, needle) != NULL;
-}
+#include "c_check.h"
 
 static void check_constants(void) {
   CHECK(strcmp(coproc_version(), COPROC_VERSION) == 0);
@@ -206,6 +191,41 @@ static void check_deadlines_and_limits(coproc_client* c) {
   }
 }
 
+/* Asynchronous calls, the same over a Unix socket and a Windows pipe. */
+static void check_async(coproc_client* c) {
+  coproc_pending* p[2] = {NULL, NULL};
+  size_t index = 9;
+  char* json = NULL;
+  int fd = 0;
+  void* event = NULL;
+  CHECK(coproc_call_json_async(c, "debug.sleep", "{\"ms\": 5000}", &p[0]) == COPROC_OK);
+  CHECK(coproc_call_json_async(c, "sys.ping", NULL, &p[1]) == COPROC_OK);
+  CHECK(coproc_wait_any(p, 2, 5000, &index) == COPROC_OK);
+  CHECK(index == 1);
+  CHECK(coproc_pending_result_json(p[1], &json) == COPROC_OK);
+  CHECK(contains(json, "pong"));
+  coproc_free(json);
+  json = NULL;
+  CHECK(coproc_pending_ready(p[0]) == 0);
+  CHECK(coproc_pending_cancel(p[0]) == COPROC_OK);
+  CHECK(coproc_pending_wait(p[0], 1000) == COPROC_OK);
+  CHECK(coproc_pending_result_json(p[0], &json) == COPROC_E_CANCELLED);
+  CHECK(json == NULL);
+  coproc_pending_free(p[0]);
+  coproc_pending_free(p[1]);
+#ifdef _WIN32
+  CHECK(coproc_client_async_event(c, &event) == COPROC_OK);
+  CHECK(event != NULL);
+  CHECK(coproc_client_async_fd(c, &fd) == COPROC_E_MISUSE);
+  CHECK(fd == -1);
+#else
+  CHECK(coproc_client_async_fd(c, &fd) == COPROC_OK);
+  CHECK(fd >= 0);
+  CHECK(coproc_client_async_event(c, &event) == COPROC_E_MISUSE);
+  CHECK(event == NULL);
+#endif
+}
+
 static void check_not_running(const char* empty_dir) {
   coproc_client* c = NULL;
   char path[512];
@@ -240,6 +260,7 @@ int main(int argc, char** argv) {
     CHECK(coproc_client_set_str(c, COPROC_OPT_ENDPOINT, endpoint) == COPROC_OK);
     check_options(c);
     check_calls(c);
+    check_async(c);
     coproc_client_close(c);
   }
   check_not_running(argv[2]);

@@ -13,6 +13,9 @@
 
 namespace coproc {
 
+class AsyncCall;  // client-lib/src/async_call.h
+class AsyncHub;
+
 /// How a Client finds and talks to the co-process. Empty paths use the
 /// defaults described in coproc.h (environment, then /run/coproc).
 struct ClientOptions {
@@ -89,6 +92,16 @@ class Client {
   /// JSON text. Bin values: see coproc_call_json in coproc.h.
   CallResult call_json(std::string_view method, std::string_view params_json,
                        const CallOptions& options = {});
+
+  /// Starts `method` without waiting (see coproc_call_async): nullptr with
+  /// the reason in `*error` when it cannot be sent (bad params, no
+  /// connection). Asynchronous calls have no client-side deadline and carry
+  /// no file descriptors; a lost connection resends them under the rules of
+  /// call().
+  std::shared_ptr<AsyncCall> call_async(std::string_view method, std::string_view packed_params,
+                                        CallResult* error, const CallOptions& options = {});
+  /// What this client's asynchronous calls share (waiting, the descriptor).
+  AsyncHub& async_hub() const;
 
   /// sys.ping; on success `*rtt_us` is the round trip in microseconds.
   CallResult ping(long long* rtt_us);

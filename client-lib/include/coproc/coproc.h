@@ -154,6 +154,112 @@ COPROC_API coproc_status coproc_call_json(coproc_client* client, const char* met
 /// Thread-safe.
 COPROC_API coproc_status coproc_ping(coproc_client* client, long long* rtt_us);
 
+/* ---- Asynchronous calls ------------------------------------------------
+ *
+ * A program that must not wait starts calls and collects them later:
+ *
+ *   coproc_pending* p[10];
+ *   for (i = 0; i < 10; ++i) coproc_call_json_async(client, "http.request", params[i], &p[i]);
+ *   while (left > 0) {
+ *     size_t i;
+ *     if (coproc_wait_any(p, 10, 100, &i) == COPROC_OK) {   // or poll() the async fd
+ *       char* json; coproc_pending_result_json(p[i], &json); ...; coproc_free(json);
+ *       coproc_pending_free(p[i]); p[i] = NULL; --left;
+ *     }
+ *   }
+ *
+ * Handles are pointers, like coproc_client: GnuCOBOL keeps them in USAGE
+ * POINTER items and a table of them (OCCURS) is the array coproc_wait_any
+ * takes; NULL entries are skipped, so collected slots are simply set to
+ * NULL. Every call of a client is pipelined on its one connection; the
+ * library reads the answers in its own I/O thread, so nothing needs to be
+ * called for calls to progress. Errors of the functions below are
+ * reported through coproc_errmsg() of the client the call was started on.
+ * Free every pending call of a client before coproc_client_close().
+ */
+
+/** One asynchronous call: in flight, or completed with its result. Opaque;
+    released with coproc_pending_free(). Thread-safe. */
+typedef struct coproc_pending coproc_pending;
+
+/// Starts `method` with packed MessagePack `params` (as coproc_call) and
+/// returns at once: on COPROC_OK `*out` is the pending call. The status
+/// only says whether the call could be sent (bad params, no connection:
+/// `*out` is NULL); the call's own outcome comes from
+/// coproc_pending_result(). There is no client-side deadline: the
+/// co-process's own (http timeout_ms...) applies, and coproc_pending_cancel()
+/// ends a call early. A lost connection resends an idempotent call (or one
+/// never sent) like a blocking call; others complete as
+/// COPROC_E_CONNECTION_LOST. Thread-safe.
+COPROC_API coproc_status coproc_call_async(coproc_client* client, const char* method,
+                                           const void* params, size_t params_len,
+                                           coproc_pending** out);
+
+/// coproc_call_async with JSON params (as coproc_call_json). Invalid JSON
+/// is COPROC_E_JSON, and nothing is sent. Thread-safe.
+COPROC_API coproc_status coproc_call_json_async(coproc_client* client, const char* method,
+                                                const char* params_json, coproc_pending** out);
+
+/// 1 when the call has completed (its result is ready), else 0 (also for
+/// NULL). Never blocks. Thread-safe.
+COPROC_API int coproc_pending_ready(const coproc_pending* pending);
+
+/// Waits until the call completes: COPROC_OK when it has (whatever its
+/// outcome), COPROC_E_TIMEOUT when `timeout_ms` passed first (0 only looks,
+/// -1 waits without limit). The call goes on after a timeout. Thread-safe.
+COPROC_API coproc_status coproc_pending_wait(coproc_pending* pending, long timeout_ms);
+
+/// The outcome of a completed call, as coproc_call() would have returned
+/// it: COPROC_OK with `*result` (packed MessagePack, freed with
+/// coproc_free(); `*result_len` its size), or the call's error status with
+/// the detail in coproc_errmsg(client). COPROC_E_MISUSE when the call has
+/// not completed yet (see coproc_pending_ready). May be called again; each
+/// call returns a new copy. Thread-safe.
+COPROC_API coproc_status coproc_pending_result(coproc_pending* pending, void** result,
+                                               size_t* result_len);
+
+/// Like coproc_pending_result(), with the result as JSON text (as
+/// coproc_call_json), whichever function started the call.
+COPROC_API coproc_status coproc_pending_result_json(coproc_pending* pending, char** result_json);
+
+/// Cancels the call: the wait ends and the work in the co-process stops —
+/// the co-process is sent sys.cancel for it (an HTTP request in flight is
+/// aborted and its connection closed). The call then completes with
+/// COPROC_E_CANCELLED, unless its answer was already arriving (then it
+/// completes with that answer). COPROC_OK also when it had completed.
+/// A mail.send that reached the co-process is queued already: cancelling
+/// it does not unsend it. Thread-safe.
+COPROC_API coproc_status coproc_pending_cancel(coproc_pending* pending);
+
+/// Frees the handle; a call still in flight is cancelled first. NULL is a
+/// no-op. No other thread may use the handle during or after this call.
+COPROC_API void coproc_pending_free(coproc_pending* pending);
+
+/// Waits until one of the `n` calls in `pendings` completes and sets
+/// `*index` to the first completed one (lowest index). NULL entries are
+/// skipped; all others must belong to one client. COPROC_OK when one is
+/// complete, COPROC_E_TIMEOUT when `timeout_ms` passed first (0 only looks,
+/// -1 waits without limit; `*index` is then n), COPROC_E_MISUSE when no
+/// entry is set or they belong to different clients. Returns at once when
+/// one has completed already — set collected slots to NULL. Thread-safe.
+COPROC_API coproc_status coproc_wait_any(coproc_pending* const* pendings, size_t n,
+                                         long timeout_ms, size_t* index);
+
+/// A descriptor for programs with their own event loop (poll/select on
+/// POSIX): it is readable while at least one asynchronous call of `client`
+/// has completed and not been collected — collected means its result was
+/// taken (coproc_pending_result*) or it was freed. Poll it, then find the
+/// call with coproc_wait_any(..., 0, ...). Owned by the client: never read,
+/// write or close it. Valid until coproc_client_close(). On Windows:
+/// COPROC_E_MISUSE, use coproc_client_async_event(). Thread-safe.
+COPROC_API coproc_status coproc_client_async_fd(coproc_client* client, int* fd);
+
+/// Windows: the event HANDLE (manual-reset) that is signalled under the
+/// same rule as coproc_client_async_fd(), for WaitForMultipleObjects or
+/// MsgWaitForMultipleObjects. Owned by the client: never set, reset or
+/// close it. POSIX: COPROC_E_MISUSE, use coproc_client_async_fd().
+COPROC_API coproc_status coproc_client_async_event(coproc_client* client, void** event);
+
 /// Frees memory returned by libcoproc. NULL is a no-op. Thread-safe.
 COPROC_API void coproc_free(void* memory);
 

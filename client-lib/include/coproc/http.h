@@ -108,6 +108,28 @@ COPROC_API coproc_status coproc_http_perform(coproc_client* client,
                                              const coproc_http_request* request,
                                              coproc_http_response** out);
 
+/// Starts `request` without waiting (see coproc_call_async in coproc.h):
+/// on COPROC_OK `*out` is the pending call, collected with
+/// coproc_http_pending_response() (or coproc_pending_result_json) and freed
+/// with coproc_pending_free(). The request object may be freed or reused at
+/// once. GET and HEAD are resent after a lost connection, other methods
+/// complete as COPROC_E_CONNECTION_LOST. COPROC_E_MISUSE for a request with
+/// an output file (use coproc_http_perform). coproc_pending_cancel() aborts
+/// the request in the co-process. Thread-safe on `client`.
+COPROC_API coproc_status coproc_http_request_async(coproc_client* client,
+                                                   const coproc_http_request* request,
+                                                   coproc_pending** out);
+
+/// The response of a completed asynchronous request (from
+/// coproc_http_request_async or an "http.request" coproc_call_async): on
+/// COPROC_OK `*out` is a new response object (free it with
+/// coproc_http_response_free()); otherwise the request's failure status
+/// (COPROC_E_TIMEOUT, COPROC_E_UPSTREAM, COPROC_E_CANCELLED, ...) with
+/// coproc_errmsg(client) saying why, or COPROC_E_MISUSE when it has not
+/// completed yet. May be called again.
+COPROC_API coproc_status coproc_http_pending_response(coproc_pending* pending,
+                                                      coproc_http_response** out);
+
 /// HTTP status code (200, 404, ...); 0 for NULL.
 COPROC_API int coproc_http_response_status(const coproc_http_response* response);
 
