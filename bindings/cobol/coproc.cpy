@@ -4,7 +4,11 @@
 *>
 *> Calling conventions (every function is documented in coproc.h and
 *> docs/c-api.md):
-*>  - handles (coproc_client*) are USAGE POINTER, passed BY VALUE;
+*>  - handles (coproc_client*, coproc_pending*) are USAGE POINTER, passed
+*>    BY VALUE; coproc_wait_any takes a table of pending calls
+*>    (05 ... USAGE POINTER OCCURS n) BY REFERENCE, n and the timeout BY
+*>    VALUE (size_t: PIC 9(18) COMP-5, long: PIC S9(18) COMP-5) and the
+*>    index BY REFERENCE (examples/cobol/coproc_async.cob);
 *>    a function that creates one gets it BY REFERENCE;
 *>  - strings passed in must end in X"00": STRING ... X"00" DELIMITED BY
 *>    SIZE INTO a PIC X field, passed BY REFERENCE;

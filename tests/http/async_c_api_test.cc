@@ -131,5 +131,40 @@ TEST_F(AsyncCApiTest, ClosingTheClientEndsItsCallsInFlight) {
   coproc_client_close(c);
 }
 
+#ifdef COPROC_COBOL_ASYNC_BIN
+TEST_F(AsyncCApiTest, CobolExampleFiresRequestsWithoutWaitingAndCollectsThemLater) {
+  start();
+  TestProcess::Options o;
+  o.argv = {COPROC_COBOL_ASYNC_BIN};
+  o.env = {"COPROC_ENDPOINT=" + socket_path(),
+           "COPROC_EXAMPLE_URL=" + nginx_->http_url("/slow300ms"),
+           "LD_LIBRARY_PATH=" COPROC_LIBRARY_DIR};
+#ifdef COPROC_ASAN_RUNTIME
+  o.env.push_back("LD_PRELOAD=" COPROC_ASAN_RUNTIME);
+  o.env.push_back("ASAN_OPTIONS=detect_leaks=0");
+#endif
+  o.output_path = dir_.file("cobol.out");
+  const auto started = std::chrono::steady_clock::now();
+  TestProcess p(o);
+  const int status = p.wait(std::chrono::seconds(60));
+  const auto took = std::chrono::steady_clock::now() - started;
+  const std::string out = read_file(o.output_path);
+  std::cout << out;
+  ASSERT_TRUE(WIFEXITED(status)) << status << "\n" << out;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  const auto sent = out.find("5 requests sent");
+  ASSERT_NE(sent, std::string::npos) << out;
+  // Every answer came after the program had gone on (fired without waiting).
+  std::size_t done = 0;
+  for (auto at = out.find("done: ", sent); at != std::string::npos; at = out.find("done: ", at + 1)) {
+    ++done;
+    EXPECT_NE(out.substr(at, 60).find("200"), std::string::npos) << out;
+  }
+  EXPECT_EQ(done, 5u) << out;
+  // One after the other they take 1.5 s.
+  EXPECT_LT(took, std::chrono::milliseconds(1200)) << out;
+}
+#endif
+
 }  // namespace
 }  // namespace coproc::test
