@@ -42,12 +42,15 @@ std::string program_data_dir() {
   return base + "\\coproc";
 }
 
+const wchar_t* private_dacl_sddl(bool directory) {
+  return directory ? kPrivateDirDacl : kPrivateFileDacl;
+}
+
 std::string sample_config_path() { return executable_dir() + "\\coproc.conf.sample"; }
 
 bool make_private(const std::string& path, std::string* error) {
   std::error_code ec;
-  const wchar_t* sddl =
-      fs::is_directory(fs::u8path(path), ec) ? kPrivateDirDacl : kPrivateFileDacl;
+  const wchar_t* sddl = private_dacl_sddl(fs::is_directory(fs::u8path(path), ec));
   PSECURITY_DESCRIPTOR sd = nullptr;
   if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd,
                                                               nullptr)) {

@@ -23,6 +23,11 @@ std::string sample_config_path();
 bool prepare_data_dir(const std::string& dir, const std::string& sample_config,
                       std::string* error);
 
+/// The private DACL in SDDL, for a folder (inherited by what is created in
+/// it) or a file: protected, full control for SYSTEM and Administrators,
+/// nobody else.
+const wchar_t* private_dacl_sddl(bool directory);
+
 /// Gives an existing file or folder the private DACL. False with a sentence.
 bool make_private(const std::string& path, std::string* error);
 

@@ -12,12 +12,17 @@
 // administrator's `coproc-service /registerService` is enough. Services run
 // outside every user session, so a logoff cannot end the co-process.
 //
-// Two more actions serve the installer's custom actions (data_dir_win32.h):
+// Three more actions serve the installer's custom actions (data_dir_win32.h,
+// service_control_win32.h):
 //   coproc-service /prepareData   %ProgramData%\coproc with its private DACL,
 //                                 coproc.conf from coproc.conf.sample if none
-//   coproc-service /purgeData     removes %ProgramData%\coproc (PURGE=1)
+//   coproc-service /stopService   stops the service and waits until its
+//                                 process has ended (before RemoveFiles)
+//   coproc-service /purgeData     the same, then removes %ProgramData%\coproc
+//                                 (PURGE=1)
 #include <windows.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cwchar>
 #include <string>
@@ -25,8 +30,13 @@
 
 #include "data_dir_win32.h"
 #include "service_app.h"
+#include "service_control_win32.h"
 
 namespace {
+
+// How long the installer waits for the service to stop: its stop waits for
+// the co-process (service.stop_timeout_ms, 5 s by default) and then some.
+constexpr std::chrono::milliseconds kStopLimit{60000};
 
 bool has_prefix(const std::wstring& arg, const wchar_t* prefix) {
   return arg.compare(0, std::wcslen(prefix), prefix) == 0;
@@ -62,8 +72,11 @@ int data_action(int argc, wchar_t** argv) {
   if (action == L"/prepareData") {
     ok = coproc::prepare_data_dir(coproc::program_data_dir(), coproc::sample_config_path(),
                                   &error);
+  } else if (action == L"/stopService") {
+    ok = coproc::stop_service_and_wait(coproc::kWindowsServiceName, kStopLimit, &error);
   } else if (action == L"/purgeData") {
-    ok = coproc::purge_data_dir(coproc::program_data_dir(), &error);
+    ok = coproc::stop_service_and_wait(coproc::kWindowsServiceName, kStopLimit, &error) &&
+         coproc::purge_data_dir(coproc::program_data_dir(), &error);
   } else {
     return -1;
   }

@@ -7,6 +7,7 @@
 // last other wine process exits: this test process is one, so the service
 // lives exactly as long as a test needs it.
 #include <windows.h>
+#include <sddl.h>
 
 #include <gtest/gtest.h>
 
@@ -111,13 +112,89 @@ bool wait_until(Pred pred, milliseconds limit) {
   return true;
 }
 
-[[maybe_unused]] std::string env(const char* name) {  // used by the MSI test
+std::string env(const char* name) {
   wchar_t buf[MAX_PATH];
   const DWORD n = ::GetEnvironmentVariableW(widen(name).c_str(), buf, MAX_PATH);
   return n > 0 && n < MAX_PATH ? narrow(std::wstring(buf, n)) : std::string();
 }
 
 std::string data_dir() { return program_data_dir(); }
+
+// The allow-ACEs of a security descriptor's DACL and whether it is
+// protected (nothing inherited from above).
+struct Dacl {
+  bool present = false;
+  bool is_protected = false;
+  bool other_aces = false;  // deny or other ACE types
+  struct Ace {
+    std::string sid;
+    ACCESS_MASK mask;
+    BYTE flags;
+  };
+  std::vector<Ace> aces;
+};
+
+Dacl dacl_of(PSECURITY_DESCRIPTOR sd) {
+  Dacl out;
+  BOOL present = FALSE;
+  BOOL defaulted = FALSE;
+  PACL dacl = nullptr;
+  ::GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+  out.present = present && dacl;
+  SECURITY_DESCRIPTOR_CONTROL control = 0;
+  DWORD revision = 0;
+  if (::GetSecurityDescriptorControl(sd, &control, &revision)) {
+    out.is_protected = (control & SE_DACL_PROTECTED) != 0;
+  }
+  for (DWORD i = 0; out.present && i < dacl->AceCount; ++i) {
+    ACCESS_ALLOWED_ACE* ace = nullptr;
+    if (!::GetAce(dacl, i, reinterpret_cast<void**>(&ace))) continue;
+    if (ace->Header.AceType != ACCESS_ALLOWED_ACE_TYPE) {
+      out.other_aces = true;
+      continue;
+    }
+    char* text = nullptr;
+    if (::ConvertSidToStringSidA(&ace->SidStart, &text)) {
+      out.aces.push_back({text, ace->Mask, ace->Header.AceFlags});
+      ::LocalFree(text);
+    }
+  }
+  return out;
+}
+
+// The DACL coproc-service gives %ProgramData%\coproc (`directory`) and
+// coproc.conf. Wine keeps no DACL on files (it shows one made from the Unix
+// mode bits), so the tests read the descriptor the service applies.
+Dacl private_dacl(bool directory) {
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(private_dacl_sddl(directory),
+                                                              SDDL_REVISION_1, &sd, nullptr)) {
+    ADD_FAILURE() << "the private DACL does not parse: " << win32_message(::GetLastError());
+    return {};
+  }
+  Dacl out = dacl_of(sd);
+  ::LocalFree(sd);
+  return out;
+}
+
+TEST(PrivateDataDirTest, OnlySystemAndAdministratorsMayOpenTheConfigAndTheSpool) {
+  for (const bool directory : {true, false}) {
+    SCOPED_TRACE(directory ? "folder" : "file");
+    const Dacl d = private_dacl(directory);
+    ASSERT_TRUE(d.present) << "no DACL would let everyone in";
+    EXPECT_TRUE(d.is_protected) << "ProgramData's read access for Users would be inherited";
+    EXPECT_FALSE(d.other_aces);
+    ASSERT_EQ(d.aces.size(), 2u);
+    EXPECT_EQ(d.aces[0].sid, "S-1-5-18");      // SYSTEM: the service's account
+    EXPECT_EQ(d.aces[1].sid, "S-1-5-32-544");  // Administrators
+    for (const auto& ace : d.aces) {
+      EXPECT_EQ(ace.mask & FILE_ALL_ACCESS, static_cast<ACCESS_MASK>(FILE_ALL_ACCESS));
+      const BYTE inherit = OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE;
+      EXPECT_EQ(ace.flags & inherit, directory ? inherit : 0)
+          << "spool\\ and log\\ inherit the folder's DACL";
+    }
+  }
+}
 
 class ServiceWinTest : public ::testing::Test {
  protected:
@@ -312,32 +389,90 @@ TEST_F(ServiceWinTest, CoprocessEndsWhenTheServiceIsKilled) {
       << "the co-process outlived its service";
 }
 
-#ifdef COPROC_MSI_PATH
-TEST_F(ServiceWinTest, MsiInstallsAndStartsTheServiceAndUninstallKeepsTheConfig) {
-  const std::string msi = COPROC_MSI_PATH;
-  const std::string program_files = env("ProgramW6432").empty() ? env("ProgramFiles")
-                                                                : env("ProgramW6432");
-  const std::string installed = program_files + "\\coproc";
-  const std::string conf = data_dir() + "\\coproc.conf";
+class MsiWinTest : public ServiceWinTest {
+ protected:
+  // A product left installed by a failed run is removed first and after.
+  void SetUp() override {
+    remove_product();
+    ServiceWinTest::SetUp();
+  }
+  void TearDown() override {
+    remove_product();
+    ServiceWinTest::TearDown();
+  }
+  void remove_product() {
+    if (fs::exists(fs::u8path(installed() + "\\coproc-service.exe"))) {
+      run({"msiexec.exe", "/x", COPROC_MSI_PATH, "/qn"});
+    }
+  }
 
-  ASSERT_EQ(run({"msiexec.exe", "/i", msi, "/qn"}), 0);
-  ASSERT_TRUE(wait_until([] { return query_service().state == SERVICE_RUNNING; }, seconds(30)));
+  std::string installed() const {
+    const std::string program_files =
+        env("ProgramW6432").empty() ? env("ProgramFiles") : env("ProgramW6432");
+    return program_files + "\\coproc";
+  }
+  std::string conf() const { return data_dir() + "\\coproc.conf"; }
+
+  /// `msiexec /i` silently; the service runs and has served a client call
+  /// through the installed coprocctl.exe. Returns the co-process's pid.
+  DWORD install_and_call() {
+    EXPECT_EQ(run({"msiexec.exe", "/i", COPROC_MSI_PATH, "/qn"}), 0);
+    EXPECT_TRUE(wait_until([] { return query_service().state == SERVICE_RUNNING; }, seconds(30)));
+    EXPECT_TRUE(ping_from_a_client_process(installed() + "\\coprocctl.exe"));
+    const DWORD pid = coprocess_status().first;
+    EXPECT_NE(pid, 0u);
+    return pid;
+  }
+
+  /// `msiexec /x` silently with `extra` properties; the service, its
+  /// co-process and the program files are gone afterwards.
+  void uninstall(const std::vector<std::string>& extra, DWORD coprocess_pid) {
+    std::vector<std::string> argv{"msiexec.exe", "/x", COPROC_MSI_PATH, "/qn"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    ASSERT_EQ(run(argv), 0);
+    EXPECT_TRUE(wait_until([] { return !query_service().exists; }, seconds(30)));
+    EXPECT_TRUE(wait_until([&] { return !process_alive(coprocess_pid); }, seconds(20)));
+    EXPECT_TRUE(wait_until(
+        [&] { return !fs::exists(fs::u8path(installed() + "\\coproc-service.exe")); },
+        seconds(30)));
+  }
+};
+
+TEST_F(MsiWinTest, InstallStartsTheServiceWithPrivateDataAndUninstallKeepsConfigAndSpool) {
+  const DWORD coprocess_pid = install_and_call();
   EXPECT_EQ(service_config().start_type, static_cast<DWORD>(SERVICE_AUTO_START));
-  EXPECT_TRUE(fs::exists(fs::u8path(installed + "\\coproc-service.exe")));
-  EXPECT_TRUE(fs::exists(fs::u8path(conf))) << "coproc.conf comes from the sample";
-  EXPECT_TRUE(ping_from_a_client_process(installed + "\\coprocctl.exe"));
-  const DWORD coprocess_pid = coprocess_status().first;
-  EXPECT_NE(coprocess_pid, 0u);
+  EXPECT_TRUE(fs::exists(fs::u8path(installed() + "\\coproc-service.exe")));
+  ASSERT_TRUE(fs::exists(fs::u8path(conf()))) << "coproc.conf comes from the sample";
+  EXPECT_EQ(read_file(conf()), read_file(installed() + "\\coproc.conf.sample"));
 
-  ASSERT_EQ(run({"msiexec.exe", "/x", msi, "/qn"}), 0);
-  EXPECT_TRUE(wait_until([] { return !query_service().exists; }, seconds(30)));
-  EXPECT_TRUE(wait_until([&] { return !process_alive(coprocess_pid); }, seconds(20)));
-  EXPECT_TRUE(wait_until([&] { return !fs::exists(fs::u8path(installed + "\\coproc-service.exe")); },
-                         seconds(30)));
-  EXPECT_TRUE(fs::exists(fs::u8path(conf))) << "uninstall keeps the configuration";
-  EXPECT_TRUE(fs::exists(fs::u8path(data_dir() + "\\spool")));
+  // The config (SMTP secrets) and the spool (users' mail) got the private
+  // DACL (PrivateDataDirTest) from /prepareData (a failure fails the
+  // install) and again from the service's start, which logs any failure.
+  const std::string log = log_text();
+  EXPECT_NE(log.find("(Windows service)"), std::string::npos) << log;
+  EXPECT_EQ(log.find("cannot restrict access"), std::string::npos) << log;
+
+  uninstall({}, coprocess_pid);
+  EXPECT_TRUE(fs::exists(fs::u8path(conf()))) << "uninstall keeps the configuration";
+  EXPECT_TRUE(fs::exists(fs::u8path(data_dir() + "\\spool"))) << "uninstall keeps the spool";
+  EXPECT_FALSE(fs::exists(fs::u8path(installed() + "\\coprocess.exe")));
 }
-#endif
+
+TEST_F(MsiWinTest, UninstallWithPurgeRemovesConfigSpoolAndLogs) {
+  const DWORD coprocess_pid = install_and_call();
+  ASSERT_TRUE(fs::exists(fs::u8path(data_dir() + "\\spool")));
+  ASSERT_TRUE(fs::exists(fs::u8path(data_dir() + "\\log\\coproc-service.log")));
+
+  uninstall({"PURGE=1"}, coprocess_pid);
+  std::error_code ec;
+  std::string left;
+  if (fs::exists(fs::u8path(data_dir()), ec)) {
+    for (const auto& e : fs::recursive_directory_iterator(fs::u8path(data_dir()), ec)) {
+      left += " " + e.path().u8string();
+    }
+  }
+  EXPECT_FALSE(fs::exists(fs::u8path(data_dir()), ec)) << "left behind:" << left;
+}
 
 }  // namespace
 }  // namespace coproc::test
