@@ -119,6 +119,48 @@ const std::vector<OptionSpec>& option_specs() {
       {"job.max_result_bytes", I, "16M", 1, 1LL << 31,
        "largest result a job keeps; a larger one makes the job 'failed' (too_large)", false},
 
+      // ---- gateway: inbound HTTP(S) handed to worker processes (docs/gateway.md)
+      {"gateway.listen", S, "", 0, 0,
+       "where the gateway accepts HTTP: ADDRESS:PORT entries separated by commas, each "
+       "optionally followed by 'tls' (e.g. 127.0.0.1:8080, [::1]:8443 tls); empty = off",
+       false},
+      {"gateway.tls_cert", S, "", 0, 0,
+       "PEM certificate (chain) of the 'tls' listeners, read by the co-process at start", false},
+      {"gateway.tls_key", S, "", 0, 0, "PEM private key (unencrypted) of the 'tls' listeners",
+       false},
+      {"gateway.route", S, "", 0, 0,
+       "path prefix to queue, PREFIX=QUEUE entries separated by commas (/api/orders=orders); "
+       "the longest matching prefix wins, on whole path segments",
+       false},
+      {"gateway.default_queue", S, "default", 0, 0,
+       "queue of requests no route matches; empty = those get 404", false},
+      {"gateway.allow", S, "", 0, 0,
+       "who may work each queue: QUEUE=WHO ... entries separated by ';', WHO a user name, a "
+       "uid, @group or @gid (members by primary or supplementary group); a queue not named "
+       "here has no workers",
+       false},
+      {"gateway.queue_timeout_ms", I, "5000", 1, 3600000,
+       "a request no worker takes within this time is answered 503", false},
+      {"gateway.reply_timeout_ms", I, "30000", 1, 3600000,
+       "a worker that has not replied this long after taking a request: the client gets 504",
+       false},
+      {"gateway.request_timeout_ms", I, "10000", 100, 3600000,
+       "time a client has to send a whole request (header and body; TLS handshake included), "
+       "else 408 (slow clients)",
+       false},
+      {"gateway.keepalive_timeout_ms", I, "5000", 0, 3600000,
+       "an idle kept-alive HTTP connection is closed after this time", false},
+      {"gateway.max_connections", I, "256", 1, 100000,
+       "HTTP connections served at once (one thread each); more wait in the accept queue", false},
+      {"gateway.max_queued", I, "1024", 1, 1000000,
+       "requests waiting for a worker, all queues together; beyond it new ones get 503", false},
+      {"gateway.max_body_bytes", I, "1M", 0, 1LL << 30,
+       "largest request body; a larger one gets 413", false},
+      {"gateway.requeue_idempotent", B, "false", 0, 0,
+       "a GET, HEAD, PUT, DELETE or OPTIONS request whose worker disconnected before replying "
+       "goes back to its queue once instead of getting 502",
+       false},
+
       // ---- smtp: the relay used by the smtp transport
       {"smtp.host", S, "", 0, 0, "relay host name; empty = no relay (maildir transport)", false},
       {"smtp.port", I, "587", 1, 65535, "relay port (587 submission, 465 implicit TLS, 25)", false},

@@ -15,4 +15,8 @@ struct PeerCredentials {
 /// False when the kernel cannot say (the fd is not a local socket).
 bool read_peer_credentials(int socket_fd, PeerCredentials* out);
 
+/// POSIX: true when user `uid` (primary group `gid`) is in `group`, as its
+/// primary group or a supplementary one per the group database.
+bool in_group(std::uint32_t uid, std::uint32_t gid, std::uint32_t group);
+
 }  // namespace coproc

@@ -1,12 +1,9 @@
 // Who is an administrator on POSIX: uid 0 or a member of
 // service.admin_group (primary or supplementary, per the group database).
 #include <grp.h>
-#include <pwd.h>
-#include <unistd.h>
-
-#include <vector>
 
 #include "log.h"
+#include "peer_credentials.h"
 #include "rpc_server.h"
 
 namespace coproc {
@@ -25,20 +22,7 @@ void RpcServer::resolve_admin_group() {
 bool RpcServer::is_admin(std::uint32_t uid, std::uint32_t gid) const {
   if (uid == 0) return true;
   if (admin_gid_ == static_cast<std::uint32_t>(-1)) return false;
-  if (gid == admin_gid_) return true;
-  // Supplementary groups of the user, as the group database says.
-  struct passwd* pw = ::getpwuid(uid);
-  if (!pw) return false;
-  int count = 64;
-  std::vector<gid_t> groups(static_cast<std::size_t>(count));
-  if (::getgrouplist(pw->pw_name, gid, groups.data(), &count) < 0) {
-    groups.resize(static_cast<std::size_t>(count));
-    if (::getgrouplist(pw->pw_name, gid, groups.data(), &count) < 0) return false;
-  }
-  for (int i = 0; i < count; ++i) {
-    if (groups[static_cast<std::size_t>(i)] == admin_gid_) return true;
-  }
-  return false;
+  return in_group(uid, gid, admin_gid_);
 }
 
 }  // namespace coproc

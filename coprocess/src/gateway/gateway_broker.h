@@ -1,0 +1,129 @@
+// The meeting point of HTTP requests and workers. An HTTP connection thread
+// calls serve() and blocks until a worker replied or the gateway gave up
+// (503 nobody took it in time, 504 the worker took too long, 502 the
+// worker's connection went away). Workers' gateway.next calls never hold a
+// thread: a call with nothing to take is kept as a deferred answer
+// (CallContext::defer) and answered when a request arrives or its timeout
+// passes. Requests and waiting workers of a queue are both served first in,
+// first out. A housekeeping thread times out waiting workers and notices
+// workers whose connection closed (their CallContext cancel flag).
+//
+// Thread-safety: every public function may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "call_context.h"
+#include "gateway_messages.h"
+#include "peer_credentials.h"
+
+namespace coproc::gateway {
+
+using Clock = std::chrono::steady_clock;
+
+struct BrokerLimits {
+  std::chrono::milliseconds queue_timeout{5000};
+  std::chrono::milliseconds reply_timeout{30000};
+  std::size_t max_queued = 1024;
+  bool requeue_idempotent = false;
+};
+
+/// What the HTTP client gets.
+struct Outcome {
+  int status = 0;
+  rpc::GatewayHeaders headers;
+  std::string body;
+  std::int32_t worker_pid = 0;  // 0: no worker answered
+  std::string failure;          // why the gateway answered itself ("" when a worker did)
+};
+
+/// A worker's gateway.next call, as the broker keeps it.
+struct WorkerCall {
+  PeerCredentials peer;
+  std::shared_ptr<std::atomic<bool>> gone;  // the connection's cancel flag
+};
+
+struct QueueStatus {
+  std::string name;
+  std::size_t waiting_workers = 0;
+  std::size_t queued = 0;
+  std::size_t in_progress = 0;
+};
+
+class Broker {
+ public:
+  Broker(BrokerLimits limits, const std::vector<std::string>& queues);
+  ~Broker();
+
+  /// Starts the housekeeping thread.
+  void start();
+  /// Answers every queued and held request 503 and every waiting worker
+  /// `unavailable`; later calls are refused. Joins the thread.
+  void stop();
+
+  bool has_queue(const std::string& queue) const;
+
+  /// Puts `request` (request_id is set here) in its queue and waits for the
+  /// outcome. `idempotent` allows one re-queue when configured.
+  Outcome serve(rpc::GatewayRequest request, bool idempotent);
+
+  /// gateway.next. Returns the packed result at once when a request is
+  /// queued (or nil when timeout is zero); otherwise calls `defer` and keeps
+  /// its reply until a request arrives or `timeout` passes (nil result).
+  std::optional<rpc::Packed> next(const std::string& queue, const WorkerCall& worker,
+                                  std::chrono::milliseconds timeout,
+                                  const std::function<CallContext::Reply()>& defer);
+
+  /// gateway.reply. Throws RpcException(not_found) when `request_id` is not
+  /// held by a worker of this uid (unknown, answered, or timed out).
+  void reply(const PeerCredentials& peer, rpc::GatewayReplyParams reply);
+
+  std::vector<QueueStatus> status() const;
+
+ private:
+  struct Exchange;
+  struct Waiter {
+    WorkerCall worker;
+    Clock::time_point deadline;
+    CallContext::Reply reply;
+  };
+  struct Queue {
+    std::deque<std::shared_ptr<Exchange>> pending;
+    std::deque<Waiter> waiters;
+  };
+  struct Handoff {
+    CallContext::Reply reply;
+    std::shared_ptr<Exchange> exchange;  // null: answer nil
+    std::optional<RpcError> error;
+  };
+
+  void match_locked(Queue& q, std::vector<Handoff>* out);
+  void take_locked(const std::shared_ptr<Exchange>& ex, const WorkerCall& worker);
+  void finish_locked(Exchange& ex, Outcome outcome);
+  static void deliver(std::vector<Handoff>& handoffs);
+  void housekeep();
+  std::string new_request_id_locked();
+
+  const BrokerLimits limits_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, Queue> queues_;
+  std::map<std::string, std::shared_ptr<Exchange>> held_;  // by request_id
+  std::size_t queued_total_ = 0;
+  bool stopping_ = false;
+  bool started_ = false;
+  std::thread housekeeper_;
+};
+
+}  // namespace coproc::gateway

@@ -1,0 +1,163 @@
+// The gateway component (off until gateway.listen names a listener): HTTP(S)
+// listeners whose requests wait in named queues for worker processes.
+// Workers call gateway.next (answered later through CallContext::defer(), no
+// thread waits) and gateway.reply; gateway.status is for administrators.
+// Who may work a queue is checked against the caller's kernel identity.
+#include <memory>
+
+#include "component.h"
+#include "gateway_broker.h"
+#include "gateway_config.h"
+#include "gateway_listeners.h"
+#include "gateway_messages.h"
+#include "gateway_stats.h"
+#include "log.h"
+#include "rpc_error.h"
+
+namespace coproc {
+namespace gateway {
+namespace {
+
+class GatewayComponent final : public Component {
+ public:
+  explicit GatewayComponent(const ComponentEnv& env) : config_(read_gateway_config(env.config)) {
+    if (!config_.listeners.empty()) {
+      broker_ = std::make_unique<Broker>(
+          BrokerLimits{config_.queue_timeout, config_.reply_timeout, config_.max_queued,
+                       config_.requeue_idempotent},
+          config_.queues());
+      listeners_ = std::make_unique<Listeners>(config_, *broker_, stats_);
+    }
+    auto& d = env.dispatcher;
+    d.add(rpc::method::kGatewayNext, Execution::event_loop,
+          [this](CallContext& call, const rpc::Params& p) { return next(call, p); });
+    d.add(rpc::method::kGatewayReply, Execution::event_loop,
+          [this](CallContext& call, const rpc::Params& p) {
+            auto r = rpc::read_gateway_reply(p);
+            running()->reply(call.peer, std::move(r));
+            return rpc::pack_value(std::map<std::string, bool>{{"ok", true}});
+          });
+    d.add(rpc::method::kGatewayStatus, Execution::event_loop,
+          [this](CallContext& call, const rpc::Params& p) {
+            p.allow_only({});
+            if (!call.admin) {
+              throw RpcException(Errc::permission_denied,
+                                 "gateway.status is for administrators (root or "
+                                 "service.admin_group); uid " +
+                                     std::to_string(call.peer.uid) + " is not one");
+            }
+            return status();
+          });
+    d.add_status_section("gateway", [this](const CallContext&) {
+      std::map<std::string, std::uint64_t> s{{"listeners", config_.listeners.size()}};
+      if (broker_) {
+        const auto snap = stats_.snapshot();
+        s["requests"] = snap.total;
+        s["connections"] = snap.connections;
+        std::uint64_t waiting = 0, queued = 0;
+        for (const auto& q : broker_->status()) {
+          waiting += q.waiting_workers;
+          queued += q.queued;
+        }
+        s["waiting_workers"] = waiting;
+        s["queued"] = queued;
+      }
+      return rpc::pack_value(s);
+    });
+  }
+
+  ~GatewayComponent() override { stop(); }
+
+  void start() override {
+    if (!listeners_) return;
+    broker_->start();
+    listeners_->start();
+  }
+
+  void stop() override {
+    if (!listeners_) return;
+    listeners_->stop([this] { broker_->stop(); });
+  }
+
+ private:
+  Broker* running() {
+    if (!broker_) {
+      throw RpcException(Errc::unavailable, "the gateway is off (gateway.listen is empty)");
+    }
+    return broker_.get();
+  }
+
+  rpc::Packed next(CallContext& call, const rpc::Params& p) {
+    const auto args = rpc::read_gateway_next(p);
+    Broker* broker = running();
+    const std::string queue = args.queue.empty() ? config_.default_queue : args.queue;
+    if (queue.empty() || !broker->has_queue(queue)) {
+      throw RpcException(Errc::not_found, "no gateway queue '" + queue + "'");
+    }
+    if (!may_work(queue, call.peer)) {
+      throw RpcException(Errc::permission_denied,
+                         "uid " + std::to_string(call.peer.uid) + " may not work queue '" + queue +
+                             "' (gateway.allow)");
+    }
+    auto now = broker->next(queue, WorkerCall{call.peer, call.cancel_flag},
+                            std::chrono::milliseconds(args.timeout_ms),
+                            [&call] { return call.defer(); });
+    return now ? std::move(*now) : rpc::Packed{};
+  }
+
+  bool may_work(const std::string& queue, const PeerCredentials& peer) const {
+    auto it = config_.allow.find(queue);
+    if (it == config_.allow.end()) return false;
+    for (const auto& who : it->second) {
+      if (principal_matches(who, peer.uid, peer.gid)) return true;
+    }
+    return false;
+  }
+
+  // {listeners: [..], queues: [{name, waiting_workers, queued, in_progress}],
+  //  connections, requests, status_2xx.., p50_ms, p90_ms, p99_ms, max_ms}
+  rpc::Packed status() {
+    msgpack::sbuffer buf;
+    msgpack::packer<msgpack::sbuffer> pk(buf);
+    const auto snap = stats_.snapshot();
+    const auto queues = broker_ ? broker_->status() : std::vector<QueueStatus>{};
+    const auto names = listeners_ ? listeners_->names() : std::vector<std::string>{};
+    pk.pack_map(13);
+    pk.pack(std::string("enabled")).pack(listeners_ != nullptr);
+    pk.pack(std::string("listeners")).pack(names);
+    pk.pack(std::string("queues"));
+    pk.pack_array(static_cast<std::uint32_t>(queues.size()));
+    for (const auto& q : queues) {
+      pk.pack_map(4);
+      pk.pack(std::string("name")).pack(q.name);
+      pk.pack(std::string("waiting_workers")).pack(q.waiting_workers);
+      pk.pack(std::string("queued")).pack(q.queued);
+      pk.pack(std::string("in_progress")).pack(q.in_progress);
+    }
+    pk.pack(std::string("connections")).pack(snap.connections);
+    pk.pack(std::string("requests")).pack(snap.total);
+    pk.pack(std::string("status_2xx")).pack(snap.status_2xx);
+    pk.pack(std::string("status_3xx")).pack(snap.status_3xx);
+    pk.pack(std::string("status_4xx")).pack(snap.status_4xx);
+    pk.pack(std::string("status_5xx")).pack(snap.status_5xx);
+    pk.pack(std::string("p50_ms")).pack(snap.p50_ms);
+    pk.pack(std::string("p90_ms")).pack(snap.p90_ms);
+    pk.pack(std::string("p99_ms")).pack(snap.p99_ms);
+    pk.pack(std::string("max_ms")).pack(snap.max_ms);
+    return rpc::Packed{std::string(buf.data(), buf.size())};
+  }
+
+  const GatewayConfig config_;
+  GatewayStats stats_;
+  std::unique_ptr<Broker> broker_;
+  std::unique_ptr<Listeners> listeners_;
+};
+
+}  // namespace
+}  // namespace gateway
+
+std::unique_ptr<Component> make_gateway_component(const ComponentEnv& env) {
+  return std::make_unique<gateway::GatewayComponent>(env);
+}
+
+}  // namespace coproc

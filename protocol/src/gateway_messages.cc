@@ -1,0 +1,175 @@
+#include "gateway_messages.h"
+
+#include "rpc_error.h"
+
+namespace coproc::rpc {
+namespace {
+
+struct Writer {
+  std::string* out;
+  void write(const char* data, std::size_t size) { out->append(data, size); }
+};
+using Packer = msgpack::packer<Writer>;
+
+void pack_bin(Packer& pk, const std::string& bytes) {
+  pk.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+  pk.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+}
+
+void pack_headers(Packer& pk, const GatewayHeaders& headers) {
+  pk.pack_array(static_cast<std::uint32_t>(headers.size()));
+  for (const auto& [name, value] : headers) {
+    pk.pack_array(2);
+    pk.pack(name);
+    pk.pack(value);
+  }
+}
+
+[[noreturn]] void bad(const std::string& message) {
+  throw RpcException(Errc::bad_request, message);
+}
+
+std::string text_of(const msgpack::object& o) {
+  if (o.type == msgpack::type::STR) return std::string(o.via.str.ptr, o.via.str.size);
+  if (o.type == msgpack::type::BIN) return std::string(o.via.bin.ptr, o.via.bin.size);
+  throw msgpack::type_error();
+}
+
+bool token_char(unsigned char c) {
+  return c > 32 && c < 127 && c != ':' && c != '(' && c != ')' && c != ',' && c != ';' &&
+         c != '<' && c != '>' && c != '@' && c != '[' && c != ']' && c != '\\' && c != '"' &&
+         c != '/' && c != '?' && c != '=' && c != '{' && c != '}';
+}
+
+// [[name, value], ...] with names that are HTTP tokens and values without
+// CR, LF or NUL: a worker cannot split the response it answers.
+GatewayHeaders read_headers(const msgpack::object& o) {
+  if (o.type != msgpack::type::ARRAY) {
+    bad(std::string("parameter 'headers' must be an array of [name, value] pairs, got ") +
+        type_name(o));
+  }
+  GatewayHeaders out;
+  for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+    const auto& pair = o.via.array.ptr[i];
+    if (pair.type != msgpack::type::ARRAY || pair.via.array.size != 2 ||
+        pair.via.array.ptr[0].type != msgpack::type::STR ||
+        pair.via.array.ptr[1].type != msgpack::type::STR) {
+      bad("parameter 'headers' element " + std::to_string(i) +
+          " must be a [name, value] pair of strings");
+    }
+    std::string name = text_of(pair.via.array.ptr[0]);
+    std::string value = text_of(pair.via.array.ptr[1]);
+    bool ok = !name.empty();
+    for (unsigned char c : name) ok = ok && token_char(c);
+    if (!ok) bad("header name '" + name + "' is not a valid HTTP token");
+    if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      bad("the value of header '" + name + "' contains CR, LF or NUL");
+    }
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
+
+const msgpack::object& field(const msgpack::object& map, std::string_view key) {
+  for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+    const auto& kv = map.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR &&
+        std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key) {
+      return kv.val;
+    }
+  }
+  throw msgpack::type_error();
+}
+
+}  // namespace
+
+Packed pack_params(const GatewayNextParams& p) {
+  Packed out;
+  Writer w{&out.bytes};
+  Packer pk(w);
+  pk.pack_array(1);
+  pk.pack_map(p.queue.empty() ? 1 : 2);
+  if (!p.queue.empty()) pk.pack(std::string("queue")).pack(p.queue);
+  pk.pack(std::string("timeout_ms")).pack(p.timeout_ms);
+  return out;
+}
+
+Packed pack_params(const GatewayReplyParams& p) {
+  Packed out;
+  Writer w{&out.bytes};
+  Packer pk(w);
+  pk.pack_array(1);
+  pk.pack_map(4);
+  pk.pack(std::string("request_id")).pack(p.request_id);
+  pk.pack(std::string("status")).pack(p.status);
+  pk.pack(std::string("headers"));
+  pack_headers(pk, p.headers);
+  pk.pack(std::string("body"));
+  pack_bin(pk, p.body);
+  return out;
+}
+
+Packed pack_result(const GatewayRequest* r) {
+  Packed out;
+  Writer w{&out.bytes};
+  Packer pk(w);
+  if (!r) {
+    pk.pack_nil();
+    return out;
+  }
+  pk.pack_map(8);
+  pk.pack(std::string("request_id")).pack(r->request_id);
+  pk.pack(std::string("method")).pack(r->method);
+  pk.pack(std::string("path")).pack(r->path);
+  pk.pack(std::string("query")).pack(r->query);
+  pk.pack(std::string("headers"));
+  pack_headers(pk, r->headers);
+  pk.pack(std::string("body"));
+  pack_bin(pk, r->body);
+  pk.pack(std::string("remote_addr")).pack(r->remote_addr);
+  pk.pack(std::string("queue")).pack(r->queue);
+  return out;
+}
+
+GatewayNextParams read_gateway_next(const Params& params) {
+  params.allow_only({"queue", "timeout_ms"});
+  GatewayNextParams p;
+  p.queue = params.str_or("queue", "");
+  p.timeout_ms = params.int_or("timeout_ms", p.timeout_ms, 0, GatewayNextParams::kMaxTimeoutMs);
+  return p;
+}
+
+GatewayReplyParams read_gateway_reply(const Params& params) {
+  params.allow_only({"request_id", "status", "headers", "body"});
+  GatewayReplyParams p;
+  p.request_id = params.str("request_id");
+  p.status = static_cast<int>(params.int_or("status", 200, 200, 599));
+  if (const msgpack::object* h = params.find("headers")) p.headers = read_headers(*h);
+  p.body = params.opt_bytes("body").value_or("");
+  return p;
+}
+
+bool read_result(const msgpack::object& o, GatewayRequest* out) {
+  if (o.type == msgpack::type::NIL) return false;
+  if (o.type != msgpack::type::MAP) throw msgpack::type_error();
+  out->request_id = text_of(field(o, "request_id"));
+  out->method = text_of(field(o, "method"));
+  out->path = text_of(field(o, "path"));
+  out->query = text_of(field(o, "query"));
+  out->body = text_of(field(o, "body"));
+  out->remote_addr = text_of(field(o, "remote_addr"));
+  out->queue = text_of(field(o, "queue"));
+  const auto& h = field(o, "headers");
+  if (h.type != msgpack::type::ARRAY) throw msgpack::type_error();
+  out->headers.clear();
+  for (std::uint32_t i = 0; i < h.via.array.size; ++i) {
+    const auto& pair = h.via.array.ptr[i];
+    if (pair.type != msgpack::type::ARRAY || pair.via.array.size != 2) {
+      throw msgpack::type_error();
+    }
+    out->headers.emplace_back(text_of(pair.via.array.ptr[0]), text_of(pair.via.array.ptr[1]));
+  }
+  return true;
+}
+
+}  // namespace coproc::rpc

@@ -1,0 +1,77 @@
+// The typed params and results of gateway.* — the one definition the
+// co-process (coprocess/src/gateway), the C ABI (client-lib gateway.h) and
+// the docs share. Headers travel as [[name, value], ...] (order and repeats
+// kept), bodies as bin.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "params.h"
+#include "rpc_message.h"
+
+namespace coproc::rpc {
+
+namespace method {
+constexpr std::string_view kGatewayNext = "gateway.next";
+constexpr std::string_view kGatewayReply = "gateway.reply";
+constexpr std::string_view kGatewayStatus = "gateway.status";
+}  // namespace method
+
+using GatewayHeaders = std::vector<std::pair<std::string, std::string>>;
+
+/// gateway.next params: wait up to timeout_ms for a request of `queue`
+/// ("" = the configured default queue).
+struct GatewayNextParams {
+  std::string queue;
+  std::int64_t timeout_ms = 30000;
+  static constexpr std::array<std::string_view, 2> kKeys{"queue", "timeout_ms"};
+  static constexpr std::int64_t kMaxTimeoutMs = 300000;
+};
+
+/// One HTTP request handed to a worker: the result of gateway.next. When no
+/// request came within the timeout the result is nil instead.
+struct GatewayRequest {
+  std::string request_id;
+  std::string method;
+  std::string path;   // as sent, percent-encoding kept, without the query
+  std::string query;  // after '?', "" when none
+  GatewayHeaders headers;
+  std::string body;
+  std::string remote_addr;  // "address:port" of the HTTP client
+  std::string queue;
+  static constexpr std::array<std::string_view, 8> kKeys{
+      "request_id", "method", "path", "query", "headers", "body", "remote_addr", "queue"};
+};
+
+/// gateway.reply params: the worker's answer to request_id.
+struct GatewayReplyParams {
+  std::string request_id;
+  int status = 200;
+  GatewayHeaders headers;
+  std::string body;
+  static constexpr std::array<std::string_view, 4> kKeys{"request_id", "status", "headers",
+                                                         "body"};
+};
+
+Packed pack_params(const GatewayNextParams& params);
+Packed pack_params(const GatewayReplyParams& params);
+/// The result of gateway.next; `request` null packs nil (timeout).
+Packed pack_result(const GatewayRequest* request);
+
+/// Read params on the co-process side; throw RpcException(bad_request)
+/// naming the parameter at fault.
+GatewayNextParams read_gateway_next(const Params& params);
+GatewayReplyParams read_gateway_reply(const Params& params);
+
+/// Reads a gateway.next result. Returns false for nil (no request came);
+/// throws msgpack::type_error when it is not that shape.
+bool read_result(const msgpack::object& result, GatewayRequest* out);
+
+}  // namespace coproc::rpc
