@@ -35,6 +35,12 @@ struct CallContext {
   std::shared_ptr<std::atomic<bool>> cancel_flag = std::make_shared<std::atomic<bool>>(false);
   bool cancelled() const { return cancel_flag->load(std::memory_order_relaxed); }
 
+  /// Set when the caller's connection closes, also long after this call was
+  /// answered: for what a caller holds beyond its call (a request taken
+  /// with gateway.next, answered by a later gateway.reply).
+  std::shared_ptr<const std::atomic<bool>> connection_closed =
+      std::make_shared<std::atomic<bool>>(false);
+
   /// File descriptors the client passed with this request (SCM_RIGHTS), in
   /// the order sent. Params refer to them by index ({"fd": 0}).
   std::vector<int> fds;

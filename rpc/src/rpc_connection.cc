@@ -253,6 +253,7 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
   // A msgid may be reused while a call with it still runs: sys.cancel then
   // stops every call of that msgid.
   running_.emplace(msgid, call->cancel_flag);
+  call->connection_closed = closed_flag_;
   call->fds = std::move(fds);
 
   ++in_flight_;
@@ -413,6 +414,7 @@ void RpcConnection::maybe_finish_drain() {
 void RpcConnection::close_on_strand(const char* reason) {
   if (closed_) return;
   closed_ = true;
+  closed_flag_->store(true);
   for (auto& [msgid, flag] : running_) flag->store(true);
   timer_.cancel();
   close_stream();

@@ -106,6 +106,8 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   // The cancel flag of each call running on this connection, by msgid:
   // set by sys.cancel for one call, for all when the connection closes.
   std::unordered_multimap<rpc::MsgId, std::shared_ptr<std::atomic<bool>>> running_;
+  // Set at close; every call's CallContext::connection_closed.
+  std::shared_ptr<std::atomic<bool>> closed_flag_ = std::make_shared<std::atomic<bool>>(false);
 
   std::uint64_t received_bytes_ = 0;                    // stream offset after the last read
   std::deque<std::pair<std::uint64_t, int>> passed_fds_;  // (offset of the read's last byte, fd)

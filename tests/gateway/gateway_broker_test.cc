@@ -32,7 +32,7 @@ struct FakeWorker {
     PeerCredentials p;
     p.uid = 1000;
     p.pid = pid;
-    return WorkerCall{p, gone};
+    return WorkerCall{p, gone, gone};
   }
   CallContext::Reply reply() {
     return [this](const rpc::Packed& result, const RpcError* error) {
@@ -207,6 +207,18 @@ TEST_F(BrokerTest, AWaitingWorkerIsAnsweredNilAtItsTimeout) {
   EXPECT_EQ(next(w, 100ms), "");
   ASSERT_TRUE(wait_for_answers(w, 1));
   EXPECT_EQ(w.seen()[0], "nil");
+}
+
+TEST_F(BrokerTest, ACancelledWaitingWorkerIsAnsweredCancelledAndGetsNoRequest) {
+  BrokerLimits l;
+  l.queue_timeout = 300ms;
+  make(l);
+  FakeWorker& w = worker();
+  EXPECT_EQ(next(w), "");
+  w.gone->store(true);
+  ASSERT_TRUE(wait_for_answers(w, 1));
+  EXPECT_EQ(w.seen()[0], "error:cancelled");
+  EXPECT_EQ(broker_->serve(request(), true).status, 503);
 }
 
 TEST_F(BrokerTest, AReplyFromAnotherUidIsNotFound) {

@@ -30,6 +30,8 @@ Outcome gateway_answer(int status, std::string why) {
   return o;
 }
 
+RpcError cancelled_error() { return RpcError(Errc::cancelled, "gateway.next was cancelled"); }
+
 // Every 50 ms the housekeeper looks for closed worker connections.
 constexpr auto kTick = std::chrono::milliseconds(50);
 
@@ -102,14 +104,14 @@ void Broker::take_locked(const std::shared_ptr<Exchange>& ex, const WorkerCall& 
 }
 
 // Pairs queued requests with waiting workers, oldest with oldest. Workers
-// whose connection closed meanwhile are dropped (their call is answered nil
-// into the void, which releases its place in the RPC server).
+// whose call was cancelled meanwhile (or whose connection closed) are
+// answered 'cancelled' instead, which releases their place in the RPC server.
 void Broker::match_locked(Queue& q, std::vector<Handoff>* out) {
   while (!q.pending.empty() && !q.waiters.empty()) {
     Waiter w = std::move(q.waiters.front());
     q.waiters.pop_front();
-    if (w.worker.gone->load()) {
-      out->push_back(Handoff{std::move(w.reply), nullptr, std::nullopt});
+    if (w.worker.cancelled->load()) {
+      out->push_back(Handoff{std::move(w.reply), nullptr, cancelled_error()});
       continue;
     }
     auto ex = q.pending.front();
@@ -243,11 +245,13 @@ void Broker::housekeep() {
     if (stopping_) break;
     const auto now = Clock::now();
     std::vector<Handoff> handoffs;
-    // Waiting workers past their timeout or gone: answered nil.
+    // Waiting workers past their timeout: answered nil; cancelled ones: 'cancelled'.
     for (auto& [name, q] : queues_) {
       auto keep = q.waiters.begin();
       for (auto it = q.waiters.begin(); it != q.waiters.end(); ++it) {
-        if (it->deadline <= now || it->worker.gone->load()) {
+        if (it->worker.cancelled->load()) {
+          handoffs.push_back(Handoff{std::move(it->reply), nullptr, cancelled_error()});
+        } else if (it->deadline <= now) {
           handoffs.push_back(Handoff{std::move(it->reply), nullptr, std::nullopt});
         } else {
           if (keep != it) *keep = std::move(*it);
@@ -260,7 +264,7 @@ void Broker::housekeep() {
     // the front of their queue once when idempotent and so configured.
     for (auto it = held_.begin(); it != held_.end();) {
       auto ex = it->second;
-      if (!ex->holder.gone->load()) {
+      if (!ex->holder.connection_closed->load()) {
         ++it;
         continue;
       }

@@ -6,7 +6,7 @@
 // (CallContext::defer) and answered when a request arrives or its timeout
 // passes. Requests and waiting workers of a queue are both served first in,
 // first out. A housekeeping thread times out waiting workers and notices
-// workers whose connection closed (their CallContext cancel flag).
+// workers whose connection closed (CallContext::connection_closed).
 //
 // Thread-safety: every public function may be called from any thread.
 #pragma once
@@ -51,7 +51,10 @@ struct Outcome {
 /// A worker's gateway.next call, as the broker keeps it.
 struct WorkerCall {
   PeerCredentials peer;
-  std::shared_ptr<std::atomic<bool>> gone;  // the connection's cancel flag
+  /// The gateway.next call's cancel flag (sys.cancel, or its connection closed).
+  std::shared_ptr<const std::atomic<bool>> cancelled;
+  /// Its connection's: a request taken is held until the reply or this.
+  std::shared_ptr<const std::atomic<bool>> connection_closed;
 };
 
 struct QueueStatus {

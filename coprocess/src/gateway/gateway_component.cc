@@ -99,7 +99,7 @@ class GatewayComponent final : public Component {
                          "uid " + std::to_string(call.peer.uid) + " may not work queue '" + queue +
                              "' (gateway.allow)");
     }
-    auto now = broker->next(queue, WorkerCall{call.peer, call.cancel_flag},
+    auto now = broker->next(queue, WorkerCall{call.peer, call.cancel_flag, call.connection_closed},
                             std::chrono::milliseconds(args.timeout_ms),
                             [&call] { return call.defer(); });
     return now ? std::move(*now) : rpc::Packed{};
