@@ -116,6 +116,10 @@ const std::vector<OptionSpec>& option_specs() {
       {"job.max_per_uid", I, "100", 1, 1000000,
        "jobs one user may have (running, or finished and kept)", false},
       {"job.max_total", I, "10000", 1, 10000000, "jobs the co-process keeps for all users", false},
+      {"job.max_running", I, "16", 1, 1024,
+       "jobs whose method runs at once, each on a runner thread of the job component; later "
+       "jobs wait in the order submitted (their state stays 'running')",
+       false},
       {"job.max_result_bytes", I, "16M", 1, 1LL << 31,
        "largest result a job keeps; a larger one makes the job 'failed' (too_large)", false},
 

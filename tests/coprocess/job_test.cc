@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "coprocess_fixture.h"
 #include "job_calls.h"
@@ -112,6 +113,67 @@ TEST_F(JobTest, PerUidLimit) {
   auto unknown = c->call("job.submit", string_params({{"method", "no.such"}}));
   ASSERT_TRUE(unknown.error);
   EXPECT_EQ(unknown.error->name, "not_found");
+}
+
+TEST_F(JobTest, TotalLimitCountsTheJobsOfEveryUser) {
+  start({"--set", "job.max_total=2"});
+  auto c = connect();
+  EXPECT_EQ(submit(*c, sleep_job(0)).size(), 16u);
+  const TestUser bob = ensure_user("coproc-t-bob");
+  const std::string bobs = run_as(bob, [&] {
+    RawClient b(socket_path());
+    return submit(b, sleep_job(0));
+  });
+  EXPECT_EQ(bobs.size(), 16u) << bobs;
+  const std::string third = submit(*c, sleep_job(0));
+  EXPECT_EQ(third.rfind("error:rate_limited", 0), 0u) << third;
+  EXPECT_NE(third.find("job.max_total"), std::string::npos) << third;
+}
+
+TEST_F(JobTest, ResultOverMaxResultBytesFailsTheJobAsTooLarge) {
+  start({"--set", "job.max_result_bytes=100"});
+  auto c = connect();
+  const std::string small = submit(*c, job_of("debug.echo", {{"data", std::string(20, 'x')}}));
+  const std::string big = submit(*c, job_of("debug.echo", {{"data", std::string(200, 'x')}}));
+  auto small_done = c->call("job.wait", wait_params(small, 5000));
+  EXPECT_EQ(state_of(small_done), "done");
+  auto big_done = c->call("job.wait", wait_params(big, 5000));
+  ASSERT_EQ(state_of(big_done), "failed");
+  const msgpack::object* error = map_get(big_done.result, "error");
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(map_get(*error, "name")->as<std::string>(), "too_large");
+  EXPECT_NE(map_get(*error, "message")->as<std::string>().find("job.max_result_bytes"),
+            std::string::npos);
+  EXPECT_EQ(map_get(big_done.result, "result"), nullptr) << "nothing of the result is kept";
+}
+
+TEST_F(JobTest, AtMostMaxRunningJobsRunAtOnceTheOthersWaitInOrder) {
+  start({"--set", "job.max_running=2"});
+  auto c = connect();
+  const auto started = Clock::now();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(submit(*c, sleep_job(300)));
+  for (const auto& id : ids) ASSERT_EQ(id.size(), 16u) << id;
+  // Two run, three wait; all count as running (accepted, not ended).
+  auto jobs_field = [&](const std::string& key) {
+    auto status = c->call("sys.status");
+    return map_get(*map_get(status.result, "jobs"), key)->as<std::int64_t>();
+  };
+  EXPECT_TRUE(wait_until([&] { return jobs_field("queued") == 3; }, 250ms));
+  EXPECT_EQ(jobs_field("runners"), 2);
+  EXPECT_EQ(jobs_field("running"), 5);
+  // A job cancelled while it waits never runs its method.
+  EXPECT_EQ(state_of(c->call("job.cancel", string_params({{"job_id", ids[4]}}))), "running");
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(state_of(c->call("job.wait", wait_params(ids[i], 10000), 15s)), "done") << i;
+  }
+  EXPECT_EQ(state_of(c->call("job.wait", wait_params(ids[4], 10000), 15s)), "cancelled");
+  // Four sleeps of 300 ms two at a time: two waves, not one, not four.
+  const auto took = Clock::now() - started;
+  EXPECT_GE(took, 600ms);
+  EXPECT_LT(took, 1150ms);
+  EXPECT_EQ(jobs_field("runners"), 2) << "runners are kept, not one thread per job";
+  EXPECT_EQ(log().find("job " + ids[4] + " uid=0 method=debug.sleep done"), std::string::npos);
 }
 
 TEST_F(JobTest, RestartTurnsAnUnfinishedJobIntoInterruptedAndKeepsAFinishedResult) {

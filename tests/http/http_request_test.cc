@@ -16,6 +16,7 @@
 
 #include "coprocess_fixture.h"
 #include "http_test_params.h"
+#include "job_calls.h"
 #include "nginx_server.h"
 #include "python_server.h"
 
@@ -550,6 +551,24 @@ TEST_F(HttpRequestTest, SysCancelAbortsTheRequestAndNeverPoolsItsHalfReadConnect
   }
   ASSERT_FALSE(stream_conn.empty());
   EXPECT_EQ(later_on_it, 0) << nginx_->access_log();
+}
+
+TEST_F(HttpRequestTest, RequestRunsAsAJobThatOutlivesItsConnection) {
+  start();
+  std::string id;
+  {
+    auto c = connect();
+    id = submit(*c, job_of("http.request", {{"url", nginx_->http_url("/slow300ms")}}));
+    ASSERT_EQ(id.size(), 16u) << id;
+  }  // the submitter is gone before the answer comes
+  auto other = connect();
+  rpc::Response r = other->call("job.wait", wait_params(id, 10000), std::chrono::seconds(15));
+  ASSERT_EQ(state_of(r), "done") << log();
+  const msgpack::object* result = map_get(r.result, "result");
+  ASSERT_NE(result, nullptr);
+  EXPECT_EQ(field_int(*result, "status"), 200);
+  EXPECT_EQ(field_str(*result, "body"), "slow answer\n");
+  EXPECT_EQ(http_status_field(*other, "cancelled"), 0) << "the submitter's disconnect did not stop it";
 }
 
 TEST_F(HttpRequestTest, StoppingTheCoprocessCancelsRequestsPastTheGracePeriod) {

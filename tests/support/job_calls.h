@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <msgpack.hpp>
 
@@ -26,6 +28,19 @@ inline rpc::Packed sleep_job(std::int64_t ms, std::int64_t ttl_s = 0) {
   pk.pack(std::string("params")).pack_map(1);
   pk.pack(std::string("ms")).pack(ms);
   if (ttl_s) pk.pack(std::string("ttl_s")).pack(ttl_s);
+  return rpc::Packed{std::string(out.data(), out.size())};
+}
+
+/// `[{method, params: {name: value...}}]` for job.submit with string params.
+inline rpc::Packed job_of(const std::string& method,
+                          const std::vector<std::pair<std::string, std::string>>& params) {
+  msgpack::sbuffer out;
+  msgpack::packer<msgpack::sbuffer> pk(out);
+  pk.pack_array(1);
+  pk.pack_map(2);
+  pk.pack(std::string("method")).pack(method);
+  pk.pack(std::string("params")).pack_map(static_cast<std::uint32_t>(params.size()));
+  for (const auto& [k, v] : params) pk.pack(k).pack(v);
   return rpc::Packed{std::string(out.data(), out.size())};
 }
 

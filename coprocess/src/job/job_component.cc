@@ -1,5 +1,6 @@
 // The job component: job.submit runs another method through the dispatcher
-// on a thread of its own, as the submitter (uid, admin); the job goes on when
+// on one of at most job.max_running runner threads (later jobs wait in
+// order), as the submitter (uid, admin); the job goes on when
 // the submitting connection closes. job.status / job.wait / job.cancel /
 // job.list see only the caller's jobs (admins see all; others get
 // not_found). job.wait answers later through CallContext::defer(): no thread
@@ -13,6 +14,8 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <deque>
+#include <functional>
 #include <thread>
 
 #include <msgpack.hpp>
@@ -37,14 +40,14 @@ struct Limits {
   std::size_t max_per_uid;
   std::size_t max_total;
   std::size_t max_result_bytes;
+  std::size_t max_running;
 };
 
 struct Job {
   JobRecord record;  // under JobComponent::mutex_
   std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
   bool cancel_requested = false;
-  std::thread thread;
-  bool thread_done = false;
+  bool ended = false;  // run() recorded its end (or it was loaded ended)
 };
 
 struct Waiter {
@@ -109,7 +112,8 @@ class JobComponent final : public Component {
         limits_{env.config.integer("job.ttl_default_s"), env.config.integer("job.ttl_max_s"),
                 static_cast<std::size_t>(env.config.integer("job.max_per_uid")),
                 static_cast<std::size_t>(env.config.integer("job.max_total")),
-                static_cast<std::size_t>(env.config.integer("job.max_result_bytes"))},
+                static_cast<std::size_t>(env.config.integer("job.max_result_bytes")),
+                static_cast<std::size_t>(env.config.integer("job.max_running"))},
         store_(jobs_dir(env.paths.state_dir)) {
     load();
     auto& d = env.dispatcher;
@@ -158,6 +162,8 @@ class JobComponent final : public Component {
       std::map<std::string, std::uint64_t> s{{"kept", jobs_.size()}, {"running", 0}};
       for (const auto& [id, job] : jobs_) s["running"] += job->record.state == "running";
       s["waiting_calls"] = waiters_.size();
+      s["queued"] = queue_.size();  // accepted, waiting for a runner (job.max_running)
+      s["runners"] = runners_.size();
       return rpc::pack_value(s);
     });
   }
@@ -167,17 +173,18 @@ class JobComponent final : public Component {
   void start() override { housekeeper_ = std::thread([this] { housekeep(); }); }
 
   void stop() override {
-    std::vector<std::thread> threads;
+    std::vector<std::thread> runners;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
-      for (auto& [id, job] : jobs_) {
-        job->cancel->store(true);
-        if (job->thread.joinable()) threads.push_back(std::move(job->thread));
-      }
+      for (auto& [id, job] : jobs_) job->cancel->store(true);
+      runners.swap(runners_);
     }
+    // The runners finish the queue: a job not started yet is recorded as
+    // interrupted without running its method.
     wake_.notify_all();
-    for (auto& t : threads) t.join();
+    work_.notify_all();
+    for (auto& t : runners) t.join();
     if (housekeeper_.joinable()) housekeeper_.join();
     answer_waiters([](const Waiter&) { return true; });
   }
@@ -203,7 +210,7 @@ class JobComponent final : public Component {
       }
       auto job = std::make_shared<Job>();
       job->record = std::move(r);
-      job->thread_done = true;
+      job->ended = true;
       jobs_.emplace(job->record.id, std::move(job));
     }
     if (!jobs_.empty()) COPROC_LOG(info, "job", jobs_.size() << " job records kept from before");
@@ -278,34 +285,63 @@ class JobComponent final : public Component {
       } while (jobs_.count(job->record.id));
       store_.save(job->record);  // throws: the job is not accepted
       jobs_.emplace(job->record.id, job);
-      job->thread = std::thread([this, job, method, ctx, inner = std::move(inner)] {
+      queue_.push_back([this, job, method, ctx, inner = std::move(inner)] {
         run(job, *method, *ctx, inner);
       });
+      // A runner per job up to job.max_running; beyond, jobs wait in order.
+      if (queue_.size() > idle_runners_ && runners_.size() < limits_.max_running) {
+        runners_.emplace_back([this] { run_queue(); });
+      }
     }
+    work_.notify_one();
     COPROC_LOG(info, "job", "job " << job->record.id << " uid=" << call.peer.uid
                                    << " method=" << method_name << " submitted");
     return rpc::pack_value(SubmitResult{job->record.id});
+  }
+
+  // One runner of the job pool: takes queued jobs until the component
+  // stops and the queue is empty.
+  void run_queue() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      if (queue_.empty()) {
+        if (stopping_) return;
+        ++idle_runners_;
+        work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        --idle_runners_;
+        continue;
+      }
+      auto task = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
   }
 
   void run(const std::shared_ptr<Job>& job, const Method& method, CallContext& ctx,
            const std::string& inner) {
     rpc::Packed result;
     RpcError error;
-    try {
-      auto handle = msgpack::unpack(inner.data(), inner.size());
-      rpc::Params named(handle.get());
-      result = method.handler(ctx, named);
-      if (result.bytes.size() > limits_.max_result_bytes) {
-        error = RpcError(Errc::too_large, "the result has " + std::to_string(result.bytes.size()) +
-                                              " bytes, more than job.max_result_bytes (" +
-                                              std::to_string(limits_.max_result_bytes) + ")");
+    // Cancelled (job.cancel, stopping) while it waited for a runner: its
+    // method never runs.
+    if (!job->cancel->load()) {
+      try {
+        auto handle = msgpack::unpack(inner.data(), inner.size());
+        rpc::Params named(handle.get());
+        result = method.handler(ctx, named);
+        if (result.bytes.size() > limits_.max_result_bytes) {
+          error = RpcError(Errc::too_large, "the result has " + std::to_string(result.bytes.size()) +
+                                                " bytes, more than job.max_result_bytes (" +
+                                                std::to_string(limits_.max_result_bytes) + ")");
+        }
+      } catch (const RpcException& e) {
+        error = e.error();
+      } catch (const msgpack::type_error&) {
+        error = RpcError(Errc::bad_request, "a parameter has the wrong type");
+      } catch (const std::exception& e) {
+        error = RpcError(Errc::internal, std::string("internal error: ") + e.what());
       }
-    } catch (const RpcException& e) {
-      error = e.error();
-    } catch (const msgpack::type_error&) {
-      error = RpcError(Errc::bad_request, "a parameter has the wrong type");
-    } catch (const std::exception& e) {
-      error = RpcError(Errc::internal, std::string("internal error: ") + e.what());
     }
     bool cancel_requested;
     JobRecord r;
@@ -338,11 +374,10 @@ class JobComponent final : public Component {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job->record = std::move(r);
-      job->thread_done = true;
+      job->ended = true;
     }
     const std::string id = job->record.id;
     answer_waiters([&id](const Waiter& w) { return w.job_id == id; });
-    wake_.notify_all();  // the housekeeper joins this thread
   }
 
   // job.wait: answers now when the job has ended, otherwise at its end or at
@@ -393,8 +428,8 @@ class JobComponent final : public Component {
     }
   }
 
-  // Times out waiters, forgets the waits of callers that went away, joins
-  // ended job threads and drops records past their TTL.
+  // Times out waiters, forgets the waits of callers that went away and
+  // drops records past their TTL.
   void housekeep() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_) {
@@ -402,14 +437,11 @@ class JobComponent final : public Component {
       for (const auto& w : waiters_) next = std::min(next, w.deadline);
       wake_.wait_until(lock, next);
       if (stopping_) break;
-      std::vector<std::thread> ended;
       std::vector<std::string> expired;
       const auto now = unix_now();
       for (auto it = jobs_.begin(); it != jobs_.end();) {
         Job& job = *it->second;
-        if (job.thread_done && job.thread.joinable()) ended.push_back(std::move(job.thread));
-        if (job.record.state != "running" && job.record.finished + job.record.ttl_s <= now &&
-            !job.thread.joinable()) {
+        if (job.ended && job.record.finished + job.record.ttl_s <= now) {
           expired.push_back(it->first);
           it = jobs_.erase(it);
         } else {
@@ -417,7 +449,6 @@ class JobComponent final : public Component {
         }
       }
       lock.unlock();
-      for (auto& t : ended) t.join();
       for (const auto& id : expired) {
         store_.remove(id);
         COPROC_LOG(debug, "job", "job " << id << " dropped: its TTL passed");
@@ -441,6 +472,11 @@ class JobComponent final : public Component {
   std::vector<Waiter> waiters_;
   bool stopping_ = false;
   std::thread housekeeper_;
+  // The job runners (at most job.max_running) and the jobs waiting for one.
+  std::condition_variable work_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> runners_;
+  std::size_t idle_runners_ = 0;
 };
 
 }  // namespace
