@@ -242,6 +242,9 @@ class Client::Impl {
         return ok;
       }
       if (conn->submit(call)) {
+        // A cancel that came between attach() and submit() found nothing
+        // to withdraw yet: cancel again now that the call is registered.
+        if (a->cancel_requested()) a->cancel();
         CallResult ok;
         ok.status = COPROC_OK;
         return ok;
