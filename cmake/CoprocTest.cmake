@@ -44,3 +44,19 @@ function(coproc_test name)
     ${COPROC_TEST_DISCOVERY_OPTIONS}
     PROPERTIES ${labels} TIMEOUT ${T_TIMEOUT} ${lock} ${fixtures})
 endfunction()
+
+# coproc_cobol_program(TARGET OUTPUT SOURCE): the GnuCOBOL program SOURCE
+# linked with libcoproc (and the sanitizers under COPROC_SANITIZE) as OUTPUT,
+# built by target TARGET. Call only when find_program found COBC_EXECUTABLE.
+function(coproc_cobol_program target output source)
+  set(sanitize "")
+  if(COPROC_SANITIZE)
+    set(sanitize -Q -fsanitize=address,undefined)
+  endif()
+  add_custom_command(OUTPUT ${output}
+    COMMAND ${COBC_EXECUTABLE} -x -free -fstatic-call ${source} ${sanitize}
+            -L$<TARGET_FILE_DIR:coproc> -lcoproc -o ${output}
+    DEPENDS ${source} coproc
+    COMMENT "Building the GnuCOBOL program ${target}")
+  add_custom_target(${target} ALL DEPENDS ${output})
+endfunction()

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <random>
@@ -19,6 +20,8 @@
 #include <vector>
 
 #include "coprocess_fixture.h"
+#include "coproc/coproc.h"
+#include "coproc/gateway.h"
 #include "gateway_messages.h"
 #include "nginx_test_ca.h"
 #include "raw_client.h"
@@ -400,6 +403,104 @@ TEST_F(GatewayTest, TheGatewayIsOffByDefault) {
   EXPECT_EQ(r.error->name, "unavailable");
   EXPECT_NE(r.error->message.find("gateway.listen"), std::string::npos);
 }
+
+// ---- the worker C ABI and the examples built on it
+
+class GatewayWorkerTest : public GatewayTest {
+ protected:
+  TestProcess example(const std::string& binary, const std::vector<std::string>& args,
+                      const std::vector<std::string>& env = {}) {
+    TestProcess::Options o;
+    o.argv = {binary};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.env = {"COPROC_ENDPOINT=" + socket_path(), "LD_LIBRARY_PATH=" COPROC_LIBRARY_DIR};
+    o.env.insert(o.env.end(), env.begin(), env.end());
+    o.output_path = dir_.file("example." + std::to_string(++runs_) + ".out");
+    return TestProcess(o);
+  }
+  int runs_ = 0;
+};
+
+#ifdef COPROC_GATEWAY_C_EXAMPLE
+TEST_F(GatewayWorkerTest, TheCWorkerExampleServesHello) {
+  start();
+  TestProcess worker = example(COPROC_GATEWAY_C_EXAMPLE, {"", "3"});
+  ASSERT_TRUE(workers_waiting(1));
+  EXPECT_EQ(curl(url("/hello?name=Ann")), "Hello, Ann!\n");
+  EXPECT_EQ(curl("--data-binary 'posted bytes' " + url("/hello")), "posted bytes");
+  EXPECT_EQ(curl("-w ' %{http_code}' " + url("/elsewhere")), "not here\n 404");
+  EXPECT_EQ(WEXITSTATUS(worker.wait(10s)), 0);  // served its 3 requests
+}
+
+TEST_F(GatewayWorkerTest, TheCApiHandsOverEveryFieldAndReportsMisuse) {
+  start();
+  coproc_client* client = nullptr;
+  ASSERT_EQ(coproc_client_new(&client), COPROC_OK);
+  ASSERT_EQ(coproc_client_set_str(client, COPROC_OPT_ENDPOINT, socket_path().c_str()), COPROC_OK);
+  coproc_gateway_request* req = nullptr;
+  EXPECT_EQ(coproc_gateway_next(client, nullptr, 0, &req), COPROC_E_TIMEOUT);
+  EXPECT_EQ(req, nullptr);
+  EXPECT_EQ(coproc_gateway_next(client, "nosuch", 0, &req), COPROC_E_NOT_FOUND);
+  EXPECT_EQ(coproc_gateway_next(client, "", -1, &req), COPROC_E_MISUSE);
+  auto answer = std::async(std::launch::async, [&] {
+    return curl("-i -X PUT -H 'X-Custom: one' -H 'X-Custom: two' --data-binary 'a\x01b' '" +
+                url("/slow/item?id=7") + "'");
+  });
+  ASSERT_EQ(coproc_gateway_next(client, "slow", 10000, &req), COPROC_OK) << coproc_errmsg(client);
+  EXPECT_STREQ(coproc_gateway_request_method(req), "PUT");
+  EXPECT_STREQ(coproc_gateway_request_path(req), "/slow/item");
+  EXPECT_STREQ(coproc_gateway_request_query(req), "id=7");
+  EXPECT_STREQ(coproc_gateway_request_queue(req), "slow");
+  EXPECT_EQ(std::string(coproc_gateway_request_remote_addr(req)).rfind("127.0.0.1:", 0), 0u);
+  EXPECT_EQ(std::strlen(coproc_gateway_request_id(req)), 16u);
+  EXPECT_STREQ(coproc_gateway_request_header(req, "x-custom"), "one");
+  EXPECT_EQ(coproc_gateway_request_header(req, "X-Absent"), nullptr);
+  std::size_t customs = 0;
+  for (std::size_t i = 0; i < coproc_gateway_request_header_count(req); ++i) {
+    const char* name = nullptr;
+    const char* value = nullptr;
+    ASSERT_EQ(coproc_gateway_request_header_at(req, i, &name, &value), COPROC_OK);
+    customs += std::string(name) == "X-Custom";
+  }
+  EXPECT_EQ(customs, 2u);
+  const char* name = "x";
+  EXPECT_EQ(coproc_gateway_request_header_at(req, 99, &name, &name), COPROC_E_MISUSE);
+  EXPECT_EQ(name, nullptr);
+  std::size_t len = 0;
+  const void* body = coproc_gateway_request_body(req, &len);
+  EXPECT_EQ(std::string(static_cast<const char*>(body), len), std::string("a\x01b"));
+  EXPECT_EQ(coproc_gateway_reply(client, req, 200, "no colon", "", 0), COPROC_E_MISUSE);
+  EXPECT_NE(std::string(coproc_errmsg(client)).find("no colon"), std::string::npos);
+  EXPECT_EQ(coproc_gateway_reply(client, req, 99, nullptr, nullptr, 0), COPROC_E_MISUSE);
+  EXPECT_EQ(coproc_gateway_reply(client, req, 202,
+                                 "X-One: 1   \r\n  X-Two:2\n\nContent-Type: text/plain   ",
+                                 "done", 4),
+            COPROC_OK)
+      << coproc_errmsg(client);
+  EXPECT_EQ(coproc_gateway_reply(client, req, 200, nullptr, nullptr, 0), COPROC_E_NOT_FOUND);
+  coproc_gateway_request_free(req);
+  coproc_gateway_request_free(nullptr);
+  coproc_client_close(client);
+  const std::string out = answer.get();
+  EXPECT_EQ(out.rfind("HTTP/1.1 202 Accepted\r\n", 0), 0u) << out;
+  EXPECT_NE(out.find("X-One: 1\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("X-Two: 2\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("Content-Type: text/plain\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.substr(out.size() - 4), "done");
+}
+#endif
+
+#ifdef COPROC_GATEWAY_COBOL_EXAMPLE
+TEST_F(GatewayWorkerTest, TheGnuCobolWorkerExampleServesHello) {
+  start({"--set", "gateway.allow=default=root; slow=root"});
+  TestProcess worker =
+      example(COPROC_GATEWAY_COBOL_EXAMPLE, {}, {"COPROC_GATEWAY_MAX=2"});
+  ASSERT_TRUE(workers_waiting(1)) << read_file(dir_.file("example.1.out"));
+  EXPECT_EQ(curl(url("/hello?name=Grace")), "Hello, Grace! (GnuCOBOL)\n");
+  EXPECT_EQ(curl("-w ' %{http_code}' " + url("/other")), "not here\n 404");
+  EXPECT_EQ(WEXITSTATUS(worker.wait(10s)), 0) << read_file(dir_.file("example.1.out"));
+}
+#endif
 
 }  // namespace
 }  // namespace coproc::test

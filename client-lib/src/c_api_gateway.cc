@@ -1,0 +1,194 @@
+// The gateway worker C ABI (coproc/gateway.h): gateway.next and
+// gateway.reply with the wire shapes of protocol/src/gateway_messages.h, and
+// a request object read through accessors.
+#include <strings.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include <msgpack.hpp>
+
+#include "c_api_internal.h"
+#include "coproc/gateway.h"
+#include "gateway_messages.h"
+
+struct coproc_gateway_request {
+  coproc::rpc::GatewayRequest r;
+};
+
+namespace coproc::capi {
+namespace {
+
+const char* text_or_empty(const coproc_gateway_request* req, std::string coproc::rpc::GatewayRequest::*field) {
+  return req ? (req->r.*field).c_str() : "";
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+// "Name: value" lines separated by LF (or CRLF); blank lines are skipped.
+// False with `*error` for a line without a name and a colon.
+bool parse_headers(const char* text, rpc::GatewayHeaders* out, std::string* error) {
+  if (!text) return true;
+  const std::string all(text);
+  std::size_t start = 0;
+  while (start <= all.size()) {
+    auto end = all.find('\n', start);
+    if (end == std::string::npos) end = all.size();
+    const std::string line = trim(all.substr(start, end - start));
+    start = end + 1;
+    if (line.empty()) continue;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      *error = "header line '" + line + "' is not 'Name: value'";
+      return false;
+    }
+    out->emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  }
+  return true;
+}
+
+}  // namespace
+}  // namespace coproc::capi
+
+using coproc::capi::fail;
+using coproc::capi::guard;
+
+extern "C" {
+
+coproc_status coproc_gateway_next(coproc_client* client, const char* queue, long timeout_ms,
+                                  coproc_gateway_request** out) {
+  if (out) *out = nullptr;
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_gateway_next: client is NULL");
+  if (!out) return fail(client, COPROC_E_MISUSE, "coproc_gateway_next: out is NULL");
+  if (timeout_ms < 0 || timeout_ms > coproc::rpc::GatewayNextParams::kMaxTimeoutMs) {
+    return fail(client, COPROC_E_MISUSE,
+                "coproc_gateway_next: timeout_ms must be between 0 and " +
+                    std::to_string(coproc::rpc::GatewayNextParams::kMaxTimeoutMs));
+  }
+  return guard(client, __func__, [&] {
+    coproc::rpc::GatewayNextParams p;
+    p.queue = queue ? queue : "";
+    p.timeout_ms = timeout_ms;
+    coproc::CallOptions options;
+    // The co-process answers at timeout_ms; the call waits a little longer.
+    options.timeout_ms = static_cast<int>(timeout_ms + 10000);
+    options.idempotent = 0;  // a resend could take a second request
+    const coproc::CallResult result = client->cpp.call(
+        coproc::rpc::method::kGatewayNext, coproc::rpc::pack_params(p).bytes, options);
+    if (!result.ok()) return coproc::capi::from_result(client, result);
+    auto req = std::make_unique<coproc_gateway_request>();
+    try {
+      msgpack::object_handle h = msgpack::unpack(result.result.data(), result.result.size());
+      if (!coproc::rpc::read_result(h.get(), &req->r)) {
+        return fail(client, COPROC_E_TIMEOUT,
+                    "coproc_gateway_next: no request within " + std::to_string(timeout_ms) +
+                        " ms");
+      }
+    } catch (const msgpack::type_error&) {
+      return fail(client, COPROC_E_PROTOCOL,
+                  "protocol: gateway.next returned a result of unexpected shape");
+    } catch (const msgpack::unpack_error&) {
+      return fail(client, COPROC_E_PROTOCOL, "protocol: gateway.next returned invalid MessagePack");
+    }
+    *out = req.release();
+    return coproc::capi::succeed(client);
+  });
+}
+
+coproc_status coproc_gateway_reply(coproc_client* client, const coproc_gateway_request* request,
+                                   int status, const char* headers, const void* body,
+                                   size_t body_len) {
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_gateway_reply: client is NULL");
+  if (!request) return fail(client, COPROC_E_MISUSE, "coproc_gateway_reply: request is NULL");
+  if (!body && body_len != 0) {
+    return fail(client, COPROC_E_MISUSE, "coproc_gateway_reply: body is NULL but body_len is not 0");
+  }
+  if (status < 200 || status > 599) {
+    return fail(client, COPROC_E_MISUSE,
+                "coproc_gateway_reply: status must be between 200 and 599, got " +
+                    std::to_string(status));
+  }
+  return guard(client, __func__, [&] {
+    coproc::rpc::GatewayReplyParams p;
+    p.request_id = request->r.request_id;
+    p.status = status;
+    std::string error;
+    if (!coproc::capi::parse_headers(headers, &p.headers, &error)) {
+      return fail(client, COPROC_E_MISUSE, "coproc_gateway_reply: " + error);
+    }
+    if (body_len) p.body.assign(static_cast<const char*>(body), body_len);
+    coproc::CallOptions options;
+    options.idempotent = 0;
+    const coproc::CallResult result = client->cpp.call(
+        coproc::rpc::method::kGatewayReply, coproc::rpc::pack_params(p).bytes, options);
+    if (!result.ok()) return coproc::capi::from_result(client, result);
+    return coproc::capi::succeed(client);
+  });
+}
+
+const char* coproc_gateway_request_id(const coproc_gateway_request* request) {
+  return coproc::capi::text_or_empty(request, &coproc::rpc::GatewayRequest::request_id);
+}
+const char* coproc_gateway_request_method(const coproc_gateway_request* request) {
+  return coproc::capi::text_or_empty(request, &coproc::rpc::GatewayRequest::method);
+}
+const char* coproc_gateway_request_path(const coproc_gateway_request* request) {
+  return coproc::capi::text_or_empty(request, &coproc::rpc::GatewayRequest::path);
+}
+const char* coproc_gateway_request_query(const coproc_gateway_request* request) {
+  return coproc::capi::text_or_empty(request, &coproc::rpc::GatewayRequest::query);
+}
+const char* coproc_gateway_request_remote_addr(const coproc_gateway_request* request) {
+  return coproc::capi::text_or_empty(request, &coproc::rpc::GatewayRequest::remote_addr);
+}
+const char* coproc_gateway_request_queue(const coproc_gateway_request* request) {
+  return coproc::capi::text_or_empty(request, &coproc::rpc::GatewayRequest::queue);
+}
+
+const char* coproc_gateway_request_header(const coproc_gateway_request* request,
+                                          const char* name) {
+  if (!request || !name) return nullptr;
+  for (const auto& [n, v] : request->r.headers) {
+    if (strcasecmp(n.c_str(), name) == 0) return v.c_str();
+  }
+  return nullptr;
+}
+
+size_t coproc_gateway_request_header_count(const coproc_gateway_request* request) {
+  return request ? request->r.headers.size() : 0;
+}
+
+coproc_status coproc_gateway_request_header_at(const coproc_gateway_request* request,
+                                               size_t index, const char** name,
+                                               const char** value) {
+  if (name) *name = nullptr;
+  if (value) *value = nullptr;
+  if (!request || !name || !value) {
+    return fail(nullptr, COPROC_E_MISUSE,
+                "coproc_gateway_request_header_at: request, name or value is NULL");
+  }
+  if (index >= request->r.headers.size()) {
+    return fail(nullptr, COPROC_E_MISUSE,
+                "coproc_gateway_request_header_at: index " + std::to_string(index) +
+                    " is out of range (" + std::to_string(request->r.headers.size()) +
+                    " headers)");
+  }
+  *name = request->r.headers[index].first.c_str();
+  *value = request->r.headers[index].second.c_str();
+  return COPROC_OK;
+}
+
+const void* coproc_gateway_request_body(const coproc_gateway_request* request, size_t* len) {
+  if (len) *len = request ? request->r.body.size() : 0;
+  return request ? request->r.body.c_str() : "";
+}
+
+void coproc_gateway_request_free(coproc_gateway_request* request) { delete request; }
+
+}  // extern "C"
