@@ -245,6 +245,10 @@ class Client::Impl {
         // A cancel that came between attach() and submit() found nothing
         // to withdraw yet: cancel again now that the call is registered.
         if (a->cancel_requested()) a->cancel();
+        // The client began closing while this (I/O thread) attempt
+        // connected: end the connection it opened, or its reads would keep
+        // the I/O thread that the destructor joins busy.
+        if (closing_) disconnect();
         CallResult ok;
         ok.status = COPROC_OK;
         return ok;
