@@ -32,7 +32,7 @@ import os
 import sys
 
 __all__ = [
-    "Client", "HttpResponse", "CoprocError", "STATUS_ERRORS", "library_version",
+    "Client", "Pending", "HttpResponse", "CoprocError", "STATUS_ERRORS", "library_version",
     "BadRequest", "NotFound", "Timeout", "Unavailable", "PermissionDenied", "TooLarge",
     "Upstream", "Internal", "RateLimited", "ProtocolMismatch", "Cancelled", "Conflict",
     "Misuse", "NotRunning", "ServiceNotRunning", "ConnectionLost", "ProtocolError",
@@ -145,6 +145,14 @@ def _library():
         "coproc_http_response_body": (P, [P, ctypes.POINTER(SZ)]),
         "coproc_http_response_url": (S, [P]),
         "coproc_http_response_free": (None, [P]),
+        "coproc_call_json_async": (I, [P, S, S, out]),
+        "coproc_pending_ready": (I, [P]),
+        "coproc_pending_wait": (I, [P, ctypes.c_long]),
+        "coproc_pending_result_json": (I, [P, out]),
+        "coproc_pending_cancel": (I, [P]),
+        "coproc_pending_free": (None, [P]),
+        "coproc_wait_any": (I, [ctypes.POINTER(P), SZ, ctypes.c_long, ctypes.POINTER(SZ)]),
+        "coproc_client_async_fd": (I, [P, ctypes.POINTER(I)]),
     }
     for fname, (restype, argtypes) in decl.items():
         f = getattr(lib, fname)
@@ -267,6 +275,36 @@ class Client:
         self._check(self._lib.coproc_call_json(self._handle, method.encode(), text, ctypes.byref(out)))
         return json.loads(self._take_string(out))
 
+    # -- without waiting (docs/c-api.md, Asynchronous calls) ---------------
+
+    def call_async(self, method, params=None):
+        """Starts `method` and returns a Pending at once; its result() gives
+        what call() would have returned."""
+        out = ctypes.c_void_p()
+        text = None if params is None else json.dumps(params).encode()
+        self._check(self._lib.coproc_call_json_async(self._handle, method.encode(), text,
+                                                      ctypes.byref(out)))
+        return Pending(self, out)
+
+    def wait_any(self, pendings, timeout_ms=-1):
+        """Index of the first completed call in `pendings` (None entries are
+        skipped), or None when `timeout_ms` passed first (-1: no limit)."""
+        handles = (ctypes.c_void_p * len(pendings))(
+            *[p._handle if p is not None else None for p in pendings])
+        index = ctypes.c_size_t()
+        status = self._lib.coproc_wait_any(handles, len(pendings), timeout_ms, ctypes.byref(index))
+        if status == 3:  # COPROC_E_TIMEOUT
+            return None
+        self._check(status)
+        return index.value
+
+    def async_fd(self):
+        """Descriptor readable while a completed call is not collected (for
+        select/poll loops; never read or close it). POSIX only."""
+        fd = ctypes.c_int()
+        self._check(self._lib.coproc_client_async_fd(self._handle, ctypes.byref(fd)))
+        return fd.value
+
     def ping(self):
         """sys.ping round trip in microseconds."""
         rtt = ctypes.c_longlong()
@@ -375,3 +413,49 @@ class Client:
     def http_get(self, url, **options):
         """GET `url` (see http_request for the options)."""
         return self.http_request("GET", url, **options)
+
+
+class Pending:
+    """An asynchronous call (Client.call_async). Free it with close() or use
+    it as a context manager; closing a call in flight cancels it."""
+
+    def __init__(self, client, handle):
+        self._client = client
+        self._handle = handle
+
+    def ready(self):
+        """True once the call has completed; never blocks."""
+        return bool(self._client._lib.coproc_pending_ready(self._handle))
+
+    def wait(self, timeout_ms=-1):
+        """True when the call completed within `timeout_ms` (-1: no limit)."""
+        return self._client._lib.coproc_pending_wait(self._handle, timeout_ms) == 0
+
+    def result(self):
+        """The result as Python values, or the call's error raised."""
+        out = ctypes.c_void_p()
+        self._client._check(self._client._lib.coproc_pending_result_json(self._handle,
+                                                                          ctypes.byref(out)))
+        return json.loads(self._client._take_string(out))
+
+    def cancel(self):
+        """Stops the call in the co-process; result() then raises Cancelled
+        unless the answer had already arrived."""
+        self._client._check(self._client._lib.coproc_pending_cancel(self._handle))
+
+    def close(self):
+        if self._handle:
+            self._client._lib.coproc_pending_free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

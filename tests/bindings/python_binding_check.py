@@ -43,6 +43,40 @@ with coproc.Client(endpoint, auto_launch=False, client_name="binding-check") as 
     assert c.call("sys.ping", {})["pong"] is True
     print("ok: call")
 
+    # Without waiting: two GETs and a ping in flight, collected as they come.
+    import select
+    calls = [c.call_async("http.request", {"url": url}) for _ in range(2)]
+    calls.append(c.call_async("sys.ping"))
+    left = len(calls)
+    while left:
+        ready, _, _ = select.select([c.async_fd()], [], [], 10)
+        assert ready, "the async descriptor never became readable"
+        i = c.wait_any(calls, 0)
+        assert i is not None
+        result = calls[i].result()
+        assert result.get("status") == 200 or result.get("pong") is True, result
+        calls[i].close()
+        calls[i] = None
+        left -= 1
+    try:
+        c.wait_any([None, None], 0)
+        raise AssertionError("waited for nothing")
+    except coproc.Misuse:
+        pass
+    p = c.call_async("sys.ping")
+    assert p.wait(5000) and p.ready()
+    p.cancel()  # completed already: a no-op
+    assert p.result()["pong"] is True
+    p.close()
+    try:
+        with c.call_async("no.such") as bad:
+            bad.wait()
+            bad.result()
+        raise AssertionError("unknown method answered")
+    except coproc.NotFound as e:
+        print("ok: call_async NotFound:", e.message)
+    print("ok: call_async, wait_any, async_fd")
+
     try:
         c.send_mail("not an address", "a@example.org")
         raise AssertionError("bad address accepted")
