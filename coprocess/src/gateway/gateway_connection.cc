@@ -50,8 +50,9 @@ class Connection : public Poco::Net::TCPServerConnection {
   void run() override;
 
  private:
-  // Serves one parsed request; false when the connection must close.
-  bool serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+  enum class After { next_request, close, linger_and_close };
+  // Serves one parsed request and says what the connection does next.
+  After serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
              Clock::time_point started);
   void send_error(Poco::Net::HTTPServerSession& session, int status, const std::string& method,
                   const std::string& path, Clock::time_point started, const std::string& why);
@@ -68,6 +69,10 @@ class Connection : public Poco::Net::TCPServerConnection {
 
 void Connection::run() {
   if (!env_.live.add(&entry_)) return;
+  try {
+    socket().setNoDelay(true);  // answers go out whole; no wait for the client's ACK
+  } catch (const Poco::Exception&) {
+  }
   env_.stats.connection_opened();
   try {
     remote_ = socket().peerAddress().toString();
@@ -80,7 +85,7 @@ void Connection::run() {
     while (session.hasMoreRequests()) {
       const auto started = Clock::now();
       env_.live.arm(&entry_, started + env_.config.request_timeout);
-      bool keep = false;
+      After after = After::close;
       try {
         Poco::Net::HTTPServerResponseImpl response(session);
         Poco::Net::HTTPServerRequestImpl request(response, session, params_.get());
@@ -88,8 +93,9 @@ void Connection::run() {
         response.setVersion(request.getVersion());
         response.setKeepAlive(env_.params->getKeepAlive() && request.getKeepAlive() &&
                               session.canKeepAlive());
-        keep = serve(request, response, started);
-        session.setKeepAlive(keep && response.getKeepAlive() && session.canKeepAlive());
+        after = serve(request, response, started);
+        session.setKeepAlive(after == After::next_request && response.getKeepAlive() &&
+                             session.canKeepAlive());
       } catch (const Poco::Net::NoMessageException&) {
         break;  // the client closed between requests
       } catch (const Poco::Net::MessageException& e) {
@@ -104,7 +110,9 @@ void Connection::run() {
         break;
       }
       env_.live.disarm(&entry_);
-      if (!keep) break;
+      // The answer is out: the response object flushed it when it ended.
+      if (after == After::linger_and_close) linger();
+      if (after != After::next_request) break;
     }
   } catch (const Poco::Exception& e) {
     // Reset, TLS failure, or the socket shut at stop: nothing to answer.
@@ -114,7 +122,7 @@ void Connection::run() {
   env_.stats.connection_closed();
 }
 
-bool Connection::serve(Poco::Net::HTTPServerRequest& request,
+Connection::After Connection::serve(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response, Clock::time_point started) {
   const std::string method = request.getMethod();
   const std::string& uri = request.getURI();
@@ -128,8 +136,7 @@ bool Connection::serve(Poco::Net::HTTPServerRequest& request,
     response.setKeepAlive(false);
     write(response, o);
     log(method, path, status, ms_since(started), &o, why);
-    linger();
-    return false;
+    return After::linger_and_close;
   };
   if (path.empty() || path[0] != '/') {
     return refuse(400, "the request target must be a path starting with '/'");
@@ -156,7 +163,7 @@ bool Connection::serve(Poco::Net::HTTPServerRequest& request,
   if (request.hasContentLength() &&
       static_cast<Poco::Int64>(r.body.size()) < request.getContentLength64()) {
     env_.live.disarm(&entry_);
-    return false;  // the client went away mid-body: nobody to answer
+    return After::close;  // the client went away mid-body: nobody to answer
   }
   env_.live.disarm(&entry_);
   r.method = method;
@@ -168,7 +175,7 @@ bool Connection::serve(Poco::Net::HTTPServerRequest& request,
   const Outcome o = env_.broker.serve(std::move(r), idempotent_method(method));
   write(response, o);
   log(method, path, o.status, ms_since(started), &o, o.failure);
-  return true;
+  return After::next_request;
 }
 
 void Connection::write(Poco::Net::HTTPServerResponse& response, const Outcome& o) {
@@ -187,10 +194,8 @@ void Connection::write(Poco::Net::HTTPServerResponse& response, const Outcome& o
   }
   const bool no_body = o.status == 204 || o.status == 304;
   if (no_body) body.clear();
-  response.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  std::ostream& out = response.send();
-  out.write(body.data(), static_cast<std::streamsize>(body.size()));
-  out.flush();
+  // Header and body in one buffer: one write for a small answer.
+  response.sendBuffer(body.data(), body.size());
 }
 
 void Connection::send_error(Poco::Net::HTTPServerSession& session, int status,
