@@ -13,7 +13,12 @@ void Dispatcher::add(std::string_view name, Execution execution, Handler handler
 
 const Method* Dispatcher::find(std::string_view name) const {
   auto it = methods_.find(name);
-  return it == methods_.end() ? nullptr : &it->second;
+  if (it != methods_.end()) return &it->second;
+  return fallback_ ? &*fallback_ : nullptr;
+}
+
+void Dispatcher::set_fallback(Execution execution, Handler handler) {
+  fallback_ = Method{"*", execution, std::move(handler)};
 }
 
 std::vector<std::string> Dispatcher::method_names() const {

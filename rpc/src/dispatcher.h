@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +37,12 @@ struct Method {
 class Dispatcher {
  public:
   void add(std::string_view name, Execution execution, Handler handler);
+  /// The method of that name; else the fallback when one is set; else null.
   const Method* find(std::string_view name) const;
+  /// Answers every method not in the table (the service's configuration
+  /// error mode answers all of them with the same error). Not listed by
+  /// method_names() or families().
+  void set_fallback(Execution execution, Handler handler);
   std::vector<std::string> method_names() const;
 
   void add_status_section(std::string name, StatusSection section);
@@ -49,6 +55,7 @@ class Dispatcher {
 
  private:
   std::map<std::string, Method, std::less<>> methods_;
+  std::optional<Method> fallback_;
   std::vector<std::pair<std::string, StatusSection>> sections_;
 };
 

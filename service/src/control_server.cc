@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <future>
 
 #include "log.h"
 #include "methods.h"
@@ -98,36 +97,23 @@ void register_control_methods(Dispatcher& dispatcher, Supervisor& supervisor,
 }
 
 ControlServer::ControlServer(const Config& config, Supervisor& supervisor, ControlSettings settings)
-    : work_(asio::make_work_guard(io_)), workers_(io_, 1, 16, 4096) {
+    : settings_(ServerSettings::from_config(config)) {
   ServerIdentity identity{"coproc-service", settings.version, 0};
-  register_sys_methods(dispatcher_, identity, stats_, workers_);
-  register_control_methods(dispatcher_, supervisor, settings, stats_);
-  ServerSettings server_settings = ServerSettings::from_config(config);
-  server_settings.component = "control";
-  server_ = std::make_unique<RpcServer>(io_, dispatcher_, workers_, server_settings, stats_);
+  register_sys_methods(host_.dispatcher(), identity, host_.stats(), host_.workers());
+  register_control_methods(host_.dispatcher(), supervisor, settings, host_.stats());
+  settings_.component = "control";
 }
 
 ControlServer::~ControlServer() { shutdown(std::chrono::milliseconds(1000)); }
 
 void ControlServer::start(ListenTarget target) {
-  server_->listen(std::move(target));
-  thread_ = std::thread([this] { io_.run(); });
+  std::vector<ListenTarget> targets;
+  targets.push_back(std::move(target));
+  host_.start(std::move(targets), settings_);
 }
 
-void ControlServer::stop_accepting() { server_->stop_accepting(); }
+void ControlServer::stop_accepting() { host_.stop_accepting(); }
 
-void ControlServer::shutdown(std::chrono::milliseconds grace) {
-  if (shut_down_) return;
-  shut_down_ = true;
-  if (thread_.joinable()) {
-    std::promise<void> drained;
-    server_->shutdown(grace, [&drained] { drained.set_value(); });
-    drained.get_future().wait();
-  }
-  work_.reset();
-  io_.stop();
-  if (thread_.joinable()) thread_.join();
-  workers_.stop();
-}
+void ControlServer::shutdown(std::chrono::milliseconds grace) { host_.shutdown(grace); }
 
 }  // namespace coproc

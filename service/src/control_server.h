@@ -14,7 +14,7 @@
 
 #include "config.h"
 #include "dispatcher.h"
-#include "rpc_server.h"
+#include "rpc_host.h"
 #include "server_stats.h"
 #include "supervisor.h"
 #include "worker_pool.h"
@@ -48,17 +48,11 @@ class ControlServer {
   /// the threads. Idempotent.
   void shutdown(std::chrono::milliseconds grace);
 
-  asio::io_context& io() { return io_; }
+  asio::io_context& io() { return host_.io(); }
 
  private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  ServerStats stats_;
-  Dispatcher dispatcher_;
-  WorkerPool workers_;
-  std::unique_ptr<RpcServer> server_;
-  std::thread thread_;
-  bool shut_down_ = false;
+  RpcHost host_{16, 4096};
+  ServerSettings settings_;
 };
 
 }  // namespace coproc

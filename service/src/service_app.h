@@ -46,6 +46,7 @@ class ServiceApp : public Poco::Util::ServerApplication {
   int open_endpoints(Startup* s);
   SupervisorSettings supervisor_settings(const Startup& s) const;
   int serve_until_stopped(Startup& s);
+  int serve_config_error(const std::string& error);
 
   Paths paths_;
   bool config_given_ = false;

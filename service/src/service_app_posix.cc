@@ -17,6 +17,7 @@
 #include "child_process.h"
 #include "config.h"
 #include "config_check.h"
+#include "config_error_server.h"
 #include "control_server.h"
 #include "endpoint.h"
 #include "instance_lock.h"
@@ -180,7 +181,7 @@ int ServiceApp::serve() {
   std::string error;
   if (!load_config(&s, &error)) {
     COPROC_LOG(error, "service", "cannot start: " << error);
-    return EXIT_CONFIG;
+    return serve_config_error(error);
   }
   if (int rc = prepare_directories(s); rc != EXIT_OK) return rc;
   if (!s.lock.try_acquire(paths_.service_lock(), &error)) {
@@ -307,6 +308,30 @@ SupervisorSettings ServiceApp::supervisor_settings(const Startup& s) const {
     ss.secrets = s.secrets;
   }
   return ss;
+}
+
+// Without a usable configuration there is nothing to launch. When systemd
+// holds the sockets (coproc.socket), clients would wait in their backlogs
+// until their deadline passes; they are answered with the error instead,
+// until the service is stopped or restarted (see config_error_server.h).
+int ServiceApp::serve_config_error(const std::string& error) {
+  std::vector<ListenTarget> passed;
+  for (const std::string& path : {paths_.client_socket(), paths_.control_socket()}) {
+    const int fd = socket_from_systemd(path);
+    if (fd >= 0) passed.emplace_back(fd);
+  }
+  if (passed.empty()) return EXIT_CONFIG;
+  ConfigErrorServer server(error);
+  server.start(std::move(passed));
+  WatchdogPinger watchdog(server.io(), systemd::watchdog_interval());
+  systemd::notify_ready("configuration error, telling every client: " + error);
+  COPROC_LOG(error, "service", "answering every client with the configuration error until "
+                               "the service is restarted");
+  waitForTerminationRequest();
+  systemd::notify_stopping();
+  watchdog.cancel();
+  server.shutdown(milliseconds(1000));
+  return EXIT_CONFIG;
 }
 
 // Starts the supervisor, then serves the control endpoint until SIGTERM.
