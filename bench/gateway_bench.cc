@@ -10,6 +10,9 @@
 // its own connection (kept alive where the server allows: nginx and the
 // gateway; the per-request process closes it), for R requests in total.
 //
+// The workers answer with coproc_gateway_reply_next (reply and take the next
+// request in one round trip); the plain reply-then-next loop is measured too.
+//
 // usage: gateway_bench [requests] [workers] [clients]   (defaults 3000 4 4)
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -135,23 +138,34 @@ Figures drive(int port, const std::string& path, int requests, int clients) {
   return f;
 }
 
-// The C worker: take a request, answer it, at once.
-[[noreturn]] void worker_main(const std::string& socket) {
+// The C worker: take a request, answer it at once and take the next in the
+// same round trip (coproc_gateway_reply_next), or with the two plain calls.
+[[noreturn]] void worker_main(const std::string& socket, const char* queue, bool combined) {
   coproc_client* c = nullptr;
   if (coproc_client_new(&c) != COPROC_OK) ::_exit(2);
   coproc_client_set_str(c, COPROC_OPT_ENDPOINT, socket.c_str());
   coproc_client_set_int(c, COPROC_OPT_AUTO_LAUNCH, 0);
+  coproc_gateway_request* req = nullptr;
   for (int idle = 0; idle < 600 && ::getppid() != 1;) {  // bounded: 600 idle seconds
-    coproc_gateway_request* req = nullptr;
-    const coproc_status st = coproc_gateway_next(c, "", 1000, &req);
+    coproc_status st = COPROC_OK;
+    if (!req) st = coproc_gateway_next(c, queue, 1000, &req);
     if (st == COPROC_E_TIMEOUT) {
       ++idle;
       continue;
     }
     if (st != COPROC_OK) break;
-    coproc_gateway_reply(c, req, 200, "Content-Type: text/plain", "Hello, world!\n", 14);
+    coproc_gateway_request* next = nullptr;
+    if (combined) {
+      st = coproc_gateway_reply_next(c, req, 200, "Content-Type: text/plain", "Hello, world!\n",
+                                     14, queue, 1000, &next);
+    } else {
+      st = coproc_gateway_reply(c, req, 200, "Content-Type: text/plain", "Hello, world!\n", 14);
+    }
     coproc_gateway_request_free(req);
+    req = next;
+    if (st != COPROC_OK && st != COPROC_E_TIMEOUT && st != COPROC_E_NOT_FOUND) break;
   }
+  coproc_gateway_request_free(req);
   coproc_client_close(c);
   ::_exit(0);
 }
@@ -227,16 +241,20 @@ int main(int argc, char** argv) {
     o.argv = {COPROC_BIN_DIR "/coprocess/coprocess", "--runtime-dir", dir.file("run"),
               "--state-dir", dir.file("state"), "--config", "/dev/null", "--log-level", "warn",
               "--set", "gateway.listen=127.0.0.1:" + std::to_string(gw_port), "--set",
-              "gateway.allow=default=" + std::to_string(::getuid())};
+              "gateway.route=/plain=plain", "--set",
+              "gateway.allow=default=" + std::to_string(::getuid()) +
+                  "; plain=" + std::to_string(::getuid())};
     o.output_path = dir.file("coprocess.log");
     coproc::test::TestProcess coprocess(o);
     if (!coproc::test::wait_until([&] { return coproc::test::tcp_port_accepts(gw_port); },
                                   std::chrono::seconds(20))) {
       throw std::runtime_error("coprocess did not come up:\n" + coproc::test::read_file(o.output_path));
     }
-    for (int i = 0; i < workers; ++i) {
+    // Two gateways' worth of workers on one co-process would compete for
+    // requests: the plain-loop workers serve their own queue (/plain).
+    for (int i = 0; i < 2 * workers; ++i) {
       pid = ::fork();
-      if (pid == 0) worker_main(socket);
+      if (pid == 0) worker_main(socket, i < workers ? "" : "plain", i < workers);
       children.push_back(pid);
     }
     coproc::test::NginxServer nginx;
@@ -249,20 +267,25 @@ int main(int argc, char** argv) {
     const int warm = std::min(requests, 200);
     drive(nginx.http_port(), "/files/hello.txt", warm, clients);
     drive(gw_port, "/hello", warm, clients);
+    drive(gw_port, "/plain", warm, clients);
     drive(cgi_port, "/hello", warm / 4, clients);
     // The machine is shared: the three alternate over 3 rounds and each
     // keeps its best round.
-    Figures f_nginx, f_gateway, f_fork;
+    Figures f_nginx, f_gateway, f_plain, f_fork;
     auto best = [](Figures& b, const Figures& f) {
       if (f.requests_per_s > b.requests_per_s) b = f;
     };
     for (int round = 0; round < 3; ++round) {
       best(f_nginx, drive(nginx.http_port(), "/files/hello.txt", requests, clients));
       best(f_gateway, drive(gw_port, "/hello", requests, clients));
+      best(f_plain, drive(gw_port, "/plain", requests, clients));
       best(f_fork, drive(cgi_port, "/hello", requests, clients));
     }
     print_line("nginx, static file (the limit)", f_nginx);
-    print_line(("gateway, " + std::to_string(workers) + " C workers").c_str(), f_gateway);
+    print_line(("gateway, " + std::to_string(workers) + " C workers (reply_next)").c_str(),
+               f_gateway);
+    print_line(("gateway, " + std::to_string(workers) + " C workers (reply, next)").c_str(),
+               f_plain);
     print_line("fork+exec of a tiny program per request", f_fork);
     const double vs_fork = f_gateway.requests_per_s / f_fork.requests_per_s;
     const double of_nginx = f_gateway.requests_per_s / f_nginx.requests_per_s;

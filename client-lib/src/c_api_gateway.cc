@@ -53,6 +53,84 @@ bool parse_headers(const char* text, rpc::GatewayHeaders* out, std::string* erro
   return true;
 }
 
+// NULL client, request or body pointer, or a status out of range.
+coproc_status check_reply(coproc_client* client, const char* fn,
+                          const coproc_gateway_request* request, int status, const void* body,
+                          std::size_t body_len) {
+  if (!request) return fail(client, COPROC_E_MISUSE, std::string(fn) + ": request is NULL");
+  if (!body && body_len != 0) {
+    return fail(client, COPROC_E_MISUSE, std::string(fn) + ": body is NULL but body_len is not 0");
+  }
+  if (status < 200 || status > 599) {
+    return fail(client, COPROC_E_MISUSE,
+                std::string(fn) + ": status must be between 200 and 599, got " +
+                    std::to_string(status));
+  }
+  return COPROC_OK;
+}
+
+coproc_status check_timeout(coproc_client* client, const char* fn, long timeout_ms) {
+  if (timeout_ms < 0 || timeout_ms > rpc::GatewayNextParams::kMaxTimeoutMs) {
+    return fail(client, COPROC_E_MISUSE,
+                std::string(fn) + ": timeout_ms must be between 0 and " +
+                    std::to_string(rpc::GatewayNextParams::kMaxTimeoutMs));
+  }
+  return COPROC_OK;
+}
+
+rpc::GatewayNextParams next_params(const char* queue, long timeout_ms) {
+  rpc::GatewayNextParams p;
+  p.queue = queue ? queue : "";
+  p.timeout_ms = timeout_ms;
+  return p;
+}
+
+// Calls `method` (gateway.next, or gateway.reply with `next`) and takes the
+// request it answers into `*out`; COPROC_E_TIMEOUT for nil.
+coproc_status take_request(coproc_client* client, const char* fn, std::string_view method,
+                           const rpc::Packed& params, long timeout_ms,
+                           coproc_gateway_request** out) {
+  CallOptions options;
+  // The co-process answers at timeout_ms; the call waits a little longer.
+  options.timeout_ms = static_cast<int>(timeout_ms + 10000);
+  options.idempotent = 0;  // a resend could take a second request
+  const CallResult result = client->cpp.call(method, params.bytes, options);
+  if (!result.ok()) return from_result(client, result);
+  auto req = std::make_unique<coproc_gateway_request>();
+  try {
+    msgpack::object_handle h = msgpack::unpack(result.result.data(), result.result.size());
+    if (!rpc::read_result(h.get(), &req->r)) {
+      return fail(client, COPROC_E_TIMEOUT,
+                  std::string(fn) + ": no request within " + std::to_string(timeout_ms) + " ms");
+    }
+  } catch (const msgpack::type_error&) {
+    return fail(client, COPROC_E_PROTOCOL,
+                "protocol: " + std::string(method) + " returned a result of unexpected shape");
+  } catch (const msgpack::unpack_error&) {
+    return fail(client, COPROC_E_PROTOCOL,
+                "protocol: " + std::string(method) + " returned invalid MessagePack");
+  }
+  *out = req.release();
+  return succeed(client);
+}
+
+// The gateway.reply params, or a recorded COPROC_E_MISUSE for bad arguments.
+coproc_status reply_params(coproc_client* client, const char* fn,
+                           const coproc_gateway_request* request, int status, const char* headers,
+                           const void* body, std::size_t body_len, rpc::GatewayReplyParams* p) {
+  if (auto st = check_reply(client, fn, request, status, body, body_len); st != COPROC_OK) {
+    return st;
+  }
+  p->request_id = request->r.request_id;
+  p->status = status;
+  std::string error;
+  if (!parse_headers(headers, &p->headers, &error)) {
+    return fail(client, COPROC_E_MISUSE, std::string(fn) + ": " + error);
+  }
+  if (body_len) p->body.assign(static_cast<const char*>(body), body_len);
+  return COPROC_OK;
+}
+
 }  // namespace
 }  // namespace coproc::capi
 
@@ -66,38 +144,13 @@ coproc_status coproc_gateway_next(coproc_client* client, const char* queue, long
   if (out) *out = nullptr;
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_gateway_next: client is NULL");
   if (!out) return fail(client, COPROC_E_MISUSE, "coproc_gateway_next: out is NULL");
-  if (timeout_ms < 0 || timeout_ms > coproc::rpc::GatewayNextParams::kMaxTimeoutMs) {
-    return fail(client, COPROC_E_MISUSE,
-                "coproc_gateway_next: timeout_ms must be between 0 and " +
-                    std::to_string(coproc::rpc::GatewayNextParams::kMaxTimeoutMs));
+  if (auto st = coproc::capi::check_timeout(client, __func__, timeout_ms); st != COPROC_OK) {
+    return st;
   }
   return guard(client, __func__, [&] {
-    coproc::rpc::GatewayNextParams p;
-    p.queue = queue ? queue : "";
-    p.timeout_ms = timeout_ms;
-    coproc::CallOptions options;
-    // The co-process answers at timeout_ms; the call waits a little longer.
-    options.timeout_ms = static_cast<int>(timeout_ms + 10000);
-    options.idempotent = 0;  // a resend could take a second request
-    const coproc::CallResult result = client->cpp.call(
-        coproc::rpc::method::kGatewayNext, coproc::rpc::pack_params(p).bytes, options);
-    if (!result.ok()) return coproc::capi::from_result(client, result);
-    auto req = std::make_unique<coproc_gateway_request>();
-    try {
-      msgpack::object_handle h = msgpack::unpack(result.result.data(), result.result.size());
-      if (!coproc::rpc::read_result(h.get(), &req->r)) {
-        return fail(client, COPROC_E_TIMEOUT,
-                    "coproc_gateway_next: no request within " + std::to_string(timeout_ms) +
-                        " ms");
-      }
-    } catch (const msgpack::type_error&) {
-      return fail(client, COPROC_E_PROTOCOL,
-                  "protocol: gateway.next returned a result of unexpected shape");
-    } catch (const msgpack::unpack_error&) {
-      return fail(client, COPROC_E_PROTOCOL, "protocol: gateway.next returned invalid MessagePack");
-    }
-    *out = req.release();
-    return coproc::capi::succeed(client);
+    return coproc::capi::take_request(
+        client, __func__, coproc::rpc::method::kGatewayNext,
+        coproc::rpc::pack_params(coproc::capi::next_params(queue, timeout_ms)), timeout_ms, out);
   });
 }
 
@@ -105,30 +158,43 @@ coproc_status coproc_gateway_reply(coproc_client* client, const coproc_gateway_r
                                    int status, const char* headers, const void* body,
                                    size_t body_len) {
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_gateway_reply: client is NULL");
-  if (!request) return fail(client, COPROC_E_MISUSE, "coproc_gateway_reply: request is NULL");
-  if (!body && body_len != 0) {
-    return fail(client, COPROC_E_MISUSE, "coproc_gateway_reply: body is NULL but body_len is not 0");
-  }
-  if (status < 200 || status > 599) {
-    return fail(client, COPROC_E_MISUSE,
-                "coproc_gateway_reply: status must be between 200 and 599, got " +
-                    std::to_string(status));
-  }
   return guard(client, __func__, [&] {
     coproc::rpc::GatewayReplyParams p;
-    p.request_id = request->r.request_id;
-    p.status = status;
-    std::string error;
-    if (!coproc::capi::parse_headers(headers, &p.headers, &error)) {
-      return fail(client, COPROC_E_MISUSE, "coproc_gateway_reply: " + error);
+    if (auto st = coproc::capi::reply_params(client, __func__, request, status, headers, body,
+                                             body_len, &p);
+        st != COPROC_OK) {
+      return st;
     }
-    if (body_len) p.body.assign(static_cast<const char*>(body), body_len);
     coproc::CallOptions options;
     options.idempotent = 0;
     const coproc::CallResult result = client->cpp.call(
         coproc::rpc::method::kGatewayReply, coproc::rpc::pack_params(p).bytes, options);
     if (!result.ok()) return coproc::capi::from_result(client, result);
     return coproc::capi::succeed(client);
+  });
+}
+
+coproc_status coproc_gateway_reply_next(coproc_client* client,
+                                        const coproc_gateway_request* request, int status,
+                                        const char* headers, const void* body, size_t body_len,
+                                        const char* queue, long timeout_ms,
+                                        coproc_gateway_request** next) {
+  if (next) *next = nullptr;
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_gateway_reply_next: client is NULL");
+  if (!next) return fail(client, COPROC_E_MISUSE, "coproc_gateway_reply_next: next is NULL");
+  if (auto st = coproc::capi::check_timeout(client, __func__, timeout_ms); st != COPROC_OK) {
+    return st;
+  }
+  return guard(client, __func__, [&] {
+    coproc::rpc::GatewayReplyParams p;
+    if (auto st = coproc::capi::reply_params(client, __func__, request, status, headers, body,
+                                             body_len, &p);
+        st != COPROC_OK) {
+      return st;
+    }
+    p.next = coproc::capi::next_params(queue, timeout_ms);
+    return coproc::capi::take_request(client, __func__, coproc::rpc::method::kGatewayReply,
+                                      coproc::rpc::pack_params(p), timeout_ms, next);
   });
 }
 

@@ -99,13 +99,19 @@ Packed pack_params(const GatewayReplyParams& p) {
   Writer w{&out.bytes};
   Packer pk(w);
   pk.pack_array(1);
-  pk.pack_map(4);
+  pk.pack_map(p.next ? 5 : 4);
   pk.pack(std::string("request_id")).pack(p.request_id);
   pk.pack(std::string("status")).pack(p.status);
   pk.pack(std::string("headers"));
   pack_headers(pk, p.headers);
   pk.pack(std::string("body"));
   pack_bin(pk, p.body);
+  if (p.next) {
+    pk.pack(std::string("next"));
+    pk.pack_map(p.next->queue.empty() ? 1 : 2);
+    if (!p.next->queue.empty()) pk.pack(std::string("queue")).pack(p.next->queue);
+    pk.pack(std::string("timeout_ms")).pack(p.next->timeout_ms);
+  }
   return out;
 }
 
@@ -140,12 +146,21 @@ GatewayNextParams read_gateway_next(const Params& params) {
 }
 
 GatewayReplyParams read_gateway_reply(const Params& params) {
-  params.allow_only({"request_id", "status", "headers", "body"});
+  params.allow_only({"request_id", "status", "headers", "body", "next"});
   GatewayReplyParams p;
   p.request_id = params.str("request_id");
   p.status = static_cast<int>(params.int_or("status", 200, 200, 599));
   if (const msgpack::object* h = params.find("headers")) p.headers = read_headers(*h);
   p.body = params.opt_bytes("body").value_or("");
+  if (const msgpack::object* next = params.find("next")) {
+    if (next->type != msgpack::type::MAP) {
+      bad(std::string("parameter 'next' must be a map {queue, timeout_ms}, got ") + type_name(*next));
+    }
+    // The same reader as gateway.next's own params, given as `[next]`.
+    msgpack::zone zone;
+    const msgpack::object wrapped(std::vector<msgpack::object>{*next}, zone);
+    p.next = read_gateway_next(Params(wrapped));
+  }
   return p;
 }
 

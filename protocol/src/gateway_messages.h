@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,14 +51,17 @@ struct GatewayRequest {
       "request_id", "method", "path", "query", "headers", "body", "remote_addr", "queue"};
 };
 
-/// gateway.reply params: the worker's answer to request_id.
+/// gateway.reply params: the worker's answer to request_id. With `next`,
+/// a successful reply goes straight on as gateway.next with those params
+/// and the call's result is gateway.next's (one round trip per request).
 struct GatewayReplyParams {
   std::string request_id;
   int status = 200;
   GatewayHeaders headers;
   std::string body;
-  static constexpr std::array<std::string_view, 4> kKeys{"request_id", "status", "headers",
-                                                         "body"};
+  std::optional<GatewayNextParams> next;
+  static constexpr std::array<std::string_view, 5> kKeys{"request_id", "status", "headers",
+                                                         "body", "next"};
 };
 
 Packed pack_params(const GatewayNextParams& params);

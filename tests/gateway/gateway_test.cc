@@ -488,6 +488,42 @@ TEST_F(GatewayWorkerTest, TheCApiHandsOverEveryFieldAndReportsMisuse) {
   EXPECT_NE(out.find("Content-Type: text/plain\r\n"), std::string::npos) << out;
   EXPECT_EQ(out.substr(out.size() - 4), "done");
 }
+
+TEST_F(GatewayWorkerTest, ReplyNextAnswersAndTakesTheNextRequestInOneCall) {
+  start();
+  coproc_client* client = nullptr;
+  ASSERT_EQ(coproc_client_new(&client), COPROC_OK);
+  ASSERT_EQ(coproc_client_set_str(client, COPROC_OPT_ENDPOINT, socket_path().c_str()), COPROC_OK);
+  auto first = std::async(std::launch::async, [&] { return curl(url("/hello?n=1")); });
+  coproc_gateway_request* req = nullptr;
+  ASSERT_EQ(coproc_gateway_next(client, "", 10000, &req), COPROC_OK) << coproc_errmsg(client);
+  auto second = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(200ms);  // arrives while the worker is in reply_next
+    return curl(url("/hello?n=2"));
+  });
+  coproc_gateway_request* next = nullptr;
+  // A queue this user may not take fails the call before the reply is made.
+  EXPECT_EQ(coproc_gateway_reply_next(client, req, 200, nullptr, "one", 3, "nosuch", 1000, &next),
+            COPROC_E_NOT_FOUND);
+  ASSERT_EQ(coproc_gateway_reply_next(client, req, 200, nullptr, "one", 3, "", 10000, &next),
+            COPROC_OK)
+      << coproc_errmsg(client);
+  EXPECT_EQ(first.get(), "one");
+  ASSERT_NE(next, nullptr);
+  EXPECT_STREQ(coproc_gateway_request_query(next), "n=2");
+  coproc_gateway_request* after = nullptr;
+  EXPECT_EQ(coproc_gateway_reply_next(client, next, 200, nullptr, "two", 3, "", 0, &after),
+            COPROC_E_TIMEOUT);  // replied; nothing else waiting
+  EXPECT_EQ(after, nullptr);
+  EXPECT_EQ(second.get(), "two");
+  // The reply's own failure: the request was answered already.
+  EXPECT_EQ(coproc_gateway_reply_next(client, next, 200, nullptr, "x", 1, "", 0, &after),
+            COPROC_E_NOT_FOUND);
+  coproc_gateway_request_free(req);
+  coproc_gateway_request_free(next);
+  coproc_client_close(client);
+}
+
 #endif
 
 #ifdef COPROC_GATEWAY_COBOL_EXAMPLE

@@ -66,6 +66,21 @@ COPROC_API coproc_status coproc_gateway_reply(coproc_client* client,
                                               const char* headers, const void* body,
                                               size_t body_len);
 
+/// coproc_gateway_reply, then coproc_gateway_next(client, queue, timeout_ms,
+/// next) in ONE round trip to the co-process — the loop of a busy worker.
+/// COPROC_OK: replied, and `*next` holds the next request. COPROC_E_TIMEOUT:
+/// replied, no request came in time (`*next` NULL). Any other status: the
+/// reply was NOT made (a `queue` this user may not work or that does not
+/// exist is found before replying; or the reply's own failures, e.g.
+/// COPROC_E_NOT_FOUND after a 504) — except COPROC_E_UNAVAILABLE, which can
+/// also mean the gateway stopped after the reply. Thread-safe on `client`.
+COPROC_API coproc_status coproc_gateway_reply_next(coproc_client* client,
+                                                   const coproc_gateway_request* request,
+                                                   int status, const char* headers,
+                                                   const void* body, size_t body_len,
+                                                   const char* queue, long timeout_ms,
+                                                   coproc_gateway_request** next);
+
 /// The request's id (16 hex digits), as gateway.reply takes it. "" for NULL.
 COPROC_API const char* coproc_gateway_request_id(const coproc_gateway_request* request);
 /// "GET", "POST", ... "" for NULL.

@@ -30,11 +30,17 @@ class GatewayComponent final : public Component {
     }
     auto& d = env.dispatcher;
     d.add(rpc::method::kGatewayNext, Execution::event_loop,
-          [this](CallContext& call, const rpc::Params& p) { return next(call, p); });
+          [this](CallContext& call, const rpc::Params& p) {
+            return next(call, rpc::read_gateway_next(p));
+          });
     d.add(rpc::method::kGatewayReply, Execution::event_loop,
           [this](CallContext& call, const rpc::Params& p) {
             auto r = rpc::read_gateway_reply(p);
+            const auto then = std::move(r.next);
+            // A `next` the caller may not take fails the call before the reply.
+            const std::string queue = then ? workable_queue(call, *then) : "";
             running()->reply(call.peer, std::move(r));
+            if (then) return take(call, queue, then->timeout_ms);
             return rpc::pack_value(std::map<std::string, bool>{{"ok", true}});
           });
     d.add(rpc::method::kGatewayStatus, Execution::event_loop,
@@ -87,8 +93,12 @@ class GatewayComponent final : public Component {
     return broker_.get();
   }
 
-  rpc::Packed next(CallContext& call, const rpc::Params& p) {
-    const auto args = rpc::read_gateway_next(p);
+  rpc::Packed next(CallContext& call, const rpc::GatewayNextParams& args) {
+    return take(call, workable_queue(call, args), args.timeout_ms);
+  }
+
+  // The queue gateway.next names, when it exists and the caller may work it.
+  std::string workable_queue(const CallContext& call, const rpc::GatewayNextParams& args) {
     Broker* broker = running();
     const std::string queue = args.queue.empty() ? config_.default_queue : args.queue;
     if (queue.empty() || !broker->has_queue(queue)) {
@@ -99,9 +109,13 @@ class GatewayComponent final : public Component {
                          "uid " + std::to_string(call.peer.uid) + " may not work queue '" + queue +
                              "' (gateway.allow)");
     }
-    auto now = broker->next(queue, WorkerCall{call.peer, call.cancel_flag, call.connection_closed},
-                            std::chrono::milliseconds(args.timeout_ms),
-                            [&call] { return call.defer(); });
+    return queue;
+  }
+
+  rpc::Packed take(CallContext& call, const std::string& queue, std::int64_t timeout_ms) {
+    auto now = running()->next(queue, WorkerCall{call.peer, call.cancel_flag, call.connection_closed},
+                               std::chrono::milliseconds(timeout_ms),
+                               [&call] { return call.defer(); });
     return now ? std::move(*now) : rpc::Packed{};
   }
 
