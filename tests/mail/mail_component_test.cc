@@ -331,6 +331,35 @@ TEST_F(MailComponentTest, ARestartBetweenAttemptsDoesNotResendToDeliveredRecipie
   expect_ann_then_later(server);
 }
 
+// SIGTERM while a delivery is in progress (the relay sits on DATA for 20 s):
+// the co-process interrupts the session instead of waiting for the relay,
+// exits cleanly, and the mail — never confirmed by the relay — is still in
+// the outbox and leaves after the restart.
+TEST_F(MailComponentTest, SigtermDuringADeliveryStopsPromptlyAndLosesNoMail) {
+  SmtpTestServer::Options slow_options;
+  slow_options.delay_ms = 20000;
+  SmtpTestServer slow(slow_options);
+  slow.start();
+  start_coprocess(relay(slow, "none"));
+  auto c = connect();
+  const std::string id = send_ok(*c, simple_mail("interrupted"));
+  ASSERT_TRUE(wait_state(*c, id, "sending")) << log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // into the relay's DATA
+  c.reset();
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(stop_coprocess(), 0) << log();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(took, std::chrono::seconds(8)) << "the stop waited for the relay";
+
+  SmtpTestServer fast({});
+  fast.start();
+  start_coprocess(relay(fast, "none"));
+  c = connect();
+  ASSERT_TRUE(wait_state(*c, id, "sent")) << log();
+  ASSERT_EQ(fast.count(), 1u);
+  EXPECT_EQ(header_of(fast.messages()[0], "Subject"), "interrupted");
+}
+
 TEST_F(MailComponentTest, ARecipientDeferredPastMaxAgeIsListedAsRefused) {
   SmtpTestServer server({});
   server.start();
