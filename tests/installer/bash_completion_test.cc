@@ -40,7 +40,8 @@ echo "${COMPREPLY[*]}"
 }
 
 TEST(BashCompletion, CommandsSubcommandsAndOptions) {
-  EXPECT_EQ(complete("coprocctl "), "call http mail ping restart status");
+  EXPECT_EQ(complete("coprocctl "), "call gateway http mail ping restart status");
+  EXPECT_EQ(complete("coprocctl gateway "), "status");
   EXPECT_EQ(complete("coprocctl re"), "restart");
   EXPECT_EQ(complete("coprocctl --runtime-dir /tmp/x ma"), "mail");
   EXPECT_EQ(complete("coprocctl --no"), "--no-launch");

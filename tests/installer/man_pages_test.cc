@@ -52,7 +52,8 @@ TEST(ManPages, CoprocConfDocumentsEveryOption) {
 TEST(ManPages, CoprocctlPageNamesEveryCommand) {
   const std::string page = read_file(man_dir() + "/coprocctl.1");
   for (const char* command : {".B status", ".B restart", "mail send", "mail status", "mail list",
-                              "mail \\-\\-help", "mail test", "http ", "call ", "ping"}) {
+                              "mail \\-\\-help", "mail test", "http ", "call ", "ping",
+                              ".B gateway status"}) {
     EXPECT_NE(page.find(command), std::string::npos) << command;
   }
 }
