@@ -184,7 +184,7 @@ TEST_F(GatewayTest, EightWorkersServeEightConcurrentRequestsInAboutOneRequestTim
       << out;
   const long ms = json_int(out, "elapsed_ms");
   EXPECT_GE(ms, 200) << out;
-  EXPECT_LT(ms, 800) << out;  // 8 x 200 ms one by one would be 1600
+  EXPECT_LT(ms, 1000) << out;  // 8 x 200 ms one by one would be 1600
   EXPECT_EQ(json_int(out, "workers"), 8) << out;
 }
 
@@ -328,7 +328,7 @@ TEST_F(GatewayTest, BadRequestsGetTheirStatusWhileOthersAreServed) {
 }
 
 TEST_F(GatewayTest, ASlowlorisClientGets408WhileOthersAreServed) {
-  start({"--set", "gateway.request_timeout_ms=1000"});
+  start({"--set", "gateway.request_timeout_ms=3000"});
   worker();
   ASSERT_TRUE(workers_waiting(1));
   auto slow = std::async(std::launch::async,
@@ -337,13 +337,13 @@ TEST_F(GatewayTest, ASlowlorisClientGets408WhileOthersAreServed) {
   for (int i = 0; i < 3; ++i) {
     const auto t0 = Clock::now();
     EXPECT_EQ(curl("-o /dev/null -w '%{http_code}' " + url("/hello")), "200");
-    EXPECT_LT(Clock::now() - t0, 500ms);
+    EXPECT_LT(Clock::now() - t0, 1500ms);  // the slow client's deadline is 3 s
   }
   const std::string out = slow.get();
   EXPECT_NE(out.find("HTTP/1.1 408"), std::string::npos) << out;
   const long after = json_int(out, "after_ms");
-  EXPECT_GE(after, 700) << out;
-  EXPECT_LT(after, 3000) << out;
+  EXPECT_GE(after, 2700) << out;
+  EXPECT_LT(after, 6000) << out;
 }
 
 TEST_F(GatewayTest, AUidNotAllowedOnAQueueGetsPermissionDenied) {
