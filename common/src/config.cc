@@ -235,7 +235,8 @@ void Config::load_secret_files() {
     }
     if (!file.empty()) {
       std::string path = file;
-      if (file.find('/') == std::string::npos) {
+      // A bare name (no '/', and no '\' of a Windows path) is a credential.
+      if (file.find_first_of("/\\") == std::string::npos) {
         path = credential_path(file);
         if (path.empty()) {
           throw ConfigError(file_option + ": '" + file +

@@ -181,7 +181,7 @@ const std::vector<OptionSpec>& option_specs() {
        true},
       {"smtp.password_file", S, "", 0, 0,
        "file holding the AUTH password (one line; must not be open to other users); a name "
-       "without '/' is a systemd credential ($CREDENTIALS_DIRECTORY, LoadCredential=)",
+       "without '/' or '\\' is a systemd credential ($CREDENTIALS_DIRECTORY, LoadCredential=)",
        false},
       {"smtp.verify_tls", B, "true", 0, 0,
        "verify the relay's certificate and host name (false is logged as a warning)", false},
@@ -210,7 +210,7 @@ const std::vector<OptionSpec>& option_specs() {
        true},
       {"http.proxy_password_file", S, "", 0, 0,
        "file holding the proxy password (one line; must not be open to other users); a name "
-       "without '/' is a systemd credential ($CREDENTIALS_DIRECTORY, LoadCredential=)",
+       "without '/' or '\\' is a systemd credential ($CREDENTIALS_DIRECTORY, LoadCredential=)",
        false},
       {"http.allow", S, "", 0, 0,
        "destinations http.request may reach (CIDRs, host names, *.suffix, each with an optional "

@@ -1,6 +1,7 @@
 // Whether a file that holds a secret (smtp.password_file, a systemd
-// credential) is closed to other users. POSIX checks the mode bits;
-// Windows relies on the file's ACL, which is not inspected (docs/windows.md).
+// credential) is closed to other users. POSIX checks the mode bits
+// (secret_file_posix.cc); Windows checks the file's DACL for groups of many
+// accounts (secret_file_win32.cc).
 #pragma once
 
 #include <string>

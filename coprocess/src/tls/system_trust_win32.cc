@@ -1,5 +1,6 @@
 // Windows: OpenSSL cannot read the certificate store, so the ROOT stores are
 // copied into each context's X509_STORE (as curl's CURLSSLOPT_NATIVE_CA does).
+#include <winsock2.h>  // before windows.h, as Poco's headers need it
 #include <windows.h>
 #include <wincrypt.h>
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 
 namespace coproc::test {
@@ -22,8 +23,10 @@ std::string temp_dir() {
 }  // namespace
 
 CoprocessWinFixture::CoprocessWinFixture()
-    : space_("coproc-test-" + std::to_string(::GetCurrentProcessId()) + "-" +
-             std::to_string(++g_counter)) {}
+    // Wine numbers the processes of each run alike, so the pid alone would
+    // repeat from one test program to the next: the start time tells them apart.
+    : space_("coproc-test-" + std::to_string(::GetCurrentProcessId()) + "." +
+             std::to_string(::GetTickCount64()) + "-" + std::to_string(++g_counter)) {}
 
 std::string CoprocessWinFixture::state_dir() const { return temp_dir() + space_ + "-state"; }
 
@@ -57,7 +60,12 @@ void CoprocessWinFixture::start_coprocess(const std::vector<std::string>& extra_
 
 void CoprocessWinFixture::TearDown() {
   coprocess_.kill();
-  if (HasFailure()) std::cerr << "coprocess log:\n" << log() << "\n";
+  if (HasFailure()) {
+    std::cerr << "coprocess log:\n" << log() << "\n";
+  } else {
+    std::error_code ignored;
+    std::filesystem::remove_all(std::filesystem::u8path(state_dir()), ignored);
+  }
 }
 
 std::unique_ptr<RawPipeClient> CoprocessWinFixture::connect() {

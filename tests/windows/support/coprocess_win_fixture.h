@@ -29,14 +29,16 @@ class CoprocessWinFixture : public ::testing::Test {
                         const std::vector<std::string>& extra_args = {});
   void kill_coprocess() { coprocess_.kill(); }
 
-  /// "coproc-test-<pid>-<n>": the namespace of this test's pipes.
+  /// "coproc-test-<pid>.<ms since boot>-<n>": the namespace of this test's
+  /// pipes, unique across test programs.
   const std::string& space() const { return space_; }
   /// The endpoint as clients name it: "<space>/coproc.sock".
   std::string endpoint() const { return space_ + "/coproc.sock"; }
   /// The full pipe path: \\.\pipe\<space>/coproc.sock.
   std::string pipe_path() const { return R"(\\.\pipe\)" + endpoint(); }
   /// This test's state folder (outbox, maildir, job records) in %TEMP%;
-  /// the same for every start of the co-process in one test.
+  /// the same for every start of the co-process in one test, removed after
+  /// a test that passed.
   std::string state_dir() const;
   std::string log_path() const;
   std::string log() const { return read_file(log_path()); }
