@@ -1,14 +1,15 @@
 // HTTP(S) on Windows: coprocess.exe against nginx on loopback with a test
 // CA — GET and POST, redirects, a timeout, keep-alive reuse, a certificate
 // for another host refused, a body saved to a file by the library, and
-// trust through the Windows certificate store (the CA added to the
-// CurrentUser ROOT store with CertAddEncodedCertificateToStore). Driven
-// through libcoproc.dll's C ABI.
+// trust through the Windows certificate store (the ROOT stores read, and
+// the CA added to LocalMachine's AuthRoot store with
+// CertAddEncodedCertificateToStore). Driven through libcoproc.dll's C ABI.
 #include <gtest/gtest.h>
 #include <windows.h>
 #include <wincrypt.h>
 
 #include <algorithm>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -153,15 +154,28 @@ TEST_F(HttpWinTest, TheWindowsCertificateStoreIsTrusted) {
   start();
   Response before = perform("GET", servers.https_url("/hello.txt"));
   EXPECT_EQ(before.status, COPROC_E_UPSTREAM) << before.error;
+  // The ROOT stores were read (wine fills them from the host's CA bundle).
+  std::smatch roots;
+  const std::string first_log = log();
+  ASSERT_TRUE(std::regex_search(first_log, roots,
+                                std::regex("Windows certificate store: ([0-9]+) roots trusted")))
+      << first_log;
+  EXPECT_GT(std::stoi(roots[1].str()), 50) << first_log;
 
   const std::string der = read_file(servers.value("CA_DER"));
   ASSERT_FALSE(der.empty());
-  HCERTSTORE root = ::CertOpenSystemStoreW(0, L"ROOT");
+  // LocalMachine's third-party roots (adding to CurrentUser's ROOT store asks
+  // the user to confirm on Windows; wine's ROOT store is the host's CA bundle
+  // and takes no additions that another process would see).
+  HCERTSTORE root = ::CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+                                    CERT_SYSTEM_STORE_LOCAL_MACHINE, L"AuthRoot");
   ASSERT_NE(root, nullptr);
   PCCERT_CONTEXT added = nullptr;
   ASSERT_TRUE(::CertAddEncodedCertificateToStore(
       root, X509_ASN_ENCODING, reinterpret_cast<const BYTE*>(der.data()),
       static_cast<DWORD>(der.size()), CERT_STORE_ADD_REPLACE_EXISTING, &added));
+  // Written to the registry now, not when the store is closed.
+  ASSERT_TRUE(::CertControlStore(root, 0, CERT_STORE_CTRL_COMMIT, nullptr));
 
   coproc_client_close(client_);
   client_ = nullptr;

@@ -149,7 +149,16 @@ TEST_F(MailWinTest, CertificateForAnotherHostIsRefusedWithAClearError) {
       << last << log();
   const std::string state = json_string(last, "state");  // transient: retried
   EXPECT_TRUE(state == "queued" || state == "sending") << last;
-  EXPECT_EQ(json_string(last, "last_error").rfind("TLS with 127.0.0.1 failed", 0), 0u) << last;
+  const std::string error = json_string(last, "last_error");
+  EXPECT_EQ(error.rfind("certificate: TLS with 127.0.0.1 failed: the relay's certificate is not "
+                        "valid for the host name '127.0.0.1'",
+                        0),
+            0u)
+      << last;
+  EXPECT_NE(error.find("the relay's certificate is for 'localhost', not for '127.0.0.1' "
+                       "(smtp.host)"),
+            std::string::npos)
+      << last;
 }
 
 TEST_F(MailWinTest, WrongPasswordFailsWithTheServersReply) {

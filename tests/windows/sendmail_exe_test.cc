@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <windows.h>
 
+#include <fstream>
+
 #include "child_process.h"
 #include "coprocess_win_fixture.h"
 #include "wine_servers.h"
@@ -14,12 +16,18 @@ namespace {
 
 class SendmailExeTest : public CoprocessWinFixture {
  protected:
-  long run(const std::vector<std::string>& args) {
+  // coproc-sendmail.exe with `args`, the message `input` on its stdin.
+  long run(const std::vector<std::string>& args, const std::string& input = "") {
     std::vector<std::string> argv = {bin_path("sendmail/coproc-sendmail.exe")};
     argv.insert(argv.end(), args.begin(), args.end());
     output_ = log_path() + ".sendmail." + std::to_string(++runs_);
+    std::string input_path;
+    if (!input.empty()) {
+      input_path = output_ + ".in";
+      std::ofstream(input_path, std::ios::binary) << input;
+    }
     ChildProcess p;
-    p.start(argv, output_);
+    p.start(argv, output_, input_path);
     return p.wait(std::chrono::seconds(60));
   }
   std::string output() const { return read_file(output_); }
@@ -32,9 +40,11 @@ class SendmailExeTest : public CoprocessWinFixture {
 TEST_F(SendmailExeTest, QueuesOverThePipeAndTheMailLandsInTheMaildir) {
   const std::string state = state_dir();
   start_coprocess();
-  // The message (stdin) is empty: the co-process adds the headers it needs.
+  // A message as a Windows program writes it (CRLF); the co-process adds
+  // Date and Message-ID.
   EXPECT_EQ(run({"--endpoint", endpoint(), "--no-launch", "-f", "app@example.org", "-i",
-                 "a@example.org"}),
+                 "a@example.org"},
+                "Subject: from sendmail.exe\r\nTo: a@example.org\r\n\r\nHello.\r\n"),
             0)
       << output();
   auto delivered = [&] {

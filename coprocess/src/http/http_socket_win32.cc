@@ -1,6 +1,7 @@
 #include "http_socket.h"
 
 #include <winsock2.h>
+#include <windows.h>
 
 namespace coproc::http {
 
@@ -22,8 +23,13 @@ std::intptr_t duplicate_socket(int fd, unsigned long* identity) {
   return copy == INVALID_SOCKET ? -1 : static_cast<std::intptr_t>(copy);
 }
 
+// A shutdown alone does not end a recv() another thread is blocked in on
+// Windows (nor under wine); cancelling the I/O of the socket does, through
+// any handle of it (CancelIoEx goes by the socket, not by the handle).
 void shutdown_socket(std::intptr_t handle) {
-  if (handle >= 0) ::shutdown(static_cast<SOCKET>(handle), SD_BOTH);
+  if (handle < 0) return;
+  ::shutdown(static_cast<SOCKET>(handle), SD_BOTH);
+  ::CancelIoEx(reinterpret_cast<HANDLE>(handle), nullptr);
 }
 
 void close_socket(std::intptr_t handle) {

@@ -15,7 +15,8 @@ namespace coproc::tls {
 void initialize();
 
 /// Adds the system's trusted roots to `context`'s verification store. On
-/// Windows: the LocalMachine and CurrentUser ROOT stores, without the
+/// Windows: the LocalMachine ROOT and AuthRoot stores and the CurrentUser
+/// ROOT store, without the
 /// certificates in either Disallowed store and without roots whose enhanced
 /// key usage excludes server authentication. On POSIX: nothing (the context
 /// was made with loadDefaultCAs). Returns the number of certificates added.

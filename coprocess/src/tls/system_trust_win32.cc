@@ -5,6 +5,7 @@
 #include <wincrypt.h>
 
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include <Poco/Net/NetSSL.h>
@@ -83,12 +84,19 @@ std::size_t add_system_roots(Poco::Net::Context& context) {
   disallowed.push_back(open_system_store(CERT_SYSTEM_STORE_LOCAL_MACHINE, L"Disallowed"));
   disallowed.push_back(open_system_store(CERT_SYSTEM_STORE_CURRENT_USER, L"Disallowed"));
   std::size_t added = 0, skipped = 0;
-  for (DWORD location : {CERT_SYSTEM_STORE_LOCAL_MACHINE, CERT_SYSTEM_STORE_CURRENT_USER}) {
-    Store roots = open_system_store(location, L"ROOT");
+  // AuthRoot: "Third-Party Root Certification Authorities", where Windows
+  // puts the roots it fetched itself; the system's own TLS trusts them too.
+  const std::pair<DWORD, const wchar_t*> kRootStores[] = {
+      {CERT_SYSTEM_STORE_LOCAL_MACHINE, L"ROOT"},
+      {CERT_SYSTEM_STORE_LOCAL_MACHINE, L"AuthRoot"},
+      {CERT_SYSTEM_STORE_CURRENT_USER, L"ROOT"},
+  };
+  for (const auto& [location, name] : kRootStores) {
+    Store roots = open_system_store(location, name);
     if (!roots.h) continue;
     PCCERT_CONTEXT cert = nullptr;
     while ((cert = ::CertEnumCertificatesInStore(roots.h, cert)) != nullptr) {
-      if (cert->dwCertEncodingType != X509_ASN_ENCODING || is_in(disallowed, cert) ||
+      if (!(cert->dwCertEncodingType & X509_ASN_ENCODING) || is_in(disallowed, cert) ||
           !allows_server_auth(cert)) {
         ++skipped;
         continue;

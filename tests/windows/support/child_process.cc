@@ -18,15 +18,18 @@ ChildProcess::~ChildProcess() {
   }
 }
 
-void ChildProcess::start(const std::vector<std::string>& argv, const std::string& output_path) {
+void ChildProcess::start(const std::vector<std::string>& argv, const std::string& output_path,
+                         const std::string& input_path) {
   std::wstring command = windows_command_line(argv);
   SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
   HANDLE out = ::CreateFileW(widen(output_path).c_str(), GENERIC_WRITE, FILE_SHARE_READ, &inherit,
                              CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
-  HANDLE in = ::CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
-                            OPEN_EXISTING, 0, nullptr);
+  const std::wstring input = input_path.empty() ? L"NUL" : widen(input_path);
+  HANDLE in = ::CreateFileW(input.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                            &inherit, OPEN_EXISTING, 0, nullptr);
   if (out == INVALID_HANDLE_VALUE || in == INVALID_HANDLE_VALUE) {
-    throw std::runtime_error("cannot open " + output_path + ": " +
+    throw std::runtime_error("cannot open " + output_path + " or " +
+                             (input_path.empty() ? std::string("NUL") : input_path) + ": " +
                              win32_message(::GetLastError()));
   }
   STARTUPINFOW si{};

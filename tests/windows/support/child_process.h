@@ -17,8 +17,10 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   /// Starts `argv` (argv[0] is the program path) with output to
-  /// `output_path`. Throws std::runtime_error on failure.
-  void start(const std::vector<std::string>& argv, const std::string& output_path);
+  /// `output_path` and stdin from `input_path` (NUL when empty). Throws
+  /// std::runtime_error on failure.
+  void start(const std::vector<std::string>& argv, const std::string& output_path,
+             const std::string& input_path = "");
   /// The exit code, or -1 when it is still running after `timeout`.
   long wait(std::chrono::milliseconds timeout);
   bool running() const;

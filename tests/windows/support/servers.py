@@ -13,6 +13,7 @@ that never called stop. servers.env holds KEY=VALUE lines; paths in it are
 Windows paths (wine maps / to Z:).
 """
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -76,10 +77,12 @@ def spawn(d, name, argv):
 
 def start_smtp(d, name, tls):
     folder = os.path.join(d, name)
+    port_file = os.path.join(folder, "port")
+    # A previous run's port file and events.log would pass for this run's.
+    shutil.rmtree(folder, ignore_errors=True)
     spawn(d, name, ["/usr/bin/python3", SMTP_SERVER, "--dir", folder, "--tls", tls,
                     "--cert", f"{d}/server.pem", "--key", f"{d}/server.key",
                     "--user", USER, "--password", PASSWORD])
-    port_file = os.path.join(folder, "port")
     for _ in range(200):
         if os.path.exists(port_file):
             return int(open(port_file).read())
