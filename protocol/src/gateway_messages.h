@@ -64,6 +64,38 @@ struct GatewayReplyParams {
                                                          "body", "next"};
 };
 
+/// gateway.reply result (without `next`).
+struct GatewayReplyResult {
+  bool ok = true;
+  MSGPACK_DEFINE_MAP(ok);
+};
+
+/// gateway.status result (administrators).
+struct GatewayQueueStatus {
+  std::string name;
+  std::uint64_t waiting_workers = 0;
+  std::uint64_t queued = 0;
+  std::uint64_t in_progress = 0;
+  MSGPACK_DEFINE_MAP(name, waiting_workers, queued, in_progress);
+};
+struct GatewayStatusResult {
+  bool enabled = false;
+  std::vector<std::string> listeners;  // "127.0.0.1:8443 tls"
+  std::vector<GatewayQueueStatus> queues;
+  std::uint64_t connections = 0;  // open now
+  std::uint64_t requests = 0;     // answered since start
+  std::uint64_t status_2xx = 0;
+  std::uint64_t status_3xx = 0;
+  std::uint64_t status_4xx = 0;
+  std::uint64_t status_5xx = 0;
+  double p50_ms = 0;  // latency over the last answered requests
+  double p90_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+  MSGPACK_DEFINE_MAP(enabled, listeners, queues, connections, requests, status_2xx, status_3xx,
+                     status_4xx, status_5xx, p50_ms, p90_ms, p99_ms, max_ms);
+};
+
 Packed pack_params(const GatewayNextParams& params);
 Packed pack_params(const GatewayReplyParams& params);
 /// The result of gateway.next; `request` null packs nil (timeout).

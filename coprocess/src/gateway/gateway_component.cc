@@ -41,7 +41,7 @@ class GatewayComponent final : public Component {
             const std::string queue = then ? workable_queue(call, *then) : "";
             running()->reply(call.peer, std::move(r));
             if (then) return take(call, queue, then->timeout_ms);
-            return rpc::pack_value(std::map<std::string, bool>{{"ok", true}});
+            return rpc::pack_value(rpc::GatewayReplyResult{});
           });
     d.add(rpc::method::kGatewayStatus, Execution::event_loop,
           [this](CallContext& call, const rpc::Params& p) {
@@ -128,37 +128,27 @@ class GatewayComponent final : public Component {
     return false;
   }
 
-  // {listeners: [..], queues: [{name, waiting_workers, queued, in_progress}],
-  //  connections, requests, status_2xx.., p50_ms, p90_ms, p99_ms, max_ms}
   rpc::Packed status() {
-    msgpack::sbuffer buf;
-    msgpack::packer<msgpack::sbuffer> pk(buf);
+    rpc::GatewayStatusResult r;
     const auto snap = stats_.snapshot();
-    const auto queues = broker_ ? broker_->status() : std::vector<QueueStatus>{};
-    const auto names = listeners_ ? listeners_->names() : std::vector<std::string>{};
-    pk.pack_map(13);
-    pk.pack(std::string("enabled")).pack(listeners_ != nullptr);
-    pk.pack(std::string("listeners")).pack(names);
-    pk.pack(std::string("queues"));
-    pk.pack_array(static_cast<std::uint32_t>(queues.size()));
-    for (const auto& q : queues) {
-      pk.pack_map(4);
-      pk.pack(std::string("name")).pack(q.name);
-      pk.pack(std::string("waiting_workers")).pack(q.waiting_workers);
-      pk.pack(std::string("queued")).pack(q.queued);
-      pk.pack(std::string("in_progress")).pack(q.in_progress);
+    r.enabled = listeners_ != nullptr;
+    if (listeners_) r.listeners = listeners_->names();
+    if (broker_) {
+      for (const auto& q : broker_->status()) {
+        r.queues.push_back({q.name, q.waiting_workers, q.queued, q.in_progress});
+      }
     }
-    pk.pack(std::string("connections")).pack(snap.connections);
-    pk.pack(std::string("requests")).pack(snap.total);
-    pk.pack(std::string("status_2xx")).pack(snap.status_2xx);
-    pk.pack(std::string("status_3xx")).pack(snap.status_3xx);
-    pk.pack(std::string("status_4xx")).pack(snap.status_4xx);
-    pk.pack(std::string("status_5xx")).pack(snap.status_5xx);
-    pk.pack(std::string("p50_ms")).pack(snap.p50_ms);
-    pk.pack(std::string("p90_ms")).pack(snap.p90_ms);
-    pk.pack(std::string("p99_ms")).pack(snap.p99_ms);
-    pk.pack(std::string("max_ms")).pack(snap.max_ms);
-    return rpc::Packed{std::string(buf.data(), buf.size())};
+    r.connections = snap.connections;
+    r.requests = snap.total;
+    r.status_2xx = snap.status_2xx;
+    r.status_3xx = snap.status_3xx;
+    r.status_4xx = snap.status_4xx;
+    r.status_5xx = snap.status_5xx;
+    r.p50_ms = snap.p50_ms;
+    r.p90_ms = snap.p90_ms;
+    r.p99_ms = snap.p99_ms;
+    r.max_ms = snap.max_ms;
+    return rpc::pack_value(r);
   }
 
   const GatewayConfig config_;
