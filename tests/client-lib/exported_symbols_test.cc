@@ -38,7 +38,10 @@ TEST(ExportedSymbols, SharedLibraryExportsOnlyVersionedCoprocFunctions) {
   for (const char* f : {"coproc_version", "coproc_version_number", "coproc_status_str",
                         "coproc_client_new", "coproc_client_set_str", "coproc_client_set_int",
                         "coproc_client_connect", "coproc_client_close", "coproc_call",
-                        "coproc_call_json", "coproc_ping", "coproc_free", "coproc_errmsg"}) {
+                        "coproc_call_json", "coproc_ping", "coproc_free", "coproc_errmsg",
+                        "coproc_gateway_next", "coproc_gateway_reply", "coproc_gateway_reply_next",
+                        "coproc_gateway_request_path", "coproc_gateway_request_body",
+                        "coproc_gateway_request_free"}) {
     EXPECT_EQ(names.count(f), 1u) << f << " is not exported";
   }
 }
