@@ -242,12 +242,15 @@ void Connection::linger() {
 void Connection::log(const std::string& method, const std::string& path, int status, double ms,
                      const Outcome* o, const std::string& why) {
   env_.stats.record(status, ms);
-  std::string shown = path;  // a client's bytes: no control characters in the log
-  for (char& c : shown) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
+  // A client's bytes: no control characters in the log.
+  auto shown = [](std::string text) {
+    for (char& c : text) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    return text;
+  };
   COPROC_LOG(info, "gateway",
-             method << " " << shown << " status=" << status << " ms=" << static_cast<long>(ms)
+             shown(method) << " " << shown(path) << " status=" << status << " ms=" << static_cast<long>(ms)
                     << " worker_pid=" << (o ? o->worker_pid : 0) << " remote=" << remote_
                     << (why.empty() ? "" : " reason=\"" + why + "\""));
 }
