@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "child_process.h"
@@ -401,8 +402,10 @@ class MsiWinTest : public ServiceWinTest {
     ServiceWinTest::TearDown();
   }
   void remove_product() {
-    if (fs::exists(fs::u8path(installed() + "\\coproc-service.exe"))) {
-      run({"msiexec.exe", "/x", COPROC_MSI_PATH, "/qn"});
+    for (const char* msi : {COPROC_MSI_PATH, COPROC_MSI_NEXT_PATH}) {
+      if (fs::exists(fs::u8path(installed() + "\\coproc-service.exe"))) {
+        run({"msiexec.exe", "/x", msi, "/qn"});
+      }
     }
   }
 
@@ -424,10 +427,11 @@ class MsiWinTest : public ServiceWinTest {
     return pid;
   }
 
-  /// `msiexec /x` silently with `extra` properties; the service, its
-  /// co-process and the program files are gone afterwards.
-  void uninstall(const std::vector<std::string>& extra, DWORD coprocess_pid) {
-    std::vector<std::string> argv{"msiexec.exe", "/x", COPROC_MSI_PATH, "/qn"};
+  /// `msiexec /x` of `msi` silently with `extra` properties; the service,
+  /// its co-process and the program files are gone afterwards.
+  void uninstall(const std::vector<std::string>& extra, DWORD coprocess_pid,
+                 const char* msi = COPROC_MSI_PATH) {
+    std::vector<std::string> argv{"msiexec.exe", "/x", msi, "/qn"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     ASSERT_EQ(run(argv), 0);
     EXPECT_TRUE(wait_until([] { return !query_service().exists; }, seconds(30)));
@@ -456,6 +460,38 @@ TEST_F(MsiWinTest, InstallStartsTheServiceWithPrivateDataAndUninstallKeepsConfig
   EXPECT_TRUE(fs::exists(fs::u8path(conf()))) << "uninstall keeps the configuration";
   EXPECT_TRUE(fs::exists(fs::u8path(data_dir() + "\\spool"))) << "uninstall keeps the spool";
   EXPECT_FALSE(fs::exists(fs::u8path(installed() + "\\coprocess.exe")));
+}
+
+TEST_F(MsiWinTest, UpgradeReplacesTheRunningServiceAndKeepsTheConfiguration) {
+  install_and_call();
+  const DWORD old_service = query_service().pid;
+  ASSERT_NE(old_service, 0u);
+  {
+    std::ofstream conf_file(fs::u8path(conf()), std::ios::app);
+    conf_file << "# the administrator's own line\n";
+  }
+
+  // The next version over the running one: its service is stopped (and
+  // waited for) before its files are replaced, the old product goes, the
+  // new service starts.
+  ASSERT_EQ(run({"msiexec.exe", "/i", COPROC_MSI_NEXT_PATH, "/qn"}), 0);
+  EXPECT_TRUE(wait_until([&] { return !process_alive(old_service); }, seconds(30)));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const ServiceState st = query_service();
+        return st.state == SERVICE_RUNNING && st.pid != old_service;
+      },
+      seconds(30)));
+  EXPECT_TRUE(ping_from_a_client_process(installed() + "\\coprocctl.exe"));
+  const DWORD coprocess_pid = coprocess_status().first;
+  EXPECT_NE(coprocess_pid, 0u);
+  EXPECT_NE(read_file(conf()).find("# the administrator's own line"), std::string::npos)
+      << "an upgrade keeps the configuration";
+
+  // One product is left: uninstalling it removes every program file.
+  uninstall({}, coprocess_pid, COPROC_MSI_NEXT_PATH);
+  EXPECT_FALSE(fs::exists(fs::u8path(installed() + "\\coprocess.exe")));
+  EXPECT_TRUE(fs::exists(fs::u8path(conf())));
 }
 
 TEST_F(MsiWinTest, UninstallWithPurgeRemovesConfigSpoolAndLogs) {
