@@ -22,6 +22,7 @@
 #include "bench_report.h"
 #include "methods.h"
 #include "raw_client.h"
+#include "sys_messages.h"
 #include "temp_dir.h"
 #include "process_limits.h"
 #include "test_process.h"
@@ -41,7 +42,7 @@ Summary ping_latency(RawClient& c, int count) {
   us.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
     const auto t0 = Clock::now();
-    auto r = c.call("sys.ping");
+    auto r = c.call(std::string(rpc::method::kPing));
     if (r.error) {
       std::fprintf(stderr, "ping failed: %s\n", r.error->message.c_str());
       std::exit(1);
@@ -92,11 +93,11 @@ int main(int argc, char** argv) {
   // 1000 clients that said hello and now wait, as the sessions of a busy
   // terminal server do: what they cost the co-process.
   std::vector<std::unique_ptr<RawClient>> idle;
-  const auto hello = rpc::pack_value(std::vector<std::map<std::string, int>>{
-      {{"protocol", rpc::kProtocolLevel}}});
+  const auto hello =
+      rpc::pack_value(std::vector<rpc::HelloParams>{{rpc::kProtocolLevel, "flood_bench"}});
   for (int i = 0; i < 1000; ++i) {
     idle.push_back(std::make_unique<RawClient>(sock));
-    if (idle.back()->call("sys.hello", hello).error) {
+    if (idle.back()->call(std::string(rpc::method::kHello), hello).error) {
       std::fprintf(stderr, "sys.hello failed on idle client %d\n", i);
       return 1;
     }
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
   std::atomic<bool> stop{false};
   std::vector<std::thread> flood;
   std::string burst;
-  for (rpc::MsgId id = 1; id <= 1000; ++id) burst += rpc::encode_request(id, "sys.ping", rpc::empty_params());
+  for (rpc::MsgId id = 1; id <= 1000; ++id) burst += rpc::encode_request(id, rpc::method::kPing, rpc::empty_params());
   std::vector<std::unique_ptr<RawClient>> hogs;
   for (int i = 0; i < 20; ++i) {
     hogs.push_back(std::make_unique<RawClient>(sock));
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
     });
   }
   std::vector<std::map<std::string, std::string>> big{{{"pad", std::string(1 << 20, 'x')}}};
-  const std::string big_request = rpc::encode_request(1, "sys.ping", rpc::pack_value(big));
+  const std::string big_request = rpc::encode_request(1, rpc::method::kPing, rpc::pack_value(big));
   for (int i = 0; i < big_senders; ++i) {
     flood.emplace_back([&sock, &big_request, &stop] {
       while (!stop) {

@@ -25,6 +25,9 @@
 
 #include "bench_report.h"
 #include "coproc/client.hpp"
+#include "http_messages.h"
+#include "methods.h"
+#include "msgpack_writer.h"
 #include "nginx_server.h"
 #include "temp_dir.h"
 #include "test_process.h"
@@ -41,28 +44,18 @@ double seconds_since(Clock::time_point t0) {
 }
 
 std::string get_params(const std::string& url) {
-  msgpack::sbuffer b;
-  msgpack::packer<msgpack::sbuffer> pk(b);
-  pk.pack_array(1);
-  pk.pack_map(1);
-  pk.pack(std::string("url"));
-  pk.pack(url);
-  return std::string(b.data(), b.size());
+  rpc::HttpRequestParams p;
+  p.url = url;
+  return rpc::pack_params(p).bytes;
 }
 
 // Status and body size of an http.request result.
 void check_result(const CallResult& r, std::size_t expect_size) {
   if (!r.ok()) throw std::runtime_error("http.request failed: " + r.error_name + ": " + r.error_message);
-  msgpack::object_handle h = msgpack::unpack(r.result.data(), r.result.size());
-  const msgpack::object& m = h.get();
-  int status = 0;
-  std::size_t size = 0;
-  for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
-    const auto& kv = m.via.map.ptr[i];
-    const std::string key(kv.key.via.str.ptr, kv.key.via.str.size);
-    if (key == "status") status = kv.val.as<int>();
-    if (key == "body") size = kv.val.via.bin.size;
-  }
+  rpc::HttpResponseResult response;
+  if (!rpc::read_result(r.result, &response)) throw std::runtime_error("unexpected result shape");
+  const int status = response.status;
+  const std::size_t size = response.body ? response.body->size() : 0;
   if (status != 200 || size != expect_size) {
     throw std::runtime_error("unexpected answer: status " + std::to_string(status) + ", " +
                              std::to_string(size) + " bytes");
@@ -75,9 +68,9 @@ double run_coproc(const std::string& socket, const std::string& url, int n) {
   o.auto_launch = false;
   Client client(o);
   const std::string params = get_params(url);
-  check_result(client.call("http.request", params), 1024);  // connect + warm the pool
+  check_result(client.call(rpc::method::kHttpRequest, params), 1024);  // connect + warm the pool
   const auto t0 = Clock::now();
-  for (int i = 0; i < n; ++i) check_result(client.call("http.request", params), 1024);
+  for (int i = 0; i < n; ++i) check_result(client.call(rpc::method::kHttpRequest, params), 1024);
   return seconds_since(t0);
 }
 
@@ -99,13 +92,13 @@ double run_rpc(const std::string& socket, const std::string& method, const std::
 }
 
 std::string sleep0_params() {
-  msgpack::sbuffer b;
-  msgpack::packer<msgpack::sbuffer> pk(b);
+  std::string out;
+  coproc::rpc::StringWriter w{&out};
+  coproc::rpc::Packer pk(w);
   pk.pack_array(1);
   pk.pack_map(1);
-  pk.pack(std::string("ms"));
-  pk.pack(0);
-  return std::string(b.data(), b.size());
+  coproc::rpc::pack_entry(pk, "ms", 0);
+  return out;
 }
 
 double run_curl_per_request(const std::string& url, int n) {
@@ -164,7 +157,7 @@ double run_concurrent(const std::string& socket, const std::string& url, int cli
       Client client(o);
       const std::string params = get_params(url);
       try {
-        check_result(client.call("http.request", params), 1024);
+        check_result(client.call(rpc::method::kHttpRequest, params), 1024);
       } catch (const std::exception&) {
         ++*failures;
       }
@@ -172,7 +165,7 @@ double run_concurrent(const std::string& socket, const std::string& url, int cli
       while (!go) std::this_thread::yield();
       for (int i = 0; i < per_client; ++i) {
         try {
-          check_result(client.call("http.request", params), 1024);
+          check_result(client.call(rpc::method::kHttpRequest, params), 1024);
         } catch (const std::exception&) {
           ++*failures;
         }
@@ -232,7 +225,7 @@ int main(int argc, char** argv) {
     for (int round = 0; round < kRounds; ++round) {
       coproc_rounds.push_back(run_coproc(socket, url, per_round) * n / per_round);
       libcurl_rounds.push_back(run_libcurl(url, per_round) * n / per_round);
-      ping_rounds.push_back(run_rpc(socket, "sys.ping", "", per_round) * n / per_round);
+      ping_rounds.push_back(run_rpc(socket, std::string(rpc::method::kPing), "", per_round) * n / per_round);
     }
     auto median = [](std::vector<double> v) {
       std::sort(v.begin(), v.end());
@@ -253,7 +246,7 @@ int main(int argc, char** argv) {
     line("curl spawned per request", t_curl);
     line("libcurl, one handle, keep-alive*", t_libcurl);
     line("anchor: sys.ping (RPC only)*", t_ping);
-    line("anchor: debug.sleep 0 (RPC+worker)", run_rpc(socket, "debug.sleep", sleep0_params(), n));
+    line("anchor: debug.sleep 0 (RPC+worker)", run_rpc(socket, std::string(rpc::method::kDebugSleep), sleep0_params(), n));
     line("floor: sys.ping + libcurl", t_floor);
     std::printf("  (* median of %d alternating rounds, scaled to %d requests)\n", kRounds, n);
     std::printf("  coproc is %.1fx faster than curl per request (goal >= 30x)\n", t_curl / t_coproc);

@@ -32,6 +32,7 @@
 #include "methods.h"
 #include "rpc_message.h"
 #include "stream_decoder.h"
+#include "sys_messages.h"
 
 extern char** environ;
 
@@ -78,7 +79,7 @@ CallResult call(const std::string& socket_path, const std::string& method) {
   // sys.hello names the protocol level it speaks (the server requires it).
   const rpc::Packed params =
       method == rpc::method::kHello
-          ? rpc::pack_value(std::vector<std::map<std::string, int>>{{{"protocol", rpc::kProtocolLevel}}})
+          ? rpc::pack_value(std::vector<rpc::HelloParams>{{rpc::kProtocolLevel, "launch_bench"}})
           : rpc::empty_params();
   const std::string req = rpc::encode_request(1, method, params);
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
@@ -136,7 +137,7 @@ void wait_for_control(const std::string& control) {
   const auto t0 = Clock::now();
   for (;;) {
     try {
-      call(control, "svc.status");
+      call(control, std::string(rpc::method::kSvcStatus));
       return;
     } catch (const std::exception&) {
       if (ms_since(t0) > 20000) throw std::runtime_error("service did not come up");
@@ -211,14 +212,14 @@ int main(int argc, char** argv) {
     for (int i = 0; i < runs; ++i) {
       Service s = start_service(binary, base, i, {});
       auto t0 = Clock::now();
-      call(s.control, "svc.launch");
-      call(s.client, "sys.hello");
+      call(s.control, std::string(rpc::method::kSvcLaunch));
+      call(s.client, std::string(rpc::method::kHello));
       cold.push_back(ms_since(t0));
       stop(s.pid);
 
       Service a = start_service(binary, base, 1000 + i, {});
       t0 = Clock::now();
-      call(a.client, "sys.hello");
+      call(a.client, std::string(rpc::method::kHello));
       activation.push_back(ms_since(t0));
       stop(a.pid);
     }
@@ -226,14 +227,14 @@ int main(int argc, char** argv) {
     // Restart gap with the default restart delay (service.restart_initial_ms
     // = 100); stable_after_ms is short so every kill counts as a first crash.
     Service r = start_service(binary, base, 2000, {"--set", "service.stable_after_ms=50"});
-    CallResult current = call(r.control, "svc.launch");
+    CallResult current = call(r.control, std::string(rpc::method::kSvcLaunch));
     for (int i = 0; i < runs; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
       const auto t0 = Clock::now();
       ::kill(static_cast<pid_t>(current.pid), SIGKILL);
       for (;;) {
         try {
-          const CallResult h = call(r.client, "sys.hello");
+          const CallResult h = call(r.client, std::string(rpc::method::kHello));
           if (h.generation > current.generation) {
             current = h;
             break;

@@ -40,6 +40,8 @@
 
 #include "bench_report.h"
 #include "coproc/client.hpp"
+#include "mail_messages.h"
+#include "methods.h"
 #include "postfix_test_server.h"
 #include "smtp_test_server.h"
 #include "temp_dir.h"
@@ -161,28 +163,15 @@ double run_persistent(int port, int n) {
   return seconds_since(start);
 }
 
-struct Buffer {
-  std::string bytes;
-  void write(const char* d, std::size_t k) { bytes.append(d, k); }
-};
-
 std::string send_params(int run, int i) {
-  Buffer b;
-  msgpack::packer<Buffer> pk(b);
-  pk.pack_array(1);
-  pk.pack_map(5);
-  pk.pack(std::string("from"));
-  pk.pack(std::string("bench@example.org"));
-  pk.pack(std::string("to"));
-  pk.pack(std::string("sink@example.net"));
-  pk.pack(std::string("subject"));
-  pk.pack(std::string("bench"));
-  pk.pack(std::string("text"));
-  pk.pack(std::string("small body\n"));
-  pk.pack(std::string("idempotency_key"));
-  pk.pack("bench-" + std::to_string(::getpid()) + "-" + std::to_string(run) + "-" +
-          std::to_string(i));
-  return b.bytes;
+  rpc::MailSendParams p;
+  p.from = "bench@example.org";
+  p.to = {"sink@example.net"};
+  p.subject = "bench";
+  p.text = "small body\n";
+  p.idempotency_key = "bench-" + std::to_string(::getpid()) + "-" + std::to_string(run) + "-" +
+                      std::to_string(i);
+  return rpc::pack_params(p).bytes;
 }
 
 double run_coproc(Client& client, const Server& server, int n, std::size_t base) {
@@ -198,7 +187,7 @@ double run_coproc(Client& client, const Server& server, int n, std::size_t base)
       for (int i = next++; i < n; i = next++) {
         CallOptions o;
         o.idempotent = 1;
-        CallResult r = client.call("mail.send", send_params(run, i), o);
+        CallResult r = client.call(coproc::rpc::method::kMailSend, send_params(run, i), o);
         if (!r.ok()) {
           if (errors++ == 0) std::cerr << "mail.send: " << r.error_name << ": " << r.error_message << "\n";
         }

@@ -33,6 +33,7 @@
 #include "bench_report.h"
 #include "coproc/client.hpp"
 #include "coproc/coproc.h"
+#include "methods.h"
 #include "rpc_message.h"
 #include "stream_decoder.h"
 
@@ -139,7 +140,7 @@ struct PingBytes {
 
 PingBytes measure_ping_bytes(const std::string& endpoint) {
   PingBytes b;
-  b.request = coproc::rpc::encode_request(7, "sys.ping", coproc::rpc::empty_params());
+  b.request = coproc::rpc::encode_request(7, coproc::rpc::method::kPing, coproc::rpc::empty_params());
   const int fd = connect_to(endpoint);
   if (fd < 0) die("cannot connect to " + endpoint);
   write_all(fd, b.request.data(), b.request.size());
@@ -220,11 +221,12 @@ std::vector<double> libcoproc(const std::string& endpoint, int calls) {
   }
   std::vector<double> rtt;
   static const char params[] = {'\x91', '\x80'};
+  const std::string ping(coproc::rpc::method::kPing);
   for (int i = 0; i < calls; ++i) {
     void* result = nullptr;
     std::size_t len = 0;
     const auto t0 = Clock::now();
-    if (coproc_call(c, "sys.ping", params, sizeof params, &result, &len) != COPROC_OK) {
+    if (coproc_call(c, ping.c_str(), params, sizeof params, &result, &len) != COPROC_OK) {
       die(std::string("sys.ping failed: ") + coproc_errmsg(c));
     }
     rtt.push_back(us_since(t0));
@@ -246,7 +248,7 @@ double throughput(const std::string& endpoint, int threads, double seconds) {
     pool.emplace_back([&] {
       long n = 0;
       while (!stop.load(std::memory_order_relaxed)) {
-        if (!client.call("sys.ping", "").ok()) die("sys.ping failed under load");
+        if (!client.call(coproc::rpc::method::kPing, "").ok()) die("sys.ping failed under load");
         ++n;
       }
       done += n;

@@ -15,11 +15,11 @@
 #include <utility>
 #include <vector>
 
-#include <msgpack.hpp>
-
 #include "async_call.h"
 #include "c_api_internal.h"
 #include "coproc/http.h"
+#include "http_messages.h"
+#include "methods.h"
 #include "output_file.h"
 
 struct coproc_http_request {
@@ -47,117 +47,37 @@ struct coproc_http_response {
 namespace coproc::capi {
 namespace {
 
-struct Buffer {
-  std::string bytes;
-  void write(const char* data, std::size_t size) { bytes.append(data, size); }
-};
-
-std::string pack_params(const coproc_http_request& r, bool to_fd) {
-  Buffer buffer;
-  msgpack::packer<Buffer> pk(buffer);
-  std::uint32_t n = 3;  // method, url, headers
-  n += r.body ? 1 : 0;
-  n += r.timeout_ms > 0 ? 1 : 0;
-  n += r.follow_redirects >= 0 ? 1 : 0;
-  n += r.verify_tls >= 0 ? 1 : 0;
-  n += r.max_body_bytes >= 0 ? 1 : 0;
-  n += r.ca_pem.empty() ? 0 : 1;
-  n += to_fd ? 1 : 0;
-  pk.pack_array(1);
-  pk.pack_map(n);
-  pk.pack(std::string("method"));
-  pk.pack(r.method);
-  pk.pack(std::string("url"));
-  pk.pack(r.url);
-  pk.pack(std::string("headers"));
-  pk.pack_array(static_cast<std::uint32_t>(r.headers.size()));
-  for (const auto& [name, value] : r.headers) {
-    pk.pack_array(2);
-    pk.pack(name);
-    pk.pack(value);
-  }
-  if (r.body) {
-    pk.pack(std::string("body"));
-    pk.pack_bin(static_cast<std::uint32_t>(r.body->size()));
-    pk.pack_bin_body(r.body->data(), static_cast<std::uint32_t>(r.body->size()));
-  }
-  if (r.timeout_ms > 0) {
-    pk.pack(std::string("timeout_ms"));
-    pk.pack(static_cast<std::int64_t>(r.timeout_ms));
-  }
-  if (r.follow_redirects >= 0) {
-    pk.pack(std::string("follow_redirects"));
-    pk.pack(r.follow_redirects != 0);
-  }
-  if (r.verify_tls >= 0) {
-    pk.pack(std::string("verify_tls"));
-    pk.pack(r.verify_tls != 0);
-  }
-  if (r.max_body_bytes >= 0) {
-    pk.pack(std::string("max_body_bytes"));
-    pk.pack(static_cast<std::int64_t>(r.max_body_bytes));
-  }
-  if (!r.ca_pem.empty()) {
-    pk.pack(std::string("ca_pem"));
-    pk.pack(r.ca_pem);
-  }
-  if (to_fd) {
-    pk.pack(std::string("save_to_fd"));
-    pk.pack(0);
-  }
-  return buffer.bytes;
-}
-
-std::string as_text(const msgpack::object& o) {
-  if (o.type == msgpack::type::STR) return std::string(o.via.str.ptr, o.via.str.size);
-  if (o.type == msgpack::type::BIN) return std::string(o.via.bin.ptr, o.via.bin.size);
-  throw msgpack::type_error();
-}
-
-// Fills `out` from the packed http.request result; false when it is not the
-// documented shape.
-bool unpack_response(const std::string& packed, coproc_http_response* out) {
-  try {
-    msgpack::object_handle h = msgpack::unpack(packed.data(), packed.size());
-    const msgpack::object& m = h.get();
-    if (m.type != msgpack::type::MAP) return false;
-    for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
-      const auto& kv = m.via.map.ptr[i];
-      const std::string key = as_text(kv.key);
-      if (key == "status") {
-        out->status = kv.val.as<int>();
-      } else if (key == "reason") {
-        out->reason = as_text(kv.val);
-      } else if (key == "url") {
-        out->url = as_text(kv.val);
-      } else if (key == "body") {
-        out->body = as_text(kv.val);
-      } else if (key == "bytes_written") {
-        out->bytes_written = kv.val.as<long long>();
-      } else if (key == "headers") {
-        if (kv.val.type != msgpack::type::ARRAY) return false;
-        for (std::uint32_t j = 0; j < kv.val.via.array.size; ++j) {
-          const auto& pair = kv.val.via.array.ptr[j];
-          if (pair.type != msgpack::type::ARRAY || pair.via.array.size != 2) return false;
-          out->headers.emplace_back(as_text(pair.via.array.ptr[0]), as_text(pair.via.array.ptr[1]));
-        }
-      }
-    }
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
+rpc::HttpRequestParams params_of(const coproc_http_request& r, bool to_fd) {
+  rpc::HttpRequestParams p;
+  p.method = r.method;
+  p.url = r.url;
+  p.headers = r.headers;
+  p.body = r.body;
+  if (r.timeout_ms > 0) p.timeout_ms = r.timeout_ms;
+  if (r.follow_redirects >= 0) p.follow_redirects = r.follow_redirects != 0;
+  if (r.verify_tls >= 0) p.verify_tls = r.verify_tls != 0;
+  if (r.max_body_bytes >= 0) p.max_body_bytes = r.max_body_bytes;
+  if (!r.ca_pem.empty()) p.ca_pem = r.ca_pem;
+  if (to_fd) p.save_to_fd = 0;
+  return p;
 }
 
 // The response of a successful http.request result, or a failure status.
 coproc_status response_of(coproc_client* client, const CallResult& result,
                           std::unique_ptr<coproc_http_response>* response) {
   if (!result.ok()) return from_result(client, result);
-  *response = std::make_unique<coproc_http_response>();
-  if (!unpack_response(result.result, response->get())) {
+  rpc::HttpResponseResult parsed;
+  if (!rpc::read_result(result.result, &parsed)) {
     return fail(client, COPROC_E_PROTOCOL,
                 "protocol: http.request returned a result of unexpected shape");
   }
+  *response = std::make_unique<coproc_http_response>();
+  (*response)->status = parsed.status;
+  (*response)->reason = std::move(parsed.reason);
+  (*response)->url = std::move(parsed.url);
+  (*response)->headers = std::move(parsed.headers);
+  (*response)->body = std::move(parsed.body).value_or(std::string());
+  (*response)->bytes_written = parsed.bytes_written.value_or(0);
   return COPROC_OK;
 }
 
@@ -183,7 +103,9 @@ coproc_status perform(coproc_client* client, const coproc_http_request& r,
   options.timeout_ms = static_cast<int>((r.timeout_ms > 0 ? r.timeout_ms : 30000) + 5000);
   options.idempotent = idempotent_request(r, fd >= 0);
   if (fd >= 0) options.fds.push_back(fd);
-  CallResult result = client->cpp.call("http.request", pack_params(r, fd >= 0), options);
+  CallResult result =
+      client->cpp.call(rpc::method::kHttpRequest, rpc::pack_params(params_of(r, fd >= 0)).bytes,
+                       options);
   std::unique_ptr<coproc_http_response> response;
   if (const coproc_status st = response_of(client, result, &response); st != COPROC_OK) return st;
   if (!r.output_file.empty() && fd < 0) {
@@ -238,8 +160,9 @@ coproc_status coproc_http_request_async(coproc_client* client,
     coproc::CallOptions options;
     options.idempotent = coproc::capi::idempotent_request(*request, false);
     coproc::CallResult error;
-    auto call = client->cpp.call_async("http.request", coproc::capi::pack_params(*request, false),
-                                       &error, options);
+    auto call = client->cpp.call_async(
+        coproc::rpc::method::kHttpRequest,
+        coproc::rpc::pack_params(coproc::capi::params_of(*request, false)).bytes, &error, options);
     return coproc::capi::make_pending(client, std::move(call), error, out);
   });
 }

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include <msgpack.hpp>
-
 #include "c_api_internal.h"
 #include "idempotency.h"
 #include "local_file.h"
+#include "mail_messages.h"
+#include "methods.h"
 #include "result_fields.h"
 #include "coproc/mail.h"
 
@@ -39,78 +39,44 @@ struct coproc_mail {
 namespace coproc::capi {
 namespace {
 
-struct Buffer {
-  std::string bytes;
-  void write(const char* data, std::size_t size) { bytes.append(data, size); }
-};
-
 std::string random_key() { return "capi-" + coproc::new_idempotency_key(); }
 
-void pack_str(msgpack::packer<Buffer>& pk, const char* key, const std::string& value) {
-  pk.pack(std::string(key));
-  pk.pack(value);
-}
-
-void pack_list(msgpack::packer<Buffer>& pk, const char* key, const std::vector<std::string>& v) {
-  pk.pack(std::string(key));
-  pk.pack(v);
-}
-
-// [ {mail.send params} ]; attachments with a file refer to fds by index.
-std::string pack_mail(const coproc_mail& m, std::vector<int>* fds) {
-  Buffer b;
-  msgpack::packer<Buffer> pk(b);
-  std::uint32_t n = 4;  // from, to, subject, idempotency_key
-  n += !m.cc.empty() + !m.bcc.empty() + !m.text.empty() + !m.html.empty() + !m.reply_to.empty() +
-       !m.headers.empty() + !m.attachments.empty();
-  pk.pack_array(1);
-  pk.pack_map(n);
-  pack_str(pk, "from", m.from);
-  pack_list(pk, "to", m.to);
-  pack_str(pk, "subject", m.subject);
-  pack_str(pk, "idempotency_key", m.key);
-  if (!m.cc.empty()) pack_list(pk, "cc", m.cc);
-  if (!m.bcc.empty()) pack_list(pk, "bcc", m.bcc);
-  if (!m.text.empty()) pack_str(pk, "text", m.text);
-  if (!m.html.empty()) pack_str(pk, "html", m.html);
-  if (!m.reply_to.empty()) pack_str(pk, "reply_to", m.reply_to);
-  if (!m.headers.empty()) {
-    pk.pack(std::string("headers"));
-    pk.pack_map(static_cast<std::uint32_t>(m.headers.size()));
-    for (const auto& [name, value] : m.headers) {
-      pk.pack(name);
-      pk.pack(value);
+// The typed mail.send params; attachments with a file refer to fds by index.
+rpc::MailSendParams params_of(const coproc_mail& m, std::vector<int>* fds) {
+  rpc::MailSendParams p;
+  p.from = m.from;
+  p.to = m.to;
+  p.cc = m.cc;
+  p.bcc = m.bcc;
+  if (!m.reply_to.empty()) p.reply_to.push_back(m.reply_to);
+  p.subject = m.subject;
+  p.text = m.text;
+  p.html = m.html;
+  p.headers = m.headers;
+  p.idempotency_key = m.key;
+  for (const auto& a : m.attachments) {
+    rpc::MailAttachmentParams out;
+    out.filename = a.filename;
+    out.content_type = a.content_type;
+    if (a.fd >= 0) {
+      // A resend after a lost connection must read the file from the start.
+      coproc::local::rewind(a.fd);
+      out.fd = fds->size();
+      fds->push_back(a.fd);
+    } else {
+      out.data = a.data;
     }
+    p.attachments.push_back(std::move(out));
   }
-  if (!m.attachments.empty()) {
-    pk.pack(std::string("attachments"));
-    pk.pack_array(static_cast<std::uint32_t>(m.attachments.size()));
-    for (const auto& a : m.attachments) {
-      pk.pack_map(2 + !a.content_type.empty());
-      pack_str(pk, "filename", a.filename);
-      if (!a.content_type.empty()) pack_str(pk, "content_type", a.content_type);
-      if (a.fd >= 0) {
-        // A resend after a lost connection must read the file from the start.
-        coproc::local::rewind(a.fd);
-        pk.pack(std::string("fd"));
-        pk.pack(static_cast<std::uint64_t>(fds->size()));
-        fds->push_back(a.fd);
-      } else {
-        pk.pack(std::string("data"));
-        pk.pack_bin(static_cast<std::uint32_t>(a.data.size()));
-        pk.pack_bin_body(a.data.data(), static_cast<std::uint32_t>(a.data.size()));
-      }
-    }
-  }
-  return b.bytes;
+  return p;
 }
 
 coproc_status submit(coproc_client* client, const coproc_mail& m, char** id_out) {
   if (id_out) *id_out = nullptr;
   CallOptions options;
   options.idempotent = 1;  // the idempotency key makes a resend safe
-  const std::string params = pack_mail(m, &options.fds);
-  CallResult r = client->cpp.call("mail.send", params, options);
+  const rpc::Packed params = rpc::pack_params(params_of(m, &options.fds));
+  CallResult r = client->cpp.call(rpc::method::kMailSend, params.bytes, options);
   if (!r.ok()) return from_result(client, r);
   const std::string id = coproc::string_field(r.result, "id");
   if (id.empty()) return fail(client, COPROC_E_PROTOCOL, "protocol: mail.send returned no id");
@@ -121,14 +87,14 @@ coproc_status submit(coproc_client* client, const coproc_mail& m, char** id_out)
   return succeed(client);
 }
 
-coproc_status call_to_json(coproc_client* client, const char* method, const std::string& params,
+coproc_status call_to_json(coproc_client* client, std::string_view method, const rpc::Packed& params,
                            char** json_out) {
-  CallResult r = client->cpp.call(method, params);
+  CallResult r = client->cpp.call(method, params.bytes);
   if (!r.ok()) return from_result(client, r);
   std::string json, error;
   if (!msgpack_to_json(r.result, &json, &error)) {
     return fail(client, COPROC_E_PROTOCOL,
-                std::string("protocol: ") + method + " returned bad data: " + error);
+                "protocol: " + std::string(method) + " returned bad data: " + error);
   }
   *json_out = dup_string(json);
   if (!*json_out) return fail(client, COPROC_E_NOMEM, std::string(method) + ": out of memory");
@@ -289,12 +255,9 @@ coproc_status coproc_mail_status(coproc_client* client, const char* id, char** j
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_status: client is NULL");
   if (!id || !json_out) return fail(client, COPROC_E_MISUSE, "coproc_mail_status: NULL argument");
   return guard(client, __func__, [&] {
-    coproc::capi::Buffer b;
-    msgpack::packer<coproc::capi::Buffer> pk(b);
-    pk.pack_array(1);
-    pk.pack_map(1);
-    coproc::capi::pack_str(pk, "id", id);
-    return coproc::capi::call_to_json(client, "mail.status", b.bytes, json_out);
+    return coproc::capi::call_to_json(client, coproc::rpc::method::kMailStatus,
+                                      coproc::rpc::pack_params(coproc::rpc::MailStatusParams{id}),
+                                      json_out);
   });
 }
 
@@ -303,14 +266,11 @@ coproc_status coproc_mail_list(coproc_client* client, const char* state, int lim
   if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_mail_list: client is NULL");
   if (!json_out) return fail(client, COPROC_E_MISUSE, "coproc_mail_list: json_out is NULL");
   return guard(client, __func__, [&] {
-    coproc::capi::Buffer b;
-    msgpack::packer<coproc::capi::Buffer> pk(b);
-    pk.pack_array(1);
-    pk.pack_map(1 + (state ? 1 : 0));
-    pk.pack(std::string("limit"));
-    pk.pack(static_cast<std::int64_t>(limit > 0 ? limit : 100));
-    if (state) coproc::capi::pack_str(pk, "state", state);
-    return coproc::capi::call_to_json(client, "mail.list", b.bytes, json_out);
+    coproc::rpc::MailListParams params;
+    if (state) params.state = state;
+    params.limit = limit > 0 ? limit : 100;
+    return coproc::capi::call_to_json(client, coproc::rpc::method::kMailList,
+                                      coproc::rpc::pack_params(params), json_out);
   });
 }
 

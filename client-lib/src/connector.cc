@@ -11,6 +11,8 @@
 #include "methods.h"
 #include "status.h"
 #include "sync_rpc.h"
+#include "svc_messages.h"
+#include "sys_messages.h"
 
 namespace coproc {
 namespace {
@@ -24,12 +26,6 @@ std::string describe(int err) {
   if (err == ECONNREFUSED) return "connection refused";
   return std::strerror(err);
 }
-
-struct HelloArgs {
-  int protocol;
-  std::string client;
-  MSGPACK_DEFINE_MAP(protocol, client);
-};
 
 // How long sys.hello may go unanswered before the service is asked why: a
 // co-process answers in well under a millisecond, so silence means none
@@ -47,7 +43,7 @@ CallResult launch(const ClientOptions& o, rpc::MsgId id, net::Clock::time_point 
 CallResult hello(int fd, const ClientOptions& o, const std::function<rpc::MsgId()>& next_msgid,
                  net::Clock::time_point deadline, bool* asked_service, ServerInfo* launch_info,
                  ServerInfo* info) {
-  const std::vector<HelloArgs> params{HelloArgs{rpc::kProtocolLevel, o.client_name}};
+  const std::vector<rpc::HelloParams> params{rpc::HelloParams{rpc::kProtocolLevel, o.client_name}};
   const std::string what = "sys.hello on " + o.endpoint;
   const rpc::MsgId id = next_msgid();
   CallResult r = send_request(fd, id, rpc::method::kHello, rpc::pack_value(params), deadline, what);
@@ -107,7 +103,7 @@ CallResult launch(const ClientOptions& o, rpc::MsgId id, net::Clock::time_point 
                           "is not running either (" + o.control_endpoint + ": " + describe(err) +
                           "); start the service (e.g. systemctl start coproc)");
   }
-  CallResult r = sync_call(fd, id, rpc::method::kSvcLaunch, rpc::empty_params(), deadline,
+  CallResult r = sync_call(fd, id, rpc::method::kSvcLaunch, rpc::pack_params(rpc::SvcLaunchParams{}), deadline,
                            "svc.launch on " + o.control_endpoint);
   ::close(fd);
   if (!r.ok()) {

@@ -4,15 +4,12 @@
 
 #include <msgpack.hpp>
 
+#include "msgpack_writer.h"
+
 namespace coproc {
 namespace {
 
 constexpr std::string_view kKey = "idempotency_key";
-
-struct Writer {
-  std::string* out;
-  void write(const char* data, std::size_t size) { out->append(data, size); }
-};
 
 }  // namespace
 
@@ -48,8 +45,8 @@ std::string with_idempotency_key(std::string_view packed_params) {
     }
   }
   std::string out;
-  Writer w{&out};
-  msgpack::packer<Writer> pk(w);
+  rpc::StringWriter w{&out};
+  rpc::Packer pk(w);
   pk.pack_array(1);
   pk.pack_map(entries + 1);
   for (std::uint32_t i = 0; i < entries; ++i) {

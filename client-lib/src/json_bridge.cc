@@ -9,16 +9,14 @@
 #include <msgpack.hpp>
 
 #include "coproc/client.hpp"
+#include "msgpack_writer.h"
 
 namespace coproc {
 namespace json {
 namespace {
 
-struct StringWriter {
-  std::string* out;
-  void write(const char* data, std::size_t size) { out->append(data, size); }
-};
-using Packer = msgpack::packer<StringWriter>;
+using rpc::Packer;
+using rpc::StringWriter;
 
 // 'x' for a printable ASCII character, "byte 0xNN" for anything else, so
 // an error message never echoes raw (perhaps invalid UTF-8) input.

@@ -3,16 +3,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "msgpack_writer.h"
 #include "status.h"
 #include "stream_decoder.h"
 
 namespace coproc {
 namespace {
-
-struct StringWriter {
-  std::string* out;
-  void write(const char* data, std::size_t size) { out->append(data, size); }
-};
 
 const msgpack::object* map_find(const msgpack::object& map, std::string_view key) {
   if (map.type != msgpack::type::MAP) return nullptr;
@@ -30,7 +26,7 @@ const msgpack::object* map_find(const msgpack::object& map, std::string_view key
 
 std::string pack_object(const msgpack::object& object) {
   std::string out;
-  StringWriter w{&out};
+  rpc::StringWriter w{&out};
   msgpack::pack(w, object);
   return out;
 }

@@ -5,13 +5,14 @@
 #include <chrono>
 #include <thread>
 
+#include "methods.h"
 #include "rpc_error.h"
 
 namespace coproc {
 
 void register_debug_methods(Dispatcher& dispatcher) {
   // Sleeps `ms` on a worker, waking early when the caller goes away.
-  dispatcher.add("debug.sleep", Execution::worker, [](CallContext& call, const rpc::Params& p) {
+  dispatcher.add(rpc::method::kDebugSleep, Execution::worker, [](CallContext& call, const rpc::Params& p) {
     p.allow_only({"ms"});
     const auto ms = p.int_or("ms", 100, 0, 600000);
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -22,7 +23,7 @@ void register_debug_methods(Dispatcher& dispatcher) {
     return rpc::pack_value(std::map<std::string, std::int64_t>{{"slept_ms", ms}});
   });
   // Answers `data` back, `repeat` times concatenated.
-  dispatcher.add("debug.echo", Execution::event_loop, [](CallContext&, const rpc::Params& p) {
+  dispatcher.add(rpc::method::kDebugEcho, Execution::event_loop, [](CallContext&, const rpc::Params& p) {
     p.allow_only({"data", "repeat"});
     const std::string data = p.opt_bytes("data").value_or("");
     const auto repeat = p.int_or("repeat", 1, 0, 1 << 20);
@@ -36,7 +37,7 @@ void register_debug_methods(Dispatcher& dispatcher) {
     return rpc::pack_value(std::map<std::string, std::string>{{"data", out}});
   });
   // Reads up to 1 MiB from a descriptor the client passed ({"fd": 0}).
-  dispatcher.add("debug.read_fd", Execution::worker, [](CallContext& call, const rpc::Params& p) {
+  dispatcher.add(rpc::method::kDebugReadFd, Execution::worker, [](CallContext& call, const rpc::Params& p) {
     p.allow_only({"fd"});
     const int fd = call.take_fd(static_cast<std::size_t>(p.int_or("fd", 0, 0, 1000)));
     std::string data;

@@ -1,20 +1,10 @@
 #include "gateway_messages.h"
 
+#include "msgpack_writer.h"
 #include "rpc_error.h"
 
 namespace coproc::rpc {
 namespace {
-
-struct Writer {
-  std::string* out;
-  void write(const char* data, std::size_t size) { out->append(data, size); }
-};
-using Packer = msgpack::packer<Writer>;
-
-void pack_bin(Packer& pk, const std::string& bytes) {
-  pk.pack_bin(static_cast<std::uint32_t>(bytes.size()));
-  pk.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
-}
 
 void pack_headers(Packer& pk, const GatewayHeaders& headers) {
   pk.pack_array(static_cast<std::uint32_t>(headers.size()));
@@ -85,7 +75,7 @@ const msgpack::object& field(const msgpack::object& map, std::string_view key) {
 
 Packed pack_params(const GatewayNextParams& p) {
   Packed out;
-  Writer w{&out.bytes};
+  StringWriter w{&out.bytes};
   Packer pk(w);
   pk.pack_array(1);
   pk.pack_map(p.queue.empty() ? 1 : 2);
@@ -96,7 +86,7 @@ Packed pack_params(const GatewayNextParams& p) {
 
 Packed pack_params(const GatewayReplyParams& p) {
   Packed out;
-  Writer w{&out.bytes};
+  StringWriter w{&out.bytes};
   Packer pk(w);
   pk.pack_array(1);
   pk.pack_map(p.next ? 5 : 4);
@@ -117,7 +107,7 @@ Packed pack_params(const GatewayReplyParams& p) {
 
 Packed pack_result(const GatewayRequest* r) {
   Packed out;
-  Writer w{&out.bytes};
+  StringWriter w{&out.bytes};
   Packer pk(w);
   if (!r) {
     pk.pack_nil();
@@ -138,7 +128,7 @@ Packed pack_result(const GatewayRequest* r) {
 }
 
 GatewayNextParams read_gateway_next(const Params& params) {
-  params.allow_only({"queue", "timeout_ms"});
+  params.allow_only(GatewayNextParams::kKeys);
   GatewayNextParams p;
   p.queue = params.str_or("queue", "");
   p.timeout_ms = params.int_or("timeout_ms", p.timeout_ms, 0, GatewayNextParams::kMaxTimeoutMs);
@@ -146,7 +136,7 @@ GatewayNextParams read_gateway_next(const Params& params) {
 }
 
 GatewayReplyParams read_gateway_reply(const Params& params) {
-  params.allow_only({"request_id", "status", "headers", "body", "next"});
+  params.allow_only(GatewayReplyParams::kKeys);
   GatewayReplyParams p;
   p.request_id = params.str("request_id");
   p.status = static_cast<int>(params.int_or("status", 200, 200, 599));

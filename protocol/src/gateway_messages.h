@@ -14,16 +14,11 @@
 
 #include <msgpack.hpp>
 
+#include "methods.h"
 #include "params.h"
 #include "rpc_message.h"
 
 namespace coproc::rpc {
-
-namespace method {
-constexpr std::string_view kGatewayNext = "gateway.next";
-constexpr std::string_view kGatewayReply = "gateway.reply";
-constexpr std::string_view kGatewayStatus = "gateway.status";
-}  // namespace method
 
 using GatewayHeaders = std::vector<std::pair<std::string, std::string>>;
 

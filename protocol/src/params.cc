@@ -121,10 +121,14 @@ std::vector<std::string> Params::str_list(std::string_view key) const {
 }
 
 void Params::allow_only(std::initializer_list<std::string_view> known) const {
+  allow_only(known.begin(), known.end());
+}
+
+void Params::allow_only(const std::string_view* begin, const std::string_view* end) const {
   if (!map_) return;
   for (std::uint32_t i = 0; i < map_->via.map.size; ++i) {
     auto key = view(map_->via.map.ptr[i].key);
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
+    if (std::find(begin, end, key) == end) {
       throw RpcException(Errc::bad_request, "unknown parameter '" + std::string(key) + "'");
     }
   }

@@ -4,6 +4,7 @@
 // that names the parameter and what was expected.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -40,8 +41,16 @@ class Params {
 
   /// Throws bad_request naming the first key not in `known`.
   void allow_only(std::initializer_list<std::string_view> known) const;
+  /// The same for a typed definition's key lists (e.g. MailSendParams::kKeys).
+  template <std::size_t... N>
+  void allow_only(const std::array<std::string_view, N>&... lists) const {
+    std::vector<std::string_view> known;
+    (known.insert(known.end(), lists.begin(), lists.end()), ...);
+    allow_only(known.data(), known.data() + known.size());
+  }
 
  private:
+  void allow_only(const std::string_view* begin, const std::string_view* end) const;
   const msgpack::object* map_ = nullptr;  // nullptr: no arguments
 };
 

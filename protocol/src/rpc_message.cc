@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "methods.h"
+#include "sys_messages.h"
 
 namespace coproc::rpc {
 namespace {
@@ -22,11 +23,6 @@ std::string_view as_view(const msgpack::object& o) {
 Invalid invalid(std::optional<MsgId> msgid, std::string message) {
   return Invalid{msgid, RpcError(Errc::bad_request, std::move(message))};
 }
-
-struct Writer {
-  std::string* out;
-  void write(const char* data, std::size_t size) { out->append(data, size); }
-};
 
 }  // namespace
 
@@ -128,8 +124,8 @@ Packed empty_params() {
 std::string encode_request(MsgId msgid, std::string_view method, const Packed& params) {
   std::string out;
   out.reserve(16 + method.size() + params.bytes.size());
-  Writer w{&out};
-  msgpack::packer<Writer> pk(w);
+  StringWriter w{&out};
+  Packer pk(w);
   pk.pack_array(4);
   pk.pack(static_cast<int>(MessageType::request));
   pk.pack(msgid);
@@ -141,8 +137,8 @@ std::string encode_request(MsgId msgid, std::string_view method, const Packed& p
 
 std::string encode_notification(std::string_view method, const Packed& params) {
   std::string out;
-  Writer w{&out};
-  msgpack::packer<Writer> pk(w);
+  StringWriter w{&out};
+  Packer pk(w);
   pk.pack_array(3);
   pk.pack(static_cast<int>(MessageType::notification));
   pk.pack_str(static_cast<std::uint32_t>(method.size()));
@@ -152,21 +148,14 @@ std::string encode_notification(std::string_view method, const Packed& params) {
 }
 
 std::string encode_cancel(MsgId msgid) {
-  Packed params;
-  Writer w{&params.bytes};
-  msgpack::packer<Writer> pk(w);
-  pk.pack_array(1);
-  pk.pack_map(1);
-  pk.pack("msgid");
-  pk.pack(msgid);
-  return encode_notification(method::kCancel, params);
+  return encode_notification(method::kCancel, pack_value(std::vector<CancelParams>{{msgid}}));
 }
 
 std::string encode_result(MsgId msgid, const Packed& result) {
   std::string out;
   out.reserve(8 + result.bytes.size());
-  Writer w{&out};
-  msgpack::packer<Writer> pk(w);
+  StringWriter w{&out};
+  Packer pk(w);
   pk.pack_array(4);
   pk.pack(static_cast<int>(MessageType::response));
   pk.pack(msgid);
@@ -177,8 +166,8 @@ std::string encode_result(MsgId msgid, const Packed& result) {
 
 std::string encode_error(MsgId msgid, const RpcError& error) {
   std::string out;
-  Writer w{&out};
-  msgpack::packer<Writer> pk(w);
+  StringWriter w{&out};
+  Packer pk(w);
   pk.pack_array(4);
   pk.pack(static_cast<int>(MessageType::response));
   pk.pack(msgid);

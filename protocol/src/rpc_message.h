@@ -15,6 +15,7 @@
 
 #include <msgpack.hpp>
 
+#include "msgpack_writer.h"
 #include "rpc_error.h"
 
 namespace coproc::rpc {
@@ -69,10 +70,6 @@ struct Packed {
 /// Encodes any value msgpack-c can pack (including MSGPACK_DEFINE_MAP types).
 template <class T>
 Packed pack_value(const T& value) {
-  struct StringWriter {
-    std::string* out;
-    void write(const char* data, std::size_t size) { out->append(data, size); }
-  };
   Packed packed;
   StringWriter writer{&packed.bytes};
   msgpack::pack(writer, value);

@@ -1,6 +1,6 @@
 // A streaming MessagePack decoder for untrusted input. Every limit is
-// enforced before the decoder allocates for it (PITFALLS.md: msgpack-c's
-// defaults are unlimited and a 5-byte header can ask for tens of GiB).
+// enforced before the decoder allocates for it (msgpack-c's defaults are
+// unlimited, and a 5-byte header can ask for tens of GiB).
 #pragma once
 
 #include <cstddef>

@@ -11,6 +11,7 @@
 #include "params.h"
 #include "rpc_server.h"
 #include "socket_io.h"
+#include "sys_messages.h"
 
 namespace coproc {
 namespace {
@@ -324,7 +325,7 @@ void RpcConnection::handle_cancel(const rpc::Notification& note) {
   std::optional<rpc::MsgId> target;
   try {
     const rpc::Params params(note.params);
-    params.allow_only({"msgid"});
+    params.allow_only(rpc::CancelParams::kKeys);
     if (params.has("msgid")) {
       target = static_cast<rpc::MsgId>(params.int_or("msgid", 0, 0, 0xffffffffLL));
     }

@@ -7,32 +7,33 @@
 #include <vector>
 
 #include "methods.h"
+#include "msgpack_writer.h"
 #include "rpc_error.h"
 #include "socket_io.h"
+#include "sys_messages.h"
 
 namespace coproc {
 namespace {
 
-struct HelloResult {
-  int protocol;
-  std::string server;
-  std::string version;
-  std::int64_t pid;
-  std::int64_t generation;
-  std::vector<std::string> capabilities;
-  std::vector<std::string> methods;
-  MSGPACK_DEFINE_MAP(protocol, server, version, pid, generation, capabilities, methods);
-};
-
-struct PingResult {
-  bool pong = true;
-  MSGPACK_DEFINE_MAP(pong);
-};
-
-struct Writer {
-  std::string* out;
-  void write(const char* data, std::size_t size) { out->append(data, size); }
-};
+// The fields of StatusResult are packed by its MSGPACK_DEFINE_MAP; the map
+// header is then widened to make room for the components' sections.
+rpc::Packed pack_status(const rpc::StatusResult& fields,
+                        const std::vector<std::pair<std::string, rpc::Packed>>& sections) {
+  const std::string packed = rpc::pack_value(fields).bytes;
+  // The map header of `packed`: fixmap (1 byte), map16 (3) or map32 (5).
+  const auto first = static_cast<unsigned char>(packed.at(0));
+  const std::size_t header = first == 0xde ? 3 : first == 0xdf ? 5 : 1;
+  rpc::Packed out;
+  rpc::StringWriter w{&out.bytes};
+  rpc::Packer pk(w);
+  pk.pack_map(static_cast<std::uint32_t>(rpc::StatusResult::kFieldCount + sections.size()));
+  out.bytes.append(packed, header, std::string::npos);
+  for (const auto& [name, value] : sections) {
+    pk.pack(name);
+    out.bytes += value.bytes.empty() ? std::string("\xc0", 1) : value.bytes;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -40,7 +41,7 @@ void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity
                           ServerStats& stats, WorkerPool& workers) {
   dispatcher.add(rpc::method::kHello, Execution::event_loop,
                  [&dispatcher, identity](CallContext&, const rpc::Params& params) {
-                   params.allow_only({"protocol", "client"});
+                   params.allow_only(rpc::HelloParams::kKeys);
                    if (!params.has("protocol")) {
                      throw RpcException(Errc::bad_request,
                                         "'protocol' is required: the protocol level the client "
@@ -56,7 +57,7 @@ void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity
                                             " speaks protocol " +
                                             std::to_string(rpc::kProtocolLevel));
                    }
-                   HelloResult r{rpc::kProtocolLevel, identity.server,       identity.version,
+                   rpc::HelloResult r{rpc::kProtocolLevel, identity.server,       identity.version,
                                  ::getpid(),          identity.generation,  dispatcher.families(),
                                  dispatcher.method_names()};
                    if (passes_descriptors()) r.capabilities.push_back("fd_passing");
@@ -66,45 +67,36 @@ void register_sys_methods(Dispatcher& dispatcher, const ServerIdentity& identity
   dispatcher.add(rpc::method::kPing, Execution::event_loop,
                  [](CallContext&, const rpc::Params& params) {
                    params.allow_only({});
-                   return rpc::pack_value(PingResult{});
+                   return rpc::pack_value(rpc::PingResult{});
                  });
 
   dispatcher.add(
       rpc::method::kStatus, Execution::event_loop,
       [&dispatcher, identity, &stats, &workers](CallContext& call, const rpc::Params& params) {
         params.allow_only({});
-        rpc::Packed out;
-        Writer w{&out.bytes};
-        msgpack::packer<Writer> pk(w);
-        const auto& sections = dispatcher.status_sections();
-        pk.pack_map(static_cast<std::uint32_t>(17 + sections.size()));
-        pk.pack("server"); pk.pack(identity.server);
-        pk.pack("version"); pk.pack(identity.version);
-        pk.pack("protocol"); pk.pack(rpc::kProtocolLevel);
-        pk.pack("pid"); pk.pack(static_cast<std::int64_t>(::getpid()));
-        pk.pack("generation"); pk.pack(identity.generation);
-        pk.pack("uptime_ms"); pk.pack(stats.uptime_ms());
-        pk.pack("connections"); pk.pack(stats.connections.load());
-        pk.pack("connections_total"); pk.pack(stats.connections_total.load());
-        pk.pack("connections_refused"); pk.pack(stats.connections_refused.load());
-        pk.pack("requests_total"); pk.pack(stats.requests_total.load());
-        pk.pack("requests_in_flight"); pk.pack(stats.requests_in_flight.load());
-        pk.pack("errors_total"); pk.pack(stats.errors_total.load());
-        pk.pack("protocol_errors"); pk.pack(stats.protocol_errors.load());
-        pk.pack("evictions"); pk.pack(stats.evictions.load());
-        pk.pack("memory_held"); pk.pack(static_cast<std::uint64_t>(stats.memory_held.load()));
-        pk.pack("workers");
-        pk.pack_map(3);
-        pk.pack("threads"); pk.pack(workers.threads());
-        pk.pack("busy"); pk.pack(workers.busy());
-        pk.pack("queued"); pk.pack(workers.queued());
-        pk.pack("caller_uid"); pk.pack(call.peer.uid);
-        for (const auto& [name, section] : sections) {
-          pk.pack(name);
-          rpc::Packed value = section(call);
-          out.bytes += value.bytes.empty() ? std::string("\xc0", 1) : value.bytes;
+        rpc::StatusResult r;
+        r.server = identity.server;
+        r.version = identity.version;
+        r.protocol = rpc::kProtocolLevel;
+        r.pid = ::getpid();
+        r.generation = identity.generation;
+        r.uptime_ms = stats.uptime_ms();
+        r.connections = stats.connections.load();
+        r.connections_total = stats.connections_total.load();
+        r.connections_refused = stats.connections_refused.load();
+        r.requests_total = stats.requests_total.load();
+        r.requests_in_flight = stats.requests_in_flight.load();
+        r.errors_total = stats.errors_total.load();
+        r.protocol_errors = stats.protocol_errors.load();
+        r.evictions = stats.evictions.load();
+        r.memory_held = static_cast<std::uint64_t>(stats.memory_held.load());
+        r.workers = {workers.threads(), workers.busy(), workers.queued()};
+        r.caller_uid = call.peer.uid;
+        std::vector<std::pair<std::string, rpc::Packed>> sections;
+        for (const auto& [name, section] : dispatcher.status_sections()) {
+          sections.emplace_back(name, section(call));
         }
-        return out;
+        return pack_status(r, sections);
       });
 }
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include <msgpack.hpp>
-
 #include "coproc/client.hpp"
 #include "idempotency.h"
+#include "mail_messages.h"
+#include "methods.h"
 #include "message_input.h"
 #include "result_fields.h"
 #include "sendmail_exit.h"
@@ -26,11 +26,6 @@ namespace {
 // Read limit before the co-process is asked: its mail.max_message_bytes
 // cannot be larger (config range), and nothing bigger fits in one frame.
 constexpr std::uint64_t kMaxInputBytes = 1ULL << 31;
-
-struct Buffer {
-  std::string bytes;
-  void write(const char* data, std::size_t size) { bytes.append(data, size); }
-};
 
 int fail(int code, const std::string& reason) {
   std::string line = reason;
@@ -59,26 +54,14 @@ std::string local_part(const std::string& login) {
 
 std::string pack_send(const SendmailOptions& o, const std::string& sender,
                       const std::string& message) {
-  Buffer b;
-  msgpack::packer<Buffer> pk(b);
-  pk.pack_array(1);
-  pk.pack_map(5 + !o.full_name.empty());
-  pk.pack(std::string("raw"));
-  pk.pack_bin(static_cast<std::uint32_t>(message.size()));
-  pk.pack_bin_body(message.data(), static_cast<std::uint32_t>(message.size()));
-  pk.pack(std::string("envelope_from"));
-  pk.pack(sender);
-  pk.pack(std::string("envelope_to"));
-  pk.pack(o.recipients);
-  pk.pack(std::string("recipients_from_headers"));
-  pk.pack(o.recipients_from_headers);
-  pk.pack(std::string("idempotency_key"));
-  pk.pack(new_idempotency_key());
-  if (!o.full_name.empty()) {
-    pk.pack(std::string("from_name"));
-    pk.pack(o.full_name);
-  }
-  return b.bytes;
+  rpc::MailSendRawParams p;
+  p.raw = message;
+  p.envelope_from = sender;
+  p.envelope_to = o.recipients;
+  p.recipients_from_headers = o.recipients_from_headers;
+  p.idempotency_key = new_idempotency_key();
+  p.from_name = o.full_name;
+  return rpc::pack_params(p).bytes;
 }
 
 ClientOptions client_options(const SendmailOptions& o) {
@@ -133,7 +116,7 @@ int run(int argc, char** argv) {
   }
 
   Client client(client_options(o));
-  CallResult r = client.call("mail.send", pack_send(o, sender, message));
+  CallResult r = client.call(rpc::method::kMailSend, pack_send(o, sender, message));
   if (!r.ok()) {
     const int code = exit_for(r.status);
     std::string reason = r.error_message.empty() ? status_name(r.status) : r.error_message;

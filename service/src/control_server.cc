@@ -6,43 +6,15 @@
 #include "log.h"
 #include "methods.h"
 #include "rpc_error.h"
+#include "svc_messages.h"
 #include "sys_methods.h"
 
 namespace coproc {
 namespace {
 
-struct LaunchResult {
-  std::int64_t pid;
-  std::int64_t generation;
-  bool launched;
-  std::int64_t launch_ms;
-  std::int64_t waited_ms;
-  MSGPACK_DEFINE_MAP(pid, generation, launched, launch_ms, waited_ms);
-};
-
-struct StatusResult {
-  std::string state;
-  std::int64_t pid;
-  std::int64_t generation;
-  std::int64_t restarts;
-  std::int64_t consecutive_failures;
-  std::int64_t last_exit_status;
-  std::string last_exit_reason;
-  bool crash_loop;
-  std::int64_t next_restart_ms;
-  std::int64_t uptime_ms;
-  std::int64_t launch_ms;
-  std::int64_t service_pid;
-  std::int64_t service_uptime_ms;
-  std::string version;
-  MSGPACK_DEFINE_MAP(state, pid, generation, restarts, consecutive_failures, last_exit_status,
-                     last_exit_reason, crash_loop, next_restart_ms, uptime_ms, launch_ms,
-                     service_pid, service_uptime_ms, version);
-};
-
 rpc::Packed launch_result(const LaunchOutcome& o) {
   if (!o.ok) throw RpcException(o.unavailable ? Errc::unavailable : Errc::timeout, o.error);
-  return rpc::pack_value(LaunchResult{o.pid, o.generation, o.launched, o.launch_ms, o.waited_ms});
+  return rpc::pack_value(rpc::SvcLaunchResult{o.pid, o.generation, o.launched, o.launch_ms, o.waited_ms});
 }
 
 std::chrono::milliseconds deadline_param(const rpc::Params& params,
@@ -56,7 +28,7 @@ void register_control_methods(Dispatcher& dispatcher, Supervisor& supervisor,
                               const ControlSettings& settings, const ServerStats& stats) {
   dispatcher.add(rpc::method::kSvcLaunch, Execution::worker,
                  [&supervisor, settings](CallContext& call, const rpc::Params& params) {
-                   params.allow_only({"timeout_ms"});
+                   params.allow_only(rpc::SvcLaunchParams::kKeys);
                    const LaunchOutcome o = supervisor.launch(
                        deadline_param(params, settings.default_launch_deadline));
                    COPROC_LOG(debug, "control",
@@ -70,7 +42,7 @@ void register_control_methods(Dispatcher& dispatcher, Supervisor& supervisor,
                  [&supervisor, settings, &stats](CallContext&, const rpc::Params& params) {
                    params.allow_only({});
                    const SupervisorStatus s = supervisor.status();
-                   return rpc::pack_value(StatusResult{
+                   return rpc::pack_value(rpc::SvcStatusResult{
                        state_name(s.state), s.pid, s.generation, s.restarts,
                        s.consecutive_failures, s.last_exit_status, s.last_exit_reason,
                        s.crash_loop, s.next_restart_ms, s.uptime_ms, s.launch_ms,
@@ -80,7 +52,7 @@ void register_control_methods(Dispatcher& dispatcher, Supervisor& supervisor,
 
   dispatcher.add(rpc::method::kSvcRestart, Execution::worker,
                  [&supervisor, settings](CallContext& call, const rpc::Params& params) {
-                   params.allow_only({"timeout_ms"});
+                   params.allow_only(rpc::SvcLaunchParams::kKeys);
                    if (!call.admin) {
                      COPROC_LOG(warn, "control", "svc.restart refused for uid " << call.peer.uid);
                      throw RpcException(Errc::permission_denied,

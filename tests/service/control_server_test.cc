@@ -12,7 +12,10 @@
 #include <set>
 #include <thread>
 
+#include "catalogue.h"
+#include "methods.h"
 #include "service_fixture.h"
+#include "sys_messages.h"
 
 namespace coproc::test {
 namespace {
@@ -45,6 +48,16 @@ std::vector<pid_t> children_of(pid_t parent) {
 }
 
 class ControlServerTest : public ServiceFixture {};
+
+TEST_F(ControlServerTest, ControlEndpointAnnouncesExactlyTheCataloguedMethods) {
+  start_service();
+  const rpc::Response r = control_call(std::string(rpc::method::kHello), hello_params());
+  ASSERT_FALSE(r.error.has_value()) << r.error->message;
+  const auto hello = r.result.as<rpc::HelloResult>();
+  const std::set<std::string> announced(hello.methods.begin(), hello.methods.end());
+  const Catalogue c = load_catalogue(catalogue_path(rpc::kProtocolLevel));
+  EXPECT_EQ(announced, catalogued_methods(c, "service"));
+}
 
 TEST_F(ControlServerTest, FirstLaunchStartsTheCoprocessAndItsClientsAreServed) {
   start_service();

@@ -5,12 +5,15 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <msgpack.hpp>
 
+#include "job_messages.h"
+#include "methods.h"
 #include "rpc_message.h"
 
 namespace coproc::test {
@@ -20,15 +23,11 @@ const msgpack::object* map_get(const msgpack::object& map, const std::string& ke
 
 /// `[{method: "debug.sleep", params: {ms}, ttl_s?}]` for job.submit.
 inline rpc::Packed sleep_job(std::int64_t ms, std::int64_t ttl_s = 0) {
-  msgpack::sbuffer out;
-  msgpack::packer<msgpack::sbuffer> pk(out);
-  pk.pack_array(1);
-  pk.pack_map(ttl_s ? 3 : 2);
-  pk.pack(std::string("method")).pack(std::string("debug.sleep"));
-  pk.pack(std::string("params")).pack_map(1);
-  pk.pack(std::string("ms")).pack(ms);
-  if (ttl_s) pk.pack(std::string("ttl_s")).pack(ttl_s);
-  return rpc::Packed{std::string(out.data(), out.size())};
+  rpc::JobSubmitParams p;
+  p.method = std::string(rpc::method::kDebugSleep);
+  p.params = rpc::pack_value(std::map<std::string, std::int64_t>{{"ms", ms}}).bytes;
+  if (ttl_s) p.ttl_s = ttl_s;
+  return rpc::pack_params(p);
 }
 
 /// `[{method, params: {name: value...}}]` for job.submit with string params.
@@ -46,19 +45,13 @@ inline rpc::Packed job_of(const std::string& method,
 
 /// `[{job_id, timeout_ms}]` for job.wait.
 inline rpc::Packed wait_params(const std::string& id, std::int64_t timeout_ms) {
-  msgpack::sbuffer out;
-  msgpack::packer<msgpack::sbuffer> pk(out);
-  pk.pack_array(1);
-  pk.pack_map(2);
-  pk.pack(std::string("job_id")).pack(id);
-  pk.pack(std::string("timeout_ms")).pack(timeout_ms);
-  return rpc::Packed{std::string(out.data(), out.size())};
+  return rpc::pack_params(rpc::JobWaitParams{id, timeout_ms});
 }
 
 /// The job id, or "error:<name> <message>".
 template <typename Client>
 std::string submit(Client& c, const rpc::Packed& params) {
-  const rpc::Response r = c.call("job.submit", params);
+  const rpc::Response r = c.call(std::string(rpc::method::kJobSubmit), params);
   if (r.error) return "error:" + r.error->name + " " + r.error->message;
   return map_get(r.result, "job_id")->as<std::string>();
 }

@@ -9,6 +9,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "methods.h"
+#include "sys_messages.h"
+
 namespace coproc::test {
 
 RawClient::RawClient(const std::string& socket_path) {
@@ -119,10 +122,7 @@ bool RawClient::closed_by_peer(std::chrono::milliseconds timeout) {
 }
 
 rpc::Packed hello_params(const std::string& client) {
-  std::string bytes("\x91\x82", 2);  // [ {protocol: 1, client: name} ]
-  bytes += rpc::pack_value(std::string("protocol")).bytes + rpc::pack_value(1).bytes;
-  bytes += rpc::pack_value(std::string("client")).bytes + rpc::pack_value(client).bytes;
-  return rpc::Packed{bytes};
+  return rpc::pack_value(std::vector<rpc::HelloParams>{{rpc::kProtocolLevel, client}});
 }
 
 rpc::Packed string_params(const std::vector<std::pair<std::string, std::string>>& kv) {

@@ -17,6 +17,8 @@
 #include <msgpack.hpp>
 
 #include "command.h"
+#include "http_messages.h"
+#include "methods.h"
 #include "output_file.h"
 
 namespace coproc::ctl {
@@ -29,11 +31,6 @@ const char* const kUsage =
     "usage: http [METHOD] URL [-X METHOD] [-H 'Name: value']... [-d TEXT|-d @FILE|-d -]\n"
     "            [-o FILE] [-i] [-I] [-f] [-s] [-v] [-k] [--cacert FILE] [-L|--no-follow]\n"
     "            [--max-time SECONDS] [--timeout MS]";
-
-struct Buffer {
-  std::string bytes;
-  void write(const char* data, std::size_t size) { bytes.append(data, size); }
-};
 
 struct HttpArgs {
   std::string method, url, body, output, ca_pem;
@@ -64,49 +61,19 @@ const msgpack::object* get(const msgpack::object& map, const std::string& key) {
   return nullptr;
 }
 
+// The typed http.request params of the command line.
 std::string pack(const HttpArgs& a, bool to_fd) {
-  Buffer b;
-  msgpack::packer<Buffer> pk(b);
-  pk.pack_array(1);
-  pk.pack_map(3 + (a.has_body ? 1 : 0) + (a.timeout_ms > 0 ? 1 : 0) + (a.insecure ? 1 : 0) +
-              (a.no_follow ? 1 : 0) + (a.ca_pem.empty() ? 0 : 1) + (to_fd ? 1 : 0));
-  pk.pack(std::string("method"));
-  pk.pack(a.method);
-  pk.pack(std::string("url"));
-  pk.pack(a.url);
-  pk.pack(std::string("headers"));
-  pk.pack_array(static_cast<std::uint32_t>(a.headers.size()));
-  for (const auto& [n, v] : a.headers) {
-    pk.pack_array(2);
-    pk.pack(n);
-    pk.pack(v);
-  }
-  if (a.has_body) {
-    pk.pack(std::string("body"));
-    pk.pack_bin(static_cast<std::uint32_t>(a.body.size()));
-    pk.pack_bin_body(a.body.data(), static_cast<std::uint32_t>(a.body.size()));
-  }
-  if (a.timeout_ms > 0) {
-    pk.pack(std::string("timeout_ms"));
-    pk.pack(static_cast<std::int64_t>(a.timeout_ms));
-  }
-  if (a.insecure) {
-    pk.pack(std::string("verify_tls"));
-    pk.pack(false);
-  }
-  if (a.no_follow) {
-    pk.pack(std::string("follow_redirects"));
-    pk.pack(false);
-  }
-  if (!a.ca_pem.empty()) {
-    pk.pack(std::string("ca_pem"));
-    pk.pack(a.ca_pem);
-  }
-  if (to_fd) {
-    pk.pack(std::string("save_to_fd"));
-    pk.pack(0);
-  }
-  return b.bytes;
+  rpc::HttpRequestParams p;
+  p.method = a.method;
+  p.url = a.url;
+  p.headers = a.headers;
+  if (a.has_body) p.body = a.body;
+  if (a.timeout_ms > 0) p.timeout_ms = a.timeout_ms;
+  if (a.insecure) p.verify_tls = false;
+  if (a.no_follow) p.follow_redirects = false;
+  if (!a.ca_pem.empty()) p.ca_pem = a.ca_pem;
+  if (to_fd) p.save_to_fd = 0;
+  return rpc::pack_params(p).bytes;
 }
 
 std::string human_bytes(double n) {
@@ -229,13 +196,13 @@ CallResult call_with_progress(CommandEnv& env, const HttpArgs& a, OutputFile& fi
   options.timeout_ms = static_cast<int>((a.timeout_ms > 0 ? a.timeout_ms : 30000) + 5000);
   // A resend would append to what the first attempt wrote into the file.
   options.idempotent = (a.method == "GET" || a.method == "HEAD") && file.fd() < 0 ? 1 : 0;
-  if (file.fd() < 0) return env.client().call("http.request", pack(a, false), options);
+  if (file.fd() < 0) return env.client().call(rpc::method::kHttpRequest, pack(a, false), options);
 
   options.fds.push_back(file.fd());
   CallResult r;
   std::atomic<bool> done{false};
   std::thread call([&] {
-    r = env.client().call("http.request", pack(a, true), options);
+    r = env.client().call(rpc::method::kHttpRequest, pack(a, true), options);
     done = true;
   });
   const bool show = ::isatty(2) != 0 && !a.silent;

@@ -12,14 +12,16 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include <msgpack.hpp>
 
 #include "command.h"
+#include "idempotency.h"
 #include "local_file.h"
+#include "mail_messages.h"
+#include "methods.h"
 #include "result_fields.h"
 #include "sync_rpc.h"
 
@@ -34,11 +36,6 @@ constexpr const char* kUsage =
     "       coprocctl mail list [--state queued|sending|sent|failed] [--limit N]\n"
     "       coprocctl mail test [--to ADDR] [--from ADDR]   (root or service.admin_group)";
 
-struct Buffer {
-  std::string bytes;
-  void write(const char* data, std::size_t size) { bytes.append(data, size); }
-};
-
 struct SendArgs {
   std::string from, subject, text, html;
   std::vector<std::string> to, cc, bcc, attach;
@@ -46,81 +43,41 @@ struct SendArgs {
   long count = 1;
 };
 
-std::string random_key() {
-  static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard<std::mutex> lock(mu);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "ctl-%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
-}
-
 // An attachment as opened by coprocctl: a descriptor, or its bytes.
 using Attached = std::vector<local::OpenedFile>;
 
-std::string pack_send(const SendArgs& a, const Attached& files, const std::string& key) {
-  Buffer b;
-  msgpack::packer<Buffer> pk(b);
-  pk.pack_array(1);
-  pk.pack_map(5 + !a.cc.empty() + !a.bcc.empty() + !a.html.empty() + !a.headers.empty() +
-              !a.attach.empty());
-  pk.pack(std::string("from"));
-  pk.pack(a.from);
-  pk.pack(std::string("to"));
-  pk.pack(a.to);
-  pk.pack(std::string("subject"));
-  pk.pack(a.subject);
-  pk.pack(std::string("text"));
-  pk.pack(a.text);
-  pk.pack(std::string("idempotency_key"));
-  pk.pack(key);
-  if (!a.cc.empty()) {
-    pk.pack(std::string("cc"));
-    pk.pack(a.cc);
-  }
-  if (!a.bcc.empty()) {
-    pk.pack(std::string("bcc"));
-    pk.pack(a.bcc);
-  }
-  if (!a.html.empty()) {
-    pk.pack(std::string("html"));
-    pk.pack(a.html);
-  }
-  if (!a.headers.empty()) {
-    pk.pack(std::string("headers"));
-    pk.pack_map(static_cast<std::uint32_t>(a.headers.size()));
-    for (const auto& [n, v] : a.headers) {
-      pk.pack(n);
-      pk.pack(v);
+// The typed mail.send params; an attachment opened as a descriptor refers to
+// it by its index among the passed descriptors, otherwise it carries its bytes.
+rpc::MailSendParams params_of(const SendArgs& a, const Attached& files) {
+  rpc::MailSendParams p;
+  p.from = a.from;
+  p.to = a.to;
+  p.cc = a.cc;
+  p.bcc = a.bcc;
+  p.subject = a.subject;
+  p.text = a.text;
+  p.html = a.html;
+  p.headers = a.headers;
+  std::uint64_t fd_index = 0;
+  for (std::size_t i = 0; i < a.attach.size(); ++i) {
+    rpc::MailAttachmentParams attachment;
+    attachment.filename = local::base_name(a.attach[i]);
+    if (files[i].fd >= 0) {
+      attachment.fd = fd_index++;
+    } else {
+      attachment.data = files[i].bytes;
     }
+    p.attachments.push_back(std::move(attachment));
   }
-  if (!a.attach.empty()) {
-    pk.pack(std::string("attachments"));
-    pk.pack_array(static_cast<std::uint32_t>(a.attach.size()));
-    std::uint64_t fd_index = 0;
-    for (std::size_t i = 0; i < a.attach.size(); ++i) {
-      pk.pack_map(2);
-      pk.pack(std::string("filename"));
-      pk.pack(local::base_name(a.attach[i]));
-      if (files[i].fd >= 0) {
-        pk.pack(std::string("fd"));
-        pk.pack(fd_index++);
-      } else {
-        pk.pack(std::string("data"));
-        pk.pack_bin(static_cast<std::uint32_t>(files[i].bytes.size()));
-        pk.pack_bin_body(files[i].bytes.data(), static_cast<std::uint32_t>(files[i].bytes.size()));
-      }
-    }
-  }
-  return b.bytes;
+  return p;
 }
 
-
-
-int run_send(CommandEnv& env, std::vector<std::string>& args) {
-  SendArgs a;
-  std::string html_file;
+// Step 1: the command line into `a` (and the HTML body's file name).
+// Returns kExitOk, or the exit code of a usage error already reported.
+int parse_send_args(CommandEnv& env, const std::vector<std::string>& args, SendArgs* out,
+                    std::string* html_file_out) {
+  SendArgs& a = *out;
+  std::string& html_file = *html_file_out;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
@@ -156,7 +113,13 @@ int run_send(CommandEnv& env, std::vector<std::string>& args) {
     }
   }
   if (a.from.empty() || a.to.empty()) return env.usage_error("--from and --to are required\n" + std::string(kUsage));
-  // "a@x, b@y" stays one string: the co-process splits it (quotes respected).
+  return kExitOk;
+}
+
+// Step 2: the bodies — the HTML from its file, the text from stdin. "a@x,
+// b@y" stays one string: the co-process splits it (quotes respected).
+int read_bodies(CommandEnv& env, const std::string& html_file, SendArgs* out) {
+  SendArgs& a = *out;
   if (!html_file.empty()) {
     std::ifstream in(html_file, std::ios::binary);
     if (!in) return env.usage_error("cannot read '" + html_file + "'");
@@ -169,13 +132,20 @@ int run_send(CommandEnv& env, std::vector<std::string>& args) {
     s << std::cin.rdbuf();
     a.text = s.str();
   }
-  // Attachments are opened here, with the rights of the user running
-  // coprocctl, and passed as descriptors (on Windows as bytes): the
-  // co-process never opens a path.
-  Attached files;
-  std::vector<int> fds;
+  return kExitOk;
+}
+
+// Step 3: attachments are opened here, with the rights of the user running
+// coprocctl, and passed as descriptors (on Windows as bytes): the co-process
+// never opens a path. Returns kExitOk with the files in `files_out` and their
+// descriptors in `fds_out`, or kExitUsage (reported).
+int open_attachments(CommandEnv& env, const SendArgs& a, Attached* files_out,
+                     std::vector<int>* fds_out) {
+  Attached& files = *files_out;
+  std::vector<int>& fds = *fds_out;
   auto close_all = [&] {
     for (int fd : fds) local::close(fd);
+    fds.clear();
   };
   for (const auto& path : a.attach) {
     local::OpenedFile file;
@@ -188,13 +158,27 @@ int run_send(CommandEnv& env, std::vector<std::string>& args) {
     if (file.fd >= 0) fds.push_back(file.fd);
     files.push_back(std::move(file));
   }
+  return kExitOk;
+}
 
+// The outcome of queueing `count` copies.
+struct SendOutcome {
+  std::vector<std::string> ids;  // one per mail queued, in order
+  long done = 0;
+  bool failed = false;
+  CallResult first_error;
+};
+
+// Step 4: queue the copies. Attachments by descriptor go one at a time
+// (shared file offsets); plain mails are pipelined over the one connection
+// by several threads. Progress on stderr for more than one mail.
+SendOutcome submit_all(CommandEnv& env, const SendArgs& a, const Attached& files,
+                       const std::vector<int>& fds) {
+  SendOutcome outcome;
+  outcome.ids.resize(static_cast<std::size_t>(a.count));
   Client& client = env.client();  // made once, here: env.client() is not thread-safe
   std::atomic<long> next{0}, done{0};
   std::mutex mu;
-  CallResult first_error;
-  bool failed = false;
-  std::vector<std::string> ids(static_cast<std::size_t>(a.count));
   const auto start = std::chrono::steady_clock::now();
   auto worker = [&] {
     for (;;) {
@@ -207,15 +191,17 @@ int run_send(CommandEnv& env, std::vector<std::string>& args) {
         std::lock_guard<std::mutex> lock(mu);  // the fds' offsets are shared
         for (int fd : fds) local::rewind(fd);
       }
-      CallResult r = client.call("mail.send", pack_send(a, files, random_key()), options);
+      rpc::MailSendParams params = params_of(a, files);
+      params.idempotency_key = "ctl-" + new_idempotency_key();
+      CallResult r = client.call(rpc::method::kMailSend, rpc::pack_params(params).bytes, options);
       std::lock_guard<std::mutex> lock(mu);
       if (!r.ok()) {
-        if (!failed) first_error = r;
-        failed = true;
+        if (!outcome.failed) outcome.first_error = r;
+        outcome.failed = true;
         next = a.count;
         return;
       }
-      ids[static_cast<std::size_t>(i)] = string_field(r.result, "id");
+      outcome.ids[static_cast<std::size_t>(i)] = string_field(r.result, "id");
       const long n = ++done;
       if (a.count > 1 && (n % 100 == 0 || n == a.count)) {
         const double secs =
@@ -225,18 +211,32 @@ int run_send(CommandEnv& env, std::vector<std::string>& args) {
       }
     }
   };
-  // Attachments by descriptor go one at a time (shared file offsets); plain
-  // mails are pipelined over the one connection by several threads.
   const int threads = fds.empty() ? static_cast<int>(std::min<long>(a.count, 16)) : 1;
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
-  close_all();
-  if (failed) {
-    if (done > 0) env.err() << "coprocctl: " << done << " of " << a.count << " mails were queued\n";
-    return env.fail(first_error, "mail send");
+  outcome.done = done;
+  return outcome;
+}
+
+int run_send(CommandEnv& env, std::vector<std::string>& args) {
+  SendArgs a;
+  std::string html_file;
+  Attached files;
+  std::vector<int> fds;
+  int code = parse_send_args(env, args, &a, &html_file);
+  if (code == kExitOk) code = read_bodies(env, html_file, &a);
+  if (code == kExitOk) code = open_attachments(env, a, &files, &fds);
+  if (code != kExitOk) return code;
+  const SendOutcome outcome = submit_all(env, a, files, fds);
+  for (int fd : fds) local::close(fd);
+  if (outcome.failed) {
+    if (outcome.done > 0) {
+      env.err() << "coprocctl: " << outcome.done << " of " << a.count << " mails were queued\n";
+    }
+    return env.fail(outcome.first_error, "mail send");
   }
-  for (const auto& id : ids) env.out() << id << "\n";
+  for (const auto& id : outcome.ids) env.out() << id << "\n";
   env.out().flush();
   return kExitOk;
 }
@@ -301,19 +301,10 @@ int run_test(CommandEnv& env, std::vector<std::string>& args) {
       return env.usage_error("unknown argument '" + args[i] + "'\n" + kUsage);
     }
   }
-  Buffer b;
-  msgpack::packer<Buffer> pk(b);
-  pk.pack_array(1);
-  pk.pack_map(!to.empty() + !from.empty());
-  if (!to.empty()) {
-    pk.pack(std::string("to"));
-    pk.pack(to);
-  }
-  if (!from.empty()) {
-    pk.pack(std::string("from"));
-    pk.pack(from);
-  }
-  CallResult r = env.client().call("mail.test", b.bytes);
+  rpc::MailTestParams params;
+  if (!to.empty()) params.to = to;
+  if (!from.empty()) params.from = from;
+  CallResult r = env.client().call(rpc::method::kMailTest, rpc::pack_params(params).bytes);
   if (!r.ok()) {
     if (r.status == COPROC_E_PERMISSION_DENIED) {
       env.err() << "coprocctl: mail test: permission denied: " << r.error_message << "\n";
@@ -357,45 +348,30 @@ int run_mail(CommandEnv& env, std::vector<std::string>& args) {
   if (sub == "test") return run_test(env, args);
   if (sub == "status") {
     if (args.size() != 2) return env.usage_error(kUsage);
-    Buffer b;
-    msgpack::packer<Buffer> pk(b);
-    pk.pack_array(1);
-    pk.pack_map(1);
-    pk.pack(std::string("id"));
-    pk.pack(args[1]);
-    CallResult r = env.client().call("mail.status", b.bytes);
+    CallResult r = env.client().call(rpc::method::kMailStatus,
+                                     rpc::pack_params(rpc::MailStatusParams{args[1]}).bytes);
     if (!r.ok()) return env.fail(r, "mail status");
     env.print_result(r.result);
     return kExitOk;
   }
   if (sub == "list") {
-    std::string state;
-    long limit = 100;
+    rpc::MailListParams params;
     for (std::size_t i = 1; i < args.size(); ++i) {
       if (args[i] == "--state" && i + 1 < args.size()) {
-        state = args[++i];
+        const std::string& state = args[++i];
+        params.state = state.empty() ? std::nullopt : std::optional<std::string>(state);
       } else if (args[i] == "--limit" && i + 1 < args.size()) {
         try {
-          limit = std::stol(args[++i]);
+          params.limit = std::stol(args[++i]);
         } catch (const std::exception&) {
-          limit = 0;
+          params.limit = 0;
         }
-        if (limit < 1) return env.usage_error("--limit must be 1 or more");
+        if (params.limit < 1) return env.usage_error("--limit must be 1 or more");
       } else {
         return env.usage_error("unknown argument '" + args[i] + "'\n" + kUsage);
       }
     }
-    Buffer b;
-    msgpack::packer<Buffer> pk(b);
-    pk.pack_array(1);
-    pk.pack_map(state.empty() ? 1 : 2);
-    pk.pack(std::string("limit"));
-    pk.pack(static_cast<std::int64_t>(limit));
-    if (!state.empty()) {
-      pk.pack(std::string("state"));
-      pk.pack(state);
-    }
-    CallResult r = env.client().call("mail.list", b.bytes);
+    CallResult r = env.client().call(rpc::method::kMailList, rpc::pack_params(params).bytes);
     if (!r.ok()) return env.fail(r, "mail list");
     if (env.flags().json) {
       env.print_result(r.result);

@@ -7,14 +7,17 @@
 #include <memory>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "component.h"
 #include "http_client.h"
+#include "http_messages.h"
 #include "http_pool.h"
 #include "http_request_params.h"
 #include "http_socket.h"
 #include "http_watchdog.h"
 #include "log.h"
+#include "methods.h"
 #include "rpc_error.h"
 #include "rpc_message.h"
 #include "tls_context.h"
@@ -22,42 +25,20 @@
 namespace coproc {
 namespace {
 
-struct StringWriter {
-  std::string* out;
-  void write(const char* data, std::size_t size) { out->append(data, size); }
-};
-
-rpc::Packed pack_response(const http::HttpResponse& r, bool saved, std::int64_t elapsed_ms) {
-  rpc::Packed packed;
-  StringWriter writer{&packed.bytes};
-  msgpack::packer<StringWriter> pk(writer);
-  pk.pack_map(7);
-  pk.pack(std::string("status"));
-  pk.pack(r.status);
-  pk.pack(std::string("reason"));
-  pk.pack(r.reason);
-  pk.pack(std::string("headers"));
-  pk.pack_array(static_cast<std::uint32_t>(r.headers.size()));
-  for (const auto& [name, value] : r.headers) {
-    pk.pack_array(2);
-    pk.pack(name);
-    pk.pack(value);
-  }
+rpc::Packed pack_response(http::HttpResponse&& r, bool saved, std::int64_t elapsed_ms) {
+  rpc::HttpResponseResult out;
+  out.status = r.status;
+  out.reason = r.reason;
+  out.headers = std::move(r.headers);
   if (saved) {
-    pk.pack(std::string("bytes_written"));
-    pk.pack(r.bytes_written);
+    out.bytes_written = static_cast<std::int64_t>(r.bytes_written);
   } else {
-    pk.pack(std::string("body"));
-    pk.pack_bin(static_cast<std::uint32_t>(r.body.size()));
-    pk.pack_bin_body(r.body.data(), static_cast<std::uint32_t>(r.body.size()));
+    out.body = std::move(r.body);
   }
-  pk.pack(std::string("url"));
-  pk.pack(r.url);
-  pk.pack(std::string("redirects"));
-  pk.pack(r.redirects);
-  pk.pack(std::string("elapsed_ms"));
-  pk.pack(elapsed_ms);
-  return packed;
+  out.url = std::move(r.url);
+  out.redirects = r.redirects;
+  out.elapsed_ms = elapsed_ms;
+  return rpc::pack_result(out);
 }
 
 http::HttpPool::Limits pool_limits(const Config& config) {
@@ -96,7 +77,7 @@ class HttpComponent : public Component {
       : defaults_(http::HttpDefaults::from_config(env.config)),
         pool_(pool_limits(env.config)),
         client_(client_settings(env.config), pool_, tls_, watchdog_) {
-    env.dispatcher.add("http.request", Execution::worker,
+    env.dispatcher.add(rpc::method::kHttpRequest, Execution::worker,
                        [this](CallContext& call, const rpc::Params& params) {
                          return request(call, params);
                        });
@@ -143,7 +124,7 @@ class HttpComponent : public Component {
       COPROC_LOG(info, "http", "uid=" << call.peer.uid << " req=" << call.request_id << " "
                                       << p.method << " " << p.url << " -> " << r.status
                                       << " redirects=" << r.redirects << " ms=" << elapsed);
-      return pack_response(r, out.get() >= 0, elapsed);
+      return pack_response(std::move(r), out.get() >= 0, elapsed);
     } catch (const RpcException& e) {
       COPROC_LOG(info, "http", "uid=" << call.peer.uid << " req=" << call.request_id << " "
                                       << p.method << " " << p.url << " failed: "

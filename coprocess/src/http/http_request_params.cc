@@ -6,6 +6,7 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include "http_messages.h"
 #include "rpc_error.h"
 #include "rpc_message.h"
 
@@ -126,9 +127,7 @@ void check_url(const std::string& url, const char* what) {
 }
 
 HttpRequestParams parse_http_request(const rpc::Params& params, const HttpDefaults& defaults) {
-  params.allow_only({"method", "url", "headers", "body", "timeout_ms", "connect_timeout_ms",
-                     "follow_redirects", "max_redirects", "verify_tls", "ca_file", "ca_pem",
-                     "max_body_bytes", "save_to_fd"});
+  params.allow_only(rpc::HttpRequestParams::kKeys, rpc::HttpRequestParams::kRefusedKeys);
   HttpRequestParams r;
   r.method = params.str_or("method", "GET");
   std::transform(r.method.begin(), r.method.end(), r.method.begin(),

@@ -21,8 +21,11 @@
 #include <msgpack.hpp>
 
 #include "component.h"
+#include "job_messages.h"
 #include "job_store.h"
 #include "log.h"
+#include "methods.h"
+#include "msgpack_writer.h"
 #include "paths.h"
 #include "rpc_error.h"
 
@@ -57,36 +60,17 @@ struct Waiter {
   std::shared_ptr<std::atomic<bool>> caller_gone;
 };
 
-struct SubmitResult {
-  std::string job_id;
-  MSGPACK_DEFINE_MAP(job_id);
-};
-
 // {job_id, method, state, created, finished?, result? | error?}
-rpc::Packed status_of(const JobRecord& r) {
-  msgpack::sbuffer out;
-  msgpack::packer<msgpack::sbuffer> pk(out);
-  const bool has_result = r.state == "done";
-  const bool has_error = r.state != "done" && r.state != "running";
-  const bool has_finished = r.state != "running";
-  pk.pack_map(4 + (has_finished ? 1 : 0) + (has_result || has_error ? 1 : 0));
-  pk.pack(std::string("job_id")).pack(r.id);
-  pk.pack(std::string("method")).pack(r.method);
-  pk.pack(std::string("state")).pack(r.state);
-  pk.pack(std::string("created")).pack(r.created);
-  if (has_finished) pk.pack(std::string("finished")).pack(r.finished);
-  if (has_result) {
-    pk.pack(std::string("result"));
-    out.write(r.result.data(), r.result.size());  // already one packed value
-  }
-  if (has_error) {
-    pk.pack(std::string("error"));
-    pk.pack_map(3);
-    pk.pack(std::string("code")).pack(r.error.code);
-    pk.pack(std::string("name")).pack(r.error.name);
-    pk.pack(std::string("message")).pack(r.error.message);
-  }
-  return rpc::Packed{std::string(out.data(), out.size())};
+rpc::JobStatusResult status_of(const JobRecord& r) {
+  rpc::JobStatusResult out;
+  out.job_id = r.id;
+  out.method = r.method;
+  out.state = r.state;
+  out.created = r.created;
+  if (r.state != "running") out.finished = r.finished;
+  if (r.state == "done") out.result = r.result;
+  if (r.state != "done" && r.state != "running") out.error = r.error;
+  return out;
 }
 
 // <state-dir>/jobs; the state folder is made first when missing (on Windows
@@ -117,29 +101,30 @@ class JobComponent final : public Component {
         store_(jobs_dir(env.paths.state_dir)) {
     load();
     auto& d = env.dispatcher;
-    d.add("job.submit", Execution::worker,
+    d.add(rpc::method::kJobSubmit, Execution::worker,
           [this](CallContext& call, const rpc::Params& p) { return submit(call, p); });
-    d.add("job.status", Execution::event_loop, [this](CallContext& call, const rpc::Params& p) {
-      p.allow_only({"job_id"});
+    d.add(rpc::method::kJobStatus, Execution::event_loop,
+          [this](CallContext& call, const rpc::Params& p) {
+      p.allow_only(rpc::JobIdParams::kKeys);
       std::lock_guard<std::mutex> lock(mutex_);
-      return status_of(visible(call, p.str("job_id"))->record);
+      return rpc::pack_result(status_of(visible(call, p.str("job_id"))->record));
     });
-    d.add("job.wait", Execution::event_loop,
+    d.add(rpc::method::kJobWait, Execution::event_loop,
           [this](CallContext& call, const rpc::Params& p) { return wait(call, p); });
-    d.add("job.cancel", Execution::event_loop, [this](CallContext& call, const rpc::Params& p) {
-      p.allow_only({"job_id"});
+    d.add(rpc::method::kJobCancel, Execution::event_loop,
+          [this](CallContext& call, const rpc::Params& p) {
+      p.allow_only(rpc::JobIdParams::kKeys);
       std::lock_guard<std::mutex> lock(mutex_);
       auto job = visible(call, p.str("job_id"));
       if (job->record.state == "running") {
         job->cancel_requested = true;
         job->cancel->store(true);
       }
-      return status_of(job->record);
+      return rpc::pack_result(status_of(job->record));
     });
-    d.add("job.list", Execution::event_loop, [this](CallContext& call, const rpc::Params& p) {
+    d.add(rpc::method::kJobList, Execution::event_loop,
+          [this](CallContext& call, const rpc::Params& p) {
       p.allow_only({});
-      msgpack::sbuffer out;
-      msgpack::packer<msgpack::sbuffer> pk(out);
       std::lock_guard<std::mutex> lock(mutex_);
       std::vector<const JobRecord*> mine;
       for (const auto& [id, job] : jobs_) {
@@ -148,14 +133,9 @@ class JobComponent final : public Component {
       std::sort(mine.begin(), mine.end(), [](const JobRecord* a, const JobRecord* b) {
         return a->created != b->created ? a->created < b->created : a->id < b->id;
       });
-      pk.pack_map(1);
-      pk.pack(std::string("jobs"));
-      pk.pack_array(static_cast<std::uint32_t>(mine.size()));
-      for (const JobRecord* r : mine) {
-        const auto packed = status_of(*r);
-        out.write(packed.bytes.data(), packed.bytes.size());
-      }
-      return rpc::Packed{std::string(out.data(), out.size())};
+      rpc::JobListResult list;
+      for (const JobRecord* r : mine) list.jobs.push_back(status_of(*r));
+      return rpc::pack_result(list);
     });
     d.add_status_section("jobs", [this](const CallContext&) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -226,7 +206,7 @@ class JobComponent final : public Component {
   }
 
   rpc::Packed submit(CallContext& call, const rpc::Params& p) {
-    p.allow_only({"method", "params", "ttl_s"});
+    p.allow_only(rpc::JobSubmitParams::kKeys);
     const std::string method_name = p.str("method");
     const std::int64_t ttl = p.int_or("ttl_s", limits_.ttl_default_s, 1, limits_.ttl_max_s);
     if (method_name.rfind("job.", 0) == 0) {
@@ -237,8 +217,8 @@ class JobComponent final : public Component {
     // The method's params, repacked as the call convention `[map]`.
     std::string inner;
     {
-      msgpack::sbuffer out;
-      msgpack::packer<msgpack::sbuffer> pk(out);
+      rpc::StringWriter out{&inner};
+      rpc::Packer pk(out);
       const msgpack::object* given = p.find("params");
       if (given && given->type != msgpack::type::MAP) {
         throw RpcException(Errc::bad_request, "'params' must be a map");
@@ -249,7 +229,6 @@ class JobComponent final : public Component {
       } else {
         pk.pack_array(0);
       }
-      inner.assign(out.data(), out.size());
     }
     auto job = std::make_shared<Job>();
     job->record.uid = call.peer.uid;
@@ -296,7 +275,7 @@ class JobComponent final : public Component {
     work_.notify_one();
     COPROC_LOG(info, "job", "job " << job->record.id << " uid=" << call.peer.uid
                                    << " method=" << method_name << " submitted");
-    return rpc::pack_value(SubmitResult{job->record.id});
+    return rpc::pack_value(rpc::JobSubmitResult{job->record.id});
   }
 
   // One runner of the job pool: takes queued jobs until the component
@@ -383,13 +362,13 @@ class JobComponent final : public Component {
   // job.wait: answers now when the job has ended, otherwise at its end or at
   // the timeout, whichever comes first.
   rpc::Packed wait(CallContext& call, const rpc::Params& p) {
-    p.allow_only({"job_id", "timeout_ms"});
+    p.allow_only(rpc::JobWaitParams::kKeys);
     const std::string id = p.str("job_id");
     const auto timeout_ms = p.int_or("timeout_ms", 30000, 0, kMaxWaitMs);
     std::lock_guard<std::mutex> lock(mutex_);
     auto job = visible(call, id);
     if (job->record.state != "running" || timeout_ms == 0 || stopping_) {
-      return status_of(job->record);
+      return rpc::pack_result(status_of(job->record));
     }
     waiters_.push_back(Waiter{id, Clock::now() + std::chrono::milliseconds(timeout_ms),
                               call.defer(), call.cancel_flag});
@@ -409,7 +388,7 @@ class JobComponent final : public Component {
         if (pred(*it)) {
           auto job = jobs_.find(it->job_id);
           rpc::Packed status;
-          if (job != jobs_.end()) status = status_of(job->second->record);
+          if (job != jobs_.end()) status = rpc::pack_result(status_of(job->second->record));
           due.emplace_back(std::move(*it), std::move(status));
         } else {
           if (keep != it) *keep = std::move(*it);

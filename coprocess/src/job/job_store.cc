@@ -4,6 +4,7 @@
 
 #include "durable_file.h"
 #include "log.h"
+#include "msgpack_writer.h"
 
 namespace coproc::job {
 namespace {
@@ -20,8 +21,9 @@ constexpr const char* kSuffix = ".job";
 }  // namespace
 
 std::string serialize_record(const JobRecord& r) {
-  msgpack::sbuffer out;
-  msgpack::packer<msgpack::sbuffer> pk(out);
+  std::string out;
+  rpc::StringWriter w{&out};
+  rpc::Packer pk(w);
   pk.pack_map(9);
   pk.pack(std::string("id")).pack(r.id);
   pk.pack(std::string("uid")).pack(r.uid);
@@ -33,7 +35,7 @@ std::string serialize_record(const JobRecord& r) {
   pk.pack(std::string("result")).pack_bin(static_cast<std::uint32_t>(r.result.size()));
   pk.pack_bin_body(r.result.data(), static_cast<std::uint32_t>(r.result.size()));
   pk.pack(std::string("error")).pack(ErrorFields{r.error.code, r.error.name, r.error.message});
-  return std::string(out.data(), out.size());
+  return out;
 }
 
 std::optional<JobRecord> parse_record(const std::string& content) {

@@ -11,11 +11,13 @@
 #include "delivery_worker.h"
 #include "log.h"
 #include "mail_address.h"
+#include "mail_messages.h"
 #include "mail_outbox.h"
 #include "outbox_layout.h"
 #include "mail_rate_limit.h"
 #include "mail_request.h"
 #include "maildir_transport.h"
+#include "methods.h"
 #include "mime_builder.h"
 #include "raw_message.h"
 #include "rpc_error.h"
@@ -25,54 +27,25 @@ namespace coproc {
 namespace mail {
 namespace {
 
-struct SendResult {
-  std::string id;
-  std::string state;
-  bool duplicate = false;
-  MSGPACK_DEFINE_MAP(id, state, duplicate);
-};
-
-struct MailView {
-  std::string id;
-  std::string state;
-  std::uint32_t owner_uid = 0;
-  std::string from;
-  std::vector<std::string> recipients;
-  std::string subject;
-  std::string message_id;
-  std::int64_t created_ms = 0;
-  std::int64_t attempts = 0;
-  std::string last_error;
-  std::int64_t next_attempt_ms = 0;
-  std::int64_t sent_ms = 0;
-  std::uint64_t size = 0;
-  std::vector<std::string> delivered_to;
-  std::vector<RecipientRefusal> refused;
-  MSGPACK_DEFINE_MAP(id, state, owner_uid, from, recipients, subject, message_id, created_ms,
-                     attempts, last_error, next_attempt_ms, sent_ms, size, delivered_to, refused);
-
-  explicit MailView(const MailRecord& r)
-      : id(r.id), state(r.state), owner_uid(r.owner_uid), from(r.envelope_from),
-        recipients(r.recipients), subject(r.subject), message_id(r.message_id),
-        created_ms(r.created_ms), attempts(r.attempts), last_error(r.last_error),
-        next_attempt_ms(r.state == "queued" ? r.next_attempt_ms : 0), sent_ms(r.sent_ms),
-        size(r.size), delivered_to(r.delivered_to), refused(r.refused) {}
-  MailView() = default;
-};
-
-struct ListResult {
-  std::vector<MailView> mails;
-  MSGPACK_DEFINE_MAP(mails);
-};
-
-// mail.test: the stages that worked, and why the next one did not.
-struct TestResult {
-  std::string transport;
-  std::vector<std::string> steps;
-  bool ok = false;
-  std::string error;
-  MSGPACK_DEFINE_MAP(transport, steps, ok, error);
-};
+rpc::MailView view_of(const MailRecord& r) {
+  rpc::MailView v;
+  v.id = r.id;
+  v.state = r.state;
+  v.owner_uid = r.owner_uid;
+  v.from = r.envelope_from;
+  v.recipients = r.recipients;
+  v.subject = r.subject;
+  v.message_id = r.message_id;
+  v.created_ms = r.created_ms;
+  v.attempts = r.attempts;
+  v.last_error = r.last_error;
+  v.next_attempt_ms = r.state == "queued" ? r.next_attempt_ms : 0;
+  v.sent_ms = r.sent_ms;
+  v.size = r.size;
+  v.delivered_to = r.delivered_to;
+  v.refused = r.refused;
+  return v;
+}
 
 struct OutboxStatus {
   std::uint64_t queued = 0, sending = 0, sent = 0, failed = 0;
@@ -116,13 +89,13 @@ class MailComponent : public Component {
     d.max_age_ms = env.config.integer("mail.max_age_s") * 1000;
     delivery_ = std::make_unique<DeliveryService>(*outbox_, transport_, d);
 
-    env.dispatcher.add("mail.send", Execution::worker,
+    env.dispatcher.add(rpc::method::kMailSend, Execution::worker,
                        [this](CallContext& call, const rpc::Params& p) { return send(call, p); });
-    env.dispatcher.add("mail.status", Execution::worker,
+    env.dispatcher.add(rpc::method::kMailStatus, Execution::worker,
                        [this](CallContext& call, const rpc::Params& p) { return status(call, p); });
-    env.dispatcher.add("mail.list", Execution::worker,
+    env.dispatcher.add(rpc::method::kMailList, Execution::worker,
                        [this](CallContext& call, const rpc::Params& p) { return list(call, p); });
-    env.dispatcher.add("mail.test", Execution::worker,
+    env.dispatcher.add(rpc::method::kMailTest, Execution::worker,
                        [this](CallContext& call, const rpc::Params& p) { return test(call, p); });
     env.dispatcher.add_status_section("outbox", [this](const CallContext&) {
       OutboxStatus s;
@@ -194,7 +167,7 @@ class MailComponent : public Component {
                                             : built(call, params, id, message_id, now);
     if (auto existing = outbox_->reserve(uid, sub.idempotency_key)) {
       if (!existing->content_digest.empty() && existing->content_digest != sub.content_digest) {
-        COPROC_LOG(info, "mail", "uid=" << uid << " id=" << existing->id << " request="
+        COPROC_LOG(info, "mail", "uid=" << uid << " id=" << existing->id << " req="
                                         << call.request_id
                                         << " idempotency key reused for other content: conflict");
         throw RpcException(Errc::conflict,
@@ -202,9 +175,9 @@ class MailComponent : public Component {
                                "' was already used for mail " + existing->id +
                                " with different content; use a new key for a new message");
       }
-      COPROC_LOG(info, "mail", "uid=" << uid << " id=" << existing->id << " request=" << call.request_id
+      COPROC_LOG(info, "mail", "uid=" << uid << " id=" << existing->id << " req=" << call.request_id
                                       << " repeated send (same idempotency key), not queued again");
-      return rpc::pack_value(SendResult{existing->id, existing->state, true});
+      return rpc::pack_value(rpc::MailSendResult{existing->id, existing->state, true});
     }
     struct KeyGuard {
       Outbox& outbox;
@@ -217,7 +190,7 @@ class MailComponent : public Component {
     } guard{*outbox_, uid, sub.idempotency_key};
 
     if (!rate_.admit(uid, now)) {
-      COPROC_LOG(warn, "mail", "uid=" << uid << " request=" << call.request_id << " rate limited");
+      COPROC_LOG(warn, "mail", "uid=" << uid << " req=" << call.request_id << " rate limited");
       throw RpcException(Errc::rate_limited,
                          "you submitted " + std::to_string(rate_.per_minute()) +
                              " mails within the last minute (mail.per_uid_per_minute); try later");
@@ -242,18 +215,18 @@ class MailComponent : public Component {
     }
     guard.done = true;
     delivery_->enqueue(rec.id);
-    COPROC_LOG(info, "mail", "uid=" << uid << " id=" << rec.id << " request=" << call.request_id
+    COPROC_LOG(info, "mail", "uid=" << uid << " id=" << rec.id << " req=" << call.request_id
                                     << " queued from=" << rec.envelope_from << " rcpts="
                                     << rec.recipients.size() << " bytes=" << rec.size);
     maybe_expire(now);
-    return rpc::pack_value(SendResult{rec.id, "queued", false});
+    return rpc::pack_value(rpc::MailSendResult{rec.id, "queued", false});
   }
 
   // Opens a session to the relay as delivery would, step by step, and with
   // `to` sends a short test message through it (not through the outbox).
   // Admins only: it shows the relay set-up and sends mail as the service.
   rpc::Packed test(CallContext& call, const rpc::Params& params) {
-    params.allow_only({"to", "from"});
+    params.allow_only(rpc::MailTestParams::kKeys);
     if (!call.admin) {
       throw RpcException(Errc::permission_denied,
                          "mail.test is for administrators (root or service.admin_group); uid " +
@@ -263,7 +236,7 @@ class MailComponent : public Component {
     const std::string from = params.str_or("from", "postmaster@" + domain_);
     const std::string to_addr = to ? parse_address(*to, "to").addr_spec : std::string();
     const std::string from_addr = parse_address(from, "from").addr_spec;
-    TestResult r;
+    rpc::MailTestResult r;
     r.transport = transport_->describe();
     try {
       auto session = transport_->open_traced([&r](const std::string& s) { r.steps.push_back(s); });
@@ -290,25 +263,25 @@ class MailComponent : public Component {
     } catch (const DeliveryError& e) {
       r.error = e.what();
     }
-    COPROC_LOG(info, "mail", "uid=" << call.peer.uid << " request=" << call.request_id
+    COPROC_LOG(info, "mail", "uid=" << call.peer.uid << " req=" << call.request_id
                                     << " mail.test " << (r.ok ? "ok" : "failed: " + r.error)
                                     << (to ? " to=" + *to : std::string()));
     return rpc::pack_value(r);
   }
 
   rpc::Packed status(CallContext& call, const rpc::Params& params) {
-    params.allow_only({"id"});
+    params.allow_only(rpc::MailStatusParams::kKeys);
     const std::string id = params.str("id");
     std::optional<MailRecord> r = outbox_->get(id);
     // Someone else's mail looks exactly like a mail that does not exist.
     if (!r || (!call.admin && r->owner_uid != call.peer.uid)) {
       throw RpcException(Errc::not_found, "no mail with id '" + id.substr(0, 64) + "'");
     }
-    return rpc::pack_value(MailView(*r));
+    return rpc::pack_value(view_of(*r));
   }
 
   rpc::Packed list(CallContext& call, const rpc::Params& params) {
-    params.allow_only({"state", "limit"});
+    params.allow_only(rpc::MailListParams::kKeys);
     std::optional<std::string> state = params.opt_str("state");
     MailState parsed;
     if (state && !parse_state(*state, &parsed)) {
@@ -318,8 +291,8 @@ class MailComponent : public Component {
     const auto limit = static_cast<std::size_t>(params.int_or("limit", 100, 1, 10000));
     std::optional<std::uint32_t> owner;
     if (!call.admin) owner = call.peer.uid;
-    ListResult out;
-    for (const MailRecord& r : outbox_->list(owner, state, limit)) out.mails.emplace_back(r);
+    rpc::MailListResult out;
+    for (const MailRecord& r : outbox_->list(owner, state, limit)) out.mails.push_back(view_of(r));
     return rpc::pack_value(out);
   }
 

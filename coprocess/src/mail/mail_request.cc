@@ -10,6 +10,7 @@
 #include <map>
 
 #include "mail_address.h"
+#include "mail_messages.h"
 #include "rpc_error.h"
 #include "rpc_message.h"
 
@@ -101,7 +102,7 @@ Attachment parse_attachment(const msgpack::object& o, std::size_t index, CallCon
                             std::uint64_t limit) {
   const std::string where = "attachments[" + std::to_string(index) + "]";
   if (o.type != msgpack::type::MAP) bad("'" + where + "' must be a map");
-  static const char* const known[] = {"filename", "content_type", "data", "data_base64", "fd"};
+  const auto& known = rpc::MailAttachmentParams::kKeys;
   for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
     const auto& key = o.via.map.ptr[i].key;
     if (key.type != msgpack::type::STR) bad("'" + where + "' has a key that is not a string");
@@ -110,7 +111,7 @@ Attachment parse_attachment(const msgpack::object& o, std::size_t index, CallCon
       bad("'" + where + "': a path is never accepted; pass the bytes as 'data' or an open "
           "file descriptor as 'fd' (the client library opens the file with your rights)");
     }
-    if (std::none_of(std::begin(known), std::end(known), [&](const char* n) { return k == n; })) {
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
       bad("'" + where + "' has an unknown key '" + std::string(k) +
           "' (known: filename, content_type, data, data_base64, fd)");
     }
@@ -241,8 +242,7 @@ std::string guess_content_type(const std::string& filename) {
 
 MailRequest parse_mail_request(const rpc::Params& params, CallContext& call,
                                std::uint64_t max_message_bytes) {
-  params.allow_only({"from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "headers",
-                     "attachments", "idempotency_key"});
+  params.allow_only(rpc::MailSendParams::kKeys);
   MailRequest r;
   r.from = parse_address(params.str("from"), "from");
   r.to = address_list(params, "to");

@@ -9,6 +9,8 @@
 
 #include <msgpack.hpp>
 
+#include "mail_messages.h"
+
 namespace coproc::mail {
 
 /// One address as written by the caller: "Name <a@b.example>" or "a@b.example".
@@ -47,12 +49,9 @@ const char* state_name(MailState state);
 bool parse_state(const std::string& name, MailState* out);
 
 /// A recipient the relay refused for good (5xx to RCPT TO), or that was
-/// still deferred (4xx) when mail.max_age_s ran out.
-struct RecipientRefusal {
-  std::string address;
-  std::string reply;  // the relay's reply, or why we gave up
-  MSGPACK_DEFINE_MAP(address, reply);
-};
+/// still deferred (4xx) when mail.max_age_s ran out: {address, reply}, the
+/// same shape mail.status shows.
+using RecipientRefusal = rpc::MailRefusal;
 
 /// What the outbox stores next to each message (<id>.meta, MessagePack).
 /// `recipients` never changes; each delivery attempt goes to the ones not

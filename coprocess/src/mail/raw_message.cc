@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "mail_address.h"
+#include "mail_messages.h"
 #include "mail_request.h"
 #include "mime_builder.h"
 #include "rpc_error.h"
@@ -214,8 +215,7 @@ std::vector<std::string> header_addresses(std::string_view value, std::string_vi
 bool is_raw_request(const rpc::Params& params) { return params.has("raw"); }
 
 RawMail prepare_raw_mail(const rpc::Params& params, const RawContext& context) {
-  params.allow_only({"raw", "envelope_from", "envelope_to", "recipients_from_headers",
-                     "from_name", "idempotency_key"});
+  params.allow_only(rpc::MailSendRawParams::kKeys);
   const std::string raw = params.opt_bytes("raw").value_or("");
   if (raw.size() > context.max_message_bytes) {
     throw RpcException(Errc::too_large, "the message is " + std::to_string(raw.size()) +

@@ -1,0 +1,115 @@
+#include "http_messages.h"
+
+#include "msgpack_writer.h"
+
+namespace coproc::rpc {
+namespace {
+
+void pack_headers(Packer& pk, const HttpHeaders& headers) {
+  pk.pack_array(static_cast<std::uint32_t>(headers.size()));
+  for (const auto& [name, value] : headers) {
+    pk.pack_array(2);
+    pk.pack(name);
+    pk.pack(value);
+  }
+}
+
+template <class T>
+void pack_optional(Packer& pk, std::string_view key, const std::optional<T>& value) {
+  if (value) pack_entry(pk, key, *value);
+}
+
+std::string text_of(const msgpack::object& o) {
+  if (o.type == msgpack::type::STR) return std::string(o.via.str.ptr, o.via.str.size);
+  if (o.type == msgpack::type::BIN) return std::string(o.via.bin.ptr, o.via.bin.size);
+  throw msgpack::type_error();
+}
+
+}  // namespace
+
+Packed pack_params(const HttpRequestParams& r) {
+  Packed out;
+  StringWriter w{&out.bytes};
+  Packer pk(w);
+  pk.pack_array(1);
+  pk.pack_map(3 + r.body.has_value() + r.timeout_ms.has_value() +
+              r.connect_timeout_ms.has_value() + r.follow_redirects.has_value() +
+              r.max_redirects.has_value() + r.verify_tls.has_value() + r.ca_pem.has_value() +
+              r.max_body_bytes.has_value() + r.save_to_fd.has_value());
+  pack_entry(pk, "method", r.method);
+  pack_entry(pk, "url", r.url);
+  pk.pack("headers");
+  pack_headers(pk, r.headers);
+  if (r.body) {
+    pk.pack("body");
+    pack_bin(pk, *r.body);
+  }
+  pack_optional(pk, "timeout_ms", r.timeout_ms);
+  pack_optional(pk, "connect_timeout_ms", r.connect_timeout_ms);
+  pack_optional(pk, "follow_redirects", r.follow_redirects);
+  pack_optional(pk, "max_redirects", r.max_redirects);
+  pack_optional(pk, "verify_tls", r.verify_tls);
+  pack_optional(pk, "ca_pem", r.ca_pem);
+  pack_optional(pk, "max_body_bytes", r.max_body_bytes);
+  pack_optional(pk, "save_to_fd", r.save_to_fd);
+  return out;
+}
+
+Packed pack_result(const HttpResponseResult& r) {
+  Packed out;
+  StringWriter w{&out.bytes};
+  Packer pk(w);
+  pk.pack_map(6 + r.body.has_value() + r.bytes_written.has_value());
+  pack_entry(pk, "status", r.status);
+  pack_entry(pk, "reason", r.reason);
+  pk.pack("headers");
+  pack_headers(pk, r.headers);
+  pack_optional(pk, "bytes_written", r.bytes_written);
+  if (r.body) {
+    pk.pack("body");
+    pack_bin(pk, *r.body);
+  }
+  pack_entry(pk, "url", r.url);
+  pack_entry(pk, "redirects", r.redirects);
+  pack_entry(pk, "elapsed_ms", r.elapsed_ms);
+  return out;
+}
+
+bool read_result(std::string_view packed, HttpResponseResult* out) {
+  try {
+    msgpack::object_handle h = msgpack::unpack(packed.data(), packed.size());
+    const msgpack::object& m = h.get();
+    if (m.type != msgpack::type::MAP) return false;
+    for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
+      const auto& kv = m.via.map.ptr[i];
+      const std::string key = text_of(kv.key);
+      if (key == "status") {
+        out->status = kv.val.as<int>();
+      } else if (key == "reason") {
+        out->reason = text_of(kv.val);
+      } else if (key == "url") {
+        out->url = text_of(kv.val);
+      } else if (key == "body") {
+        out->body = text_of(kv.val);
+      } else if (key == "bytes_written") {
+        out->bytes_written = kv.val.as<std::int64_t>();
+      } else if (key == "redirects") {
+        out->redirects = kv.val.as<std::int64_t>();
+      } else if (key == "elapsed_ms") {
+        out->elapsed_ms = kv.val.as<std::int64_t>();
+      } else if (key == "headers") {
+        if (kv.val.type != msgpack::type::ARRAY) return false;
+        for (std::uint32_t j = 0; j < kv.val.via.array.size; ++j) {
+          const auto& pair = kv.val.via.array.ptr[j];
+          if (pair.type != msgpack::type::ARRAY || pair.via.array.size != 2) return false;
+          out->headers.emplace_back(text_of(pair.via.array.ptr[0]), text_of(pair.via.array.ptr[1]));
+        }
+      }
+    }
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace coproc::rpc

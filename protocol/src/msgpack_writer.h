@@ -1,0 +1,32 @@
+// The one msgpack output buffer: a packer that appends to a std::string.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <msgpack.hpp>
+
+namespace coproc::rpc {
+
+/// The write() sink msgpack::packer needs, appending to `out` (not owned).
+struct StringWriter {
+  std::string* out;
+  void write(const char* data, std::size_t size) { out->append(data, size); }
+};
+
+using Packer = msgpack::packer<StringWriter>;
+
+/// Packs a str key followed by its value (a convenience for map entries).
+template <class T>
+void pack_entry(Packer& pk, std::string_view key, const T& value) {
+  pk.pack(key);
+  pk.pack(value);
+}
+
+/// Packs raw bytes as msgpack bin.
+inline void pack_bin(Packer& pk, const std::string& bytes) {
+  pk.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+  pk.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+}
+
+}  // namespace coproc::rpc
