@@ -17,7 +17,9 @@ bool socket_has_input(int fd);
 /// unknown, as on Windows).
 std::intptr_t duplicate_socket(int fd, unsigned long* identity);
 
-/// Shuts the connection down both ways: blocked reads and writes return.
+/// Shuts the connection down both ways so that blocked reads and writes
+/// return (Windows: also CancelIoEx, as a shutdown alone does not end a
+/// recv() another thread is blocked in).
 void shutdown_socket(std::intptr_t handle);
 
 /// Closes a handle of duplicate_socket(); -1 is ignored.

@@ -1,7 +1,8 @@
 // Enforces each request's deadline and the caller's cancellation while a
 // worker thread is blocked inside Poco: one thread watches every request in
-// flight and, when one expires or is cancelled, shuts its socket down so the
-// blocked read or write returns at once. The socket is watched through a
+// flight and, when one expires or is cancelled, shuts its socket down (on
+// Windows also cancelling its pending I/O) so the blocked read or write
+// returns at once. The socket is watched through a
 // dup()ed descriptor, so a shutdown can never hit a descriptor number that
 // was closed and reused meanwhile, and it is told apart from other sockets by
 // its inode, not by its descriptor number (a socket Poco reopens inside
