@@ -6,15 +6,6 @@
 namespace coproc::rpc {
 namespace {
 
-void pack_headers(Packer& pk, const GatewayHeaders& headers) {
-  pk.pack_array(static_cast<std::uint32_t>(headers.size()));
-  for (const auto& [name, value] : headers) {
-    pk.pack_array(2);
-    pk.pack(name);
-    pk.pack(value);
-  }
-}
-
 [[noreturn]] void bad(const std::string& message) {
   throw RpcException(Errc::bad_request, message);
 }
@@ -93,7 +84,7 @@ Packed pack_params(const GatewayReplyParams& p) {
   pk.pack(std::string("request_id")).pack(p.request_id);
   pk.pack(std::string("status")).pack(p.status);
   pk.pack(std::string("headers"));
-  pack_headers(pk, p.headers);
+  pack_header_pairs(pk, p.headers);
   pk.pack(std::string("body"));
   pack_bin(pk, p.body);
   if (p.next) {
@@ -119,7 +110,7 @@ Packed pack_result(const GatewayRequest* r) {
   pk.pack(std::string("path")).pack(r->path);
   pk.pack(std::string("query")).pack(r->query);
   pk.pack(std::string("headers"));
-  pack_headers(pk, r->headers);
+  pack_header_pairs(pk, r->headers);
   pk.pack(std::string("body"));
   pack_bin(pk, r->body);
   pk.pack(std::string("remote_addr")).pack(r->remote_addr);

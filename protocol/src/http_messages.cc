@@ -5,15 +5,6 @@
 namespace coproc::rpc {
 namespace {
 
-void pack_headers(Packer& pk, const HttpHeaders& headers) {
-  pk.pack_array(static_cast<std::uint32_t>(headers.size()));
-  for (const auto& [name, value] : headers) {
-    pk.pack_array(2);
-    pk.pack(name);
-    pk.pack(value);
-  }
-}
-
 template <class T>
 void pack_optional(Packer& pk, std::string_view key, const std::optional<T>& value) {
   if (value) pack_entry(pk, key, *value);
@@ -39,7 +30,7 @@ Packed pack_params(const HttpRequestParams& r) {
   pack_entry(pk, "method", r.method);
   pack_entry(pk, "url", r.url);
   pk.pack("headers");
-  pack_headers(pk, r.headers);
+  pack_header_pairs(pk, r.headers);
   if (r.body) {
     pk.pack("body");
     pack_bin(pk, *r.body);
@@ -63,7 +54,7 @@ Packed pack_result(const HttpResponseResult& r) {
   pack_entry(pk, "status", r.status);
   pack_entry(pk, "reason", r.reason);
   pk.pack("headers");
-  pack_headers(pk, r.headers);
+  pack_header_pairs(pk, r.headers);
   pack_optional(pk, "bytes_written", r.bytes_written);
   if (r.body) {
     pk.pack("body");

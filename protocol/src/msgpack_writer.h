@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <msgpack.hpp>
 
@@ -27,6 +29,18 @@ void pack_entry(Packer& pk, std::string_view key, const T& value) {
 inline void pack_bin(Packer& pk, const std::string& bytes) {
   pk.pack_bin(static_cast<std::uint32_t>(bytes.size()));
   pk.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+}
+
+/// Packs HTTP headers as [[name, value], ...] (order and repeats kept):
+/// http.request and the gateway share this shape.
+inline void pack_header_pairs(Packer& pk,
+                              const std::vector<std::pair<std::string, std::string>>& headers) {
+  pk.pack_array(static_cast<std::uint32_t>(headers.size()));
+  for (const auto& [name, value] : headers) {
+    pk.pack_array(2);
+    pk.pack(name);
+    pk.pack(value);
+  }
 }
 
 }  // namespace coproc::rpc
