@@ -1,4 +1,4 @@
-// Launch and restart figures of coproc-service (DESIGN.md section 9):
+// Launch and restart figures of coproc-service (docs/benchmarks.md):
 //   cold start   — service running, no co-process: svc.launch, connect,
 //                  sys.hello answered (the client library's auto-launch path);
 //   activation   — same, but the client just connects to coproc.sock;

@@ -9,7 +9,8 @@ if(WIN32)
   return()
 endif()
 
-# Asio ships no CMake or pkg-config file (PITFALLS.md).
+# Asio ships no CMake or pkg-config file: an INTERFACE target gives its
+# include dir and the standalone defines.
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(coproc_asio INTERFACE)
 target_include_directories(coproc_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
@@ -24,6 +25,4 @@ target_compile_definitions(coproc_msgpack INTERFACE MSGPACK_NO_BOOST)
 
 if(COPROC_WITH_POCO)
   find_package(Poco 1.11 REQUIRED COMPONENTS Foundation Net NetSSL Crypto Util)
-  find_package(PkgConfig REQUIRED)
-  pkg_check_modules(SYSTEMD IMPORTED_TARGET libsystemd)
 endif()

@@ -133,7 +133,7 @@ class Client::Impl {
     const int timeout_ms = co.timeout_ms > 0 ? co.timeout_ms : options_.call_timeout_ms;
     const auto deadline = net::Clock::now() + std::chrono::milliseconds(timeout_ms);
     const bool idempotent = co.idempotent < 0 ? rpc::is_idempotent(method) : co.idempotent != 0;
-    // mail.send is resent after a lost connection only with a key (DESIGN §6).
+    // mail.send is resent after a lost connection only with a key (docs/protocol.md).
     const rpc::Packed params{params_for(method, packed_params)};
     int resends = 0;
     bool lost_before = false;
@@ -183,7 +183,7 @@ class Client::Impl {
     }
   }
 
-  /// mail.send is resent after a lost connection only with a key (DESIGN §6).
+  /// mail.send is resent after a lost connection only with a key (docs/protocol.md).
   static std::string params_for(std::string_view method, std::string_view packed_params) {
     return method == rpc::method::kMailSend ? with_idempotency_key(packed_params)
                                             : std::string(packed_params);

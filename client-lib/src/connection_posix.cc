@@ -9,7 +9,7 @@
 
 #include "connection.h"
 #include "status.h"
-#include "unix_socket_posix.h"
+#include "local_stream.h"
 
 namespace coproc {
 

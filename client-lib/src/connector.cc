@@ -89,7 +89,7 @@ CallResult hello(int fd, const ClientOptions& o, const std::function<rpc::MsgId(
 CallResult launch(const ClientOptions& o, rpc::MsgId id, net::Clock::time_point deadline,
                   int endpoint_err, ServerInfo* info) {
   int err = 0;
-  const int fd = net::connect_unix(o.control_endpoint, &err);
+  const int fd = net::connect_local(o.control_endpoint, &err);
   if (fd < 0) {
     if (err == EACCES || err == EPERM) {
       return make_error(COPROC_E_PERMISSION_DENIED,
@@ -128,7 +128,7 @@ CallResult establish(const ClientOptions& o, const std::function<rpc::MsgId()>& 
   coproc_status absent_status = COPROC_OK;  // set when patient and absent
   for (;;) {
     int err = 0;
-    const int fd = net::connect_unix(o.endpoint, &err);
+    const int fd = net::connect_local(o.endpoint, &err);
     if (fd >= 0) {
       ServerInfo info;
       CallResult r = hello(fd, o, next_msgid, deadline, &asked_service, &launch_info, &info);

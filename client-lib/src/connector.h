@@ -7,7 +7,7 @@
 
 #include "coproc/client.hpp"
 #include "rpc_message.h"
-#include "unix_socket_posix.h"
+#include "local_stream.h"
 
 namespace coproc {
 

@@ -125,7 +125,7 @@ PipeStop::~PipeStop() {
 }
 void PipeStop::fire() { ::SetEvent(event_); }
 
-int connect_unix(const std::string& endpoint, int* err) {
+int connect_local(const std::string& endpoint, int* err) {
   const std::string prefix = kPipePrefix;
   const std::string path =
       endpoint.compare(0, prefix.size(), prefix) == 0 ? endpoint : prefix + endpoint;

@@ -2,14 +2,14 @@
 // the portable code as a C runtime descriptor (_open_osfhandle), so the
 // connector, the handshake and coprocctl keep one code path; these
 // functions reach the HANDLE behind it. The functions declared in
-// unix_socket_posix.h that the portable code calls (connect_unix,
+// local_stream.h that the portable code calls (connect_local,
 // send_all, recv_some, ms_left) are defined for pipes in pipe_io_win32.cc.
 #pragma once
 
 #include <cstddef>
 #include <string>
 
-#include "unix_socket_posix.h"
+#include "local_stream.h"
 
 namespace coproc::net {
 

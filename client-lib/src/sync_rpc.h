@@ -11,7 +11,7 @@
 #include "coproc/client.hpp"
 #include "rpc_message.h"
 #include "stream_decoder.h"
-#include "unix_socket_posix.h"
+#include "local_stream.h"
 
 namespace coproc {
 

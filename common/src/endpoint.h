@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace coproc {
 
@@ -17,9 +18,17 @@ constexpr std::size_t kMaxSocketPath = 107;
 int listen_unix(const std::string& path, unsigned mode, const std::string& group, int backlog,
                 std::string* error);
 
-/// A listening socket handed over by a supervisor (systemd's LISTEN_FDS /
-/// LISTEN_PID convention, fd 3), or -1. Clears the variables so children do
-/// not inherit them.
+/// The one reader of the LISTEN_PID / LISTEN_FDS convention (systemd socket
+/// activation, and coproc-service handing its socket to the co-process):
+/// fds 3, 4, ... when LISTEN_PID is this process, else none. Clears the
+/// variables (and LISTEN_FDNAMES) so children do not inherit them.
+std::vector<int> take_listen_fds();
+
+/// Of `fds`, the Unix socket bound at `path`, made close-on-exec; or -1.
+int listen_fd_bound_to(const std::vector<int>& fds, const std::string& path);
+
+/// The first socket handed over by a supervisor (take_listen_fds()), made
+/// close-on-exec, or -1.
 int inherited_listen_fd();
 
 /// Parses an octal mode such as "0666"; false when it is not one.

@@ -111,19 +111,39 @@ int listen_unix(const std::string& path, unsigned mode, const std::string& group
   return fd;
 }
 
-int inherited_listen_fd() {
+std::vector<int> take_listen_fds() {
   const char* pid = std::getenv("LISTEN_PID");
   const char* fds = std::getenv("LISTEN_FDS");
-  if (!pid || !fds) return -1;
-  const bool ours = std::strtol(pid, nullptr, 10) == static_cast<long>(::getpid()) &&
-                    std::strtol(fds, nullptr, 10) >= 1;
+  std::vector<int> out;
+  if (pid && fds && std::strtol(pid, nullptr, 10) == static_cast<long>(::getpid())) {
+    constexpr int kFirstFd = 3;
+    const long count = std::strtol(fds, nullptr, 10);
+    for (long i = 0; i < count && i < 64; ++i) out.push_back(kFirstFd + static_cast<int>(i));
+  }
   ::unsetenv("LISTEN_PID");
   ::unsetenv("LISTEN_FDS");
   ::unsetenv("LISTEN_FDNAMES");
-  if (!ours) return -1;
-  constexpr int kFirstFd = 3;
-  ::fcntl(kFirstFd, F_SETFD, FD_CLOEXEC);
-  return kFirstFd;
+  return out;
+}
+
+int listen_fd_bound_to(const std::vector<int>& fds, const std::string& path) {
+  for (int fd : fds) {
+    sockaddr_un addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+        addr.sun_family == AF_UNIX && path == addr.sun_path) {
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      return fd;
+    }
+  }
+  return -1;
+}
+
+int inherited_listen_fd() {
+  const std::vector<int> fds = take_listen_fds();
+  if (fds.empty()) return -1;
+  ::fcntl(fds.front(), F_SETFD, FD_CLOEXEC);
+  return fds.front();
 }
 
 }  // namespace coproc

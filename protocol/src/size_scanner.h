@@ -1,7 +1,7 @@
 // Follows the token structure of a MessagePack stream byte by byte, without
 // buffering anything, so that sizes are checked when their header arrives:
 // msgpack-c checks a string's or binary's length only once its payload is
-// buffered (PITFALLS.md), which lets a peer declare 16 MiB and trickle bytes
+// buffered (its unpack_limit), which lets a peer declare 16 MiB and trickle bytes
 // into our memory. The scanner sees every byte before the unpacker does.
 #pragma once
 

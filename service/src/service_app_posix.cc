@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -63,27 +62,6 @@ class WatchdogPinger {
   asio::steady_timer timer_;
   std::chrono::microseconds interval_;
 };
-
-// The listening socket bound at `path` among those systemd passed by socket
-// activation (coproc.socket; LISTEN_PID/LISTEN_FDS), or -1. systemd keeps
-// such sockets open while the service restarts (package upgrade, systemctl
-// restart), so clients wait in the backlog instead of finding no socket.
-int socket_from_systemd(const std::string& path) {
-  const char* pid = std::getenv("LISTEN_PID");
-  const char* fds = std::getenv("LISTEN_FDS");
-  if (!pid || !fds || std::strtol(pid, nullptr, 10) != static_cast<long>(::getpid())) return -1;
-  const long count = std::strtol(fds, nullptr, 10);
-  for (int fd = 3; fd < 3 + count; ++fd) {
-    sockaddr_un addr{};
-    socklen_t len = sizeof addr;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
-        addr.sun_family == AF_UNIX && path == addr.sun_path) {
-      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-      return fd;
-    }
-  }
-  return -1;
-}
 
 // systemd made these sockets with coproc.socket's SocketMode= and
 // SocketGroup=, which the generator writes from this same config; should
@@ -247,11 +225,12 @@ int ServiceApp::prepare_directories(const Startup& s) {
 // on before serve_until_stopped() has started the supervisor: early clients wait in the
 // backlogs instead of meeting a half-started service.
 int ServiceApp::open_endpoints(Startup* s) {
-  const int passed_client = socket_from_systemd(paths_.client_socket());
-  const int passed_control = socket_from_systemd(paths_.control_socket());
-  ::unsetenv("LISTEN_PID");
-  ::unsetenv("LISTEN_FDS");
-  ::unsetenv("LISTEN_FDNAMES");
+  // systemd keeps sockets it passed by socket activation (coproc.socket)
+  // open while the service restarts (package upgrade, systemctl restart),
+  // so clients wait in the backlog instead of finding no socket.
+  const std::vector<int> passed = take_listen_fds();
+  const int passed_client = listen_fd_bound_to(passed, paths_.client_socket());
+  const int passed_control = listen_fd_bound_to(passed, paths_.control_socket());
   std::string error;
   s->client_fd = passed_client >= 0
                      ? passed_client
@@ -315,9 +294,10 @@ SupervisorSettings ServiceApp::supervisor_settings(const Startup& s) const {
 // until their deadline passes; they are answered with the error instead,
 // until the service is stopped or restarted (see config_error_server.h).
 int ServiceApp::serve_config_error(const std::string& error) {
+  const std::vector<int> fds = take_listen_fds();
   std::vector<ListenTarget> passed;
   for (const std::string& path : {paths_.client_socket(), paths_.control_socket()}) {
-    const int fd = socket_from_systemd(path);
+    const int fd = listen_fd_bound_to(fds, path);
     if (fd >= 0) passed.emplace_back(fd);
   }
   if (passed.empty()) return EXIT_CONFIG;

@@ -1,6 +1,7 @@
 // Entry point. Termination signals are blocked here, before any thread
 // exists, so every thread inherits the mask and only
-// waitForTerminationRequest() receives them (PITFALLS: Poco application).
+// waitForTerminationRequest() receives them (Poco blocks them only when that
+// call starts; a SIGTERM to a thread started earlier would kill the process).
 #include <pthread.h>
 #include <signal.h>
 

@@ -6,7 +6,7 @@
 //   coproc-service /unregisterService
 // and, when started by the Service Control Manager, runs main() as the
 // service and turns SERVICE_CONTROL_STOP into waitForTerminationRequest()
-// returning (PITFALLS: it reports RUNNING right after init()). What this file
+// returning (Poco reports RUNNING right after init()). What this file
 // adds is the defaults a registration without options should get: the
 // service starts automatically with Windows and has a readable name, so an
 // administrator's `coproc-service /registerService` is enough. Services run

@@ -14,7 +14,7 @@ CallResult control_call(const CommandEnv& env, std::string_view method, const rp
                         std::chrono::milliseconds timeout) {
   const std::string& endpoint = env.options().control_endpoint;
   int err = 0;
-  const int fd = net::connect_unix(endpoint, &err);
+  const int fd = net::connect_local(endpoint, &err);
   if (fd < 0) {
     if (err == EACCES || err == EPERM) {
       return make_error(COPROC_E_PERMISSION_DENIED,

@@ -1,6 +1,8 @@
-// Small POSIX socket helpers of the client: a non-blocking connect to a
-// Unix socket path, sendmsg with SCM_RIGHTS and MSG_NOSIGNAL, and waiting on
-// a descriptor until a deadline.
+// The client's local stream to the co-process and the service, as the
+// portable code sees it: a Unix socket on POSIX (local_stream_posix.cc:
+// non-blocking connect, sendmsg with SCM_RIGHTS and MSG_NOSIGNAL, waiting on
+// a descriptor until a deadline), a named pipe on Windows (pipe_io_win32.cc
+// defines connect_local, send_all, recv_some and ms_left for pipes).
 #pragma once
 
 #include <sys/types.h>
@@ -15,10 +17,10 @@ namespace coproc::net {
 
 using Clock = std::chrono::steady_clock;
 
-/// Connects a non-blocking, close-on-exec stream socket to `path`. Returns
-/// the fd, or -1 with the errno in `*err` (ENAMETOOLONG for a path that does
+/// Connects a non-blocking, close-on-exec stream socket to `path` (on
+/// Windows: opens the named pipe `path`). Returns the fd, or -1 with the errno in `*err` (ENAMETOOLONG for a path that does
 /// not fit, EAGAIN when the listener's backlog is full).
-int connect_unix(const std::string& path, int* err);
+int connect_local(const std::string& path, int* err);
 
 /// One non-blocking sendmsg (MSG_NOSIGNAL: a closed peer gives EPIPE, never
 /// SIGPIPE). `fds` go with these bytes as SCM_RIGHTS. Returns bytes sent, or

@@ -1,4 +1,4 @@
-#include "unix_socket_posix.h"
+#include "local_stream.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -39,7 +39,7 @@ ssize_t recv_some(int fd, char* buffer, std::size_t len, Clock::time_point deadl
   }
 }
 
-int connect_unix(const std::string& path, int* err) {
+int connect_local(const std::string& path, int* err) {
   sockaddr_un addr;
   std::memset(&addr, 0, sizeof addr);
   if (path.empty() || path.size() >= sizeof addr.sun_path) {
