@@ -106,7 +106,7 @@ void Config::assign(std::string_view name, std::string_view value, const std::st
       throw ConfigError(where + "option '" + std::string(name) + "' needs true or false, got '" +
                         std::string(value) + "'");
     }
-  } else if (!s->choices.empty() && !is_choice(s->choices, value)) {
+  } else if (s->type == OptionType::enumeration && !is_choice(s->choices, value)) {
     throw ConfigError(where + std::string(name) + " must be " + choice_list(s->choices) +
                       ", not '" + std::string(value) + "'");
   }
@@ -338,7 +338,13 @@ void for_each_option_by_section(SectionFn section, OptionFn option) {
 }
 
 const char* type_name(OptionType type) {
-  return type == OptionType::integer ? "integer" : type == OptionType::boolean ? "boolean" : "string";
+  switch (type) {
+    case OptionType::integer: return "integer";
+    case OptionType::boolean: return "boolean";
+    case OptionType::enumeration: return "enum";
+    case OptionType::string: break;
+  }
+  return "string";
 }
 
 }  // namespace

@@ -20,7 +20,8 @@
 
 namespace coproc {
 
-enum class OptionType { string, integer, boolean };
+/// enumeration: a string that must be one of `choices`.
+enum class OptionType { string, integer, boolean, enumeration };
 
 struct OptionSpec {
   std::string_view name;           // "section.key"
@@ -30,7 +31,7 @@ struct OptionSpec {
   std::int64_t max;
   std::string_view doc;
   bool secret;                     // never logged or reported
-  std::string_view choices = {};   // strings only: "a|b|c" = the only values allowed
+  std::string_view choices = {};   // enumerations only: "a|b|c" = the values allowed
 };
 
 /// The one table of every option of every part.

@@ -11,12 +11,13 @@ constexpr std::int64_t kNoMax = INT64_MAX;
 constexpr OptionType S = OptionType::string;
 constexpr OptionType I = OptionType::integer;
 constexpr OptionType B = OptionType::boolean;
+constexpr OptionType E = OptionType::enumeration;
 }  // namespace
 
 const std::vector<OptionSpec>& option_specs() {
   static const std::vector<OptionSpec> specs = {
       // ---- log
-      {"log.level", S, "info", 0, 0, "debug, info, warn or error", false,
+      {"log.level", E, "info", 0, 0, "debug, info, warn or error", false,
        "debug|info|warn|error"},
       {"log.dir", S, "", 0, 0,
        "Windows only: folder of coproc-service.log (the service's and the co-process's lines); "
@@ -89,7 +90,7 @@ const std::vector<OptionSpec>& option_specs() {
        false},
 
       // ---- mail
-      {"mail.transport", S, "auto", 0, 0,
+      {"mail.transport", E, "auto", 0, 0,
        "auto (smtp when smtp.host is set, else maildir), smtp or maildir", false,
        "auto|smtp|maildir"},
       {"mail.maildir", S, "", 0, 0,
@@ -168,10 +169,10 @@ const std::vector<OptionSpec>& option_specs() {
       // ---- smtp: the relay used by the smtp transport
       {"smtp.host", S, "", 0, 0, "relay host name; empty = no relay (maildir transport)", false},
       {"smtp.port", I, "587", 1, 65535, "relay port (587 submission, 465 implicit TLS, 25)", false},
-      {"smtp.security", S, "starttls", 0, 0,
+      {"smtp.security", E, "starttls", 0, 0,
        "starttls (required, never falls back to clear text), tls (implicit) or none", false,
        "starttls|tls|none"},
-      {"smtp.auth", S, "auto", 0, 0,
+      {"smtp.auth", E, "auto", 0, 0,
        "auto (best the server offers when username is set), plain, login or none", false,
        "auto|plain|login|none"},
       {"smtp.username", S, "", 0, 0, "AUTH user name", false},
@@ -229,7 +230,7 @@ const std::vector<OptionSpec>& option_specs() {
        "co-process binary; empty = 'coprocess' next to coproc-service", false},
       {"service.user", S, "coproc", 0, 0,
        "user the co-process runs as when the service runs as root", false},
-      {"service.start", S, "on_demand", 0, 0, "on_demand (first svc.launch) or at_start", false,
+      {"service.start", E, "on_demand", 0, 0, "on_demand (first svc.launch) or at_start", false,
        "on_demand|at_start"},
       {"service.ready_timeout_ms", I, "10000", 100, 600000,
        "time a co-process has to signal readiness", false},

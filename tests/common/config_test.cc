@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "temp_dir.h"
 
 namespace coproc {
@@ -53,6 +57,24 @@ TEST(Config, OptionsWithChoicesRefuseOthersWithTheLine) {
     EXPECT_STREQ(e.what(), "coproc.conf:3: smtp.security must be starttls, tls or none, not 'startls'");
   }
   EXPECT_NO_THROW(Config::parse("[mail]\ntransport = maildir\n", "c"));
+}
+
+TEST(Config, EveryEnumOptionListsItsChoicesAndItsDefaultIsOne) {
+  for (const OptionSpec& s : option_specs()) {
+    if (s.type != OptionType::enumeration) {
+      EXPECT_TRUE(s.choices.empty()) << s.name << " has choices but is not an enum option";
+      continue;
+    }
+    std::vector<std::string> choices;
+    for (std::size_t pos = 0; pos <= s.choices.size();) {
+      const std::size_t bar = std::min(s.choices.find('|', pos), s.choices.size());
+      choices.emplace_back(s.choices.substr(pos, bar - pos));
+      pos = bar + 1;
+    }
+    EXPECT_GE(choices.size(), 2u) << s.name << " needs at least two choices";
+    EXPECT_NE(std::find(choices.begin(), choices.end(), s.default_value), choices.end())
+        << s.name << "'s default '" << s.default_value << "' is not one of its choices";
+  }
 }
 
 TEST(Config, EveryValueRemembersWhereItWasSet) {
