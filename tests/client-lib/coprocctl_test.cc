@@ -5,30 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coprocctl_run.h"
 #include "coprocess_fixture.h"
 
 namespace coproc::test {
 namespace {
 
-struct CtlRun {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
-
 class CoprocctlTest : public CoprocessFixture {
  protected:
   CtlRun coprocctl(std::vector<std::string> args, const std::vector<std::string>& prefix = {}) {
-    TestProcess::Options o;
-    o.argv = prefix;
-    o.argv.push_back(bin_path("coprocctl"));
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.output_path = dir_.file("coprocctl." + std::to_string(++runs_) + ".out");
-    TestProcess p(o);
-    const int status = p.wait(std::chrono::seconds(60));
-    CtlRun r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.output = read_file(o.output_path);
-    return r;
+    return run_coprocctl(prefix, args, dir_.file("coprocctl." + std::to_string(++runs_) + ".out"));
   }
   std::vector<std::string> at(std::vector<std::string> args) {
     args.insert(args.begin(), {"--runtime-dir", runtime_dir()});

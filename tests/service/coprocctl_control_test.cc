@@ -4,33 +4,22 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "coprocctl_run.h"
 #include "service_fixture.h"
 #include "test_users.h"
 
 namespace coproc::test {
 namespace {
 
-struct CtlRun {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
-
 class CoprocctlControlTest : public ServiceFixture {
  protected:
   // coprocctl --runtime-dir <the service's> ARGS, as `user` ("" = root).
   CtlRun coprocctl(const std::vector<std::string>& args, const std::string& user = "") {
-    TestProcess::Options o;
-    if (!user.empty()) o.argv = {"/usr/sbin/runuser", "-u", user, "--"};
-    o.argv.push_back(bin_path("coprocctl"));
-    o.argv.insert(o.argv.end(), {"--runtime-dir", runtime_dir()});
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    o.output_path = dir_.file("coprocctl." + std::to_string(++runs_) + ".out");
-    TestProcess p(o);
-    const int status = p.wait(std::chrono::seconds(60));
-    CtlRun r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.output = read_file(o.output_path);
-    return r;
+    std::vector<std::string> prefix;
+    if (!user.empty()) prefix = {"/usr/sbin/runuser", "-u", user, "--"};
+    std::vector<std::string> all = {"--runtime-dir", runtime_dir()};
+    all.insert(all.end(), args.begin(), args.end());
+    return run_coprocctl(prefix, all, dir_.file("coprocctl." + std::to_string(++runs_) + ".out"));
   }
   // An ordinary user who can reach the temp dir.
   std::string ordinary_user() {
