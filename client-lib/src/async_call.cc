@@ -6,17 +6,21 @@
 
 namespace coproc {
 
+// A call is marked done before completed() counts it, so a caller may
+// collect it first: the count then dips below zero and the completion that
+// follows brings it back to zero without setting the signal (it used to set
+// it, leaving the descriptor readable with nothing to collect).
 void AsyncHub::completed() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (uncollected_++ == 0) signal_.set();
+    if (++uncollected_ == 1) signal_.set();
   }
   cv_.notify_all();
 }
 
 void AsyncHub::collected() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (uncollected_ > 0 && --uncollected_ == 0) signal_.reset();
+  if (--uncollected_ == 0) signal_.reset();
 }
 
 bool AsyncCall::ready() const {

@@ -51,7 +51,7 @@ class AsyncHub {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::size_t uncollected_ = 0;
+  long uncollected_ = 0;  // completed minus collected; -1 while a collect ran first
   ReadySignal signal_;
 };
 
