@@ -190,7 +190,23 @@ class HttpResponse:
         return self.body.decode(encoding, "replace")
 
 
-class Client:
+class _Closes:
+    """`with` and garbage collection both end in close() (idempotent)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Client(_Closes):
     """A connection to the co-process (made on the first call). Use it as a
     context manager, or call close()."""
 
@@ -239,17 +255,6 @@ class Client:
             self._lib.coproc_client_close(self._handle)
             self._handle = ctypes.c_void_p()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     # -- any method -------------------------------------------------------
 
@@ -415,7 +420,7 @@ class Client:
         return self.http_request("GET", url, **options)
 
 
-class Pending:
+class Pending(_Closes):
     """An asynchronous call (Client.call_async). Free it with close() or use
     it as a context manager; closing a call in flight cancels it."""
 
@@ -448,14 +453,3 @@ class Pending:
             self._client._lib.coproc_pending_free(self._handle)
             self._handle = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
