@@ -15,9 +15,11 @@
 //
 // usage: gateway_bench [requests] [workers] [clients]   (defaults 3000 4 4)
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -51,6 +53,7 @@ struct Figures {
   double requests_per_s = 0;
   double p50_ms = 0;
   double p99_ms = 0;
+  long context_switches = 0;  // of the client threads, all together
 };
 
 int connect_to(int port) {
@@ -106,6 +109,7 @@ Figures drive(int port, const std::string& path, int requests, int clients) {
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
   std::atomic<int> left{requests};
   std::atomic<int> failures{0};
+  std::atomic<long> switches{0};
   const auto t0 = Clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
@@ -123,6 +127,9 @@ Figures drive(int port, const std::string& path, int requests, int clients) {
         failures++;
       }
       if (fd >= 0) ::close(fd);
+      rusage ru{};
+      ::getrusage(RUSAGE_THREAD, &ru);
+      switches += ru.ru_nvcsw + ru.ru_nivcsw;
     });
   }
   for (auto& t : threads) t.join();
@@ -135,6 +142,7 @@ Figures drive(int port, const std::string& path, int requests, int clients) {
   f.requests_per_s = static_cast<double>(all.size()) / elapsed;
   f.p50_ms = all[all.size() / 2];
   f.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  f.context_switches = switches.load();
   return f;
 }
 
@@ -207,6 +215,34 @@ int listen_on(int* port) {
   return fd;
 }
 
+// Context switches (voluntary + involuntary) of every thread of `pid`, from
+// /proc: a load-independent count of the hand-offs a request costs.
+long context_switches(pid_t pid) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(tasks.c_str());
+  if (!dir) return 0;
+  long total = 0;
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(tasks + "/" + e->d_name + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+        total += std::atol(line.c_str() + line.find(':') + 1);
+      }
+    }
+  }
+  ::closedir(dir);
+  return total;
+}
+
+long context_switches(const std::vector<pid_t>& pids) {
+  long total = 0;
+  for (pid_t p : pids) total += context_switches(p);
+  return total;
+}
+
 void print_line(const char* what, const Figures& f) {
   std::printf("  %-44s %9.0f req/s   p50 %7.3f ms   p99 %7.3f ms\n", what, f.requests_per_s,
               f.p50_ms, f.p99_ms);
@@ -275,9 +311,19 @@ int main(int argc, char** argv) {
     auto best = [](Figures& b, const Figures& f) {
       if (f.requests_per_s > b.requests_per_s) b = f;
     };
+    // Context switches during the reply_next rounds, per request: of the
+    // co-process (every thread), of its workers, and of this load generator.
+    const std::vector<pid_t> reply_next_workers(children.begin() + 1,
+                                                children.begin() + 1 + workers);
+    long cs_coprocess = 0, cs_workers = 0, cs_generator = 0;
     for (int round = 0; round < 3; ++round) {
       best(f_nginx, drive(nginx.http_port(), "/files/hello.txt", requests, clients));
-      best(f_gateway, drive(gw_port, "/hello", requests, clients));
+      const long c0 = context_switches(coprocess.pid()), w0 = context_switches(reply_next_workers);
+      const Figures g = drive(gw_port, "/hello", requests, clients);
+      cs_coprocess += context_switches(coprocess.pid()) - c0;
+      cs_workers += context_switches(reply_next_workers) - w0;
+      cs_generator += g.context_switches;
+      best(f_gateway, g);
       best(f_plain, drive(gw_port, "/plain", requests, clients));
       best(f_fork, drive(cgi_port, "/hello", requests, clients));
     }
@@ -287,6 +333,10 @@ int main(int argc, char** argv) {
     print_line(("gateway, " + std::to_string(workers) + " C workers (reply, next)").c_str(),
                f_plain);
     print_line("fork+exec of a tiny program per request", f_fork);
+    const double n = 3.0 * requests;
+    std::printf("  context switches per gateway request (reply_next, /proc): co-process %.2f, "
+                "workers %.2f, load generator %.2f\n",
+                cs_coprocess / n, cs_workers / n, cs_generator / n);
     const double vs_fork = f_gateway.requests_per_s / f_fork.requests_per_s;
     const double of_nginx = f_gateway.requests_per_s / f_nginx.requests_per_s;
     std::printf("  gateway: %.1fx the requests/s of a process per request (goal >= 10x), "

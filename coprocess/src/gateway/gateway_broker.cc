@@ -197,8 +197,9 @@ std::optional<rpc::Packed> Broker::next(const std::string& queue, const WorkerCa
       --queued_total_;
       take_locked(taken, worker);
     } else if (timeout.count() > 0) {
+      // No wake-up for the housekeeper: its next tick times the waiter out
+      // (a notify here woke it once per request, for nothing to do).
       q->second.waiters.push_back(Waiter{worker, Clock::now() + timeout, defer()});
-      wake_.notify_all();
       return std::nullopt;
     }
   }
