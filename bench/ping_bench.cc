@@ -8,9 +8,11 @@
 //                   placement as libcoproc: the co-process serves both).
 // Then pipelined throughput: 1, 8 and 64 threads sharing one Client.
 //
-// usage: ping_bench [--endpoint PATH] [--calls N] [--seconds S]
+// usage: ping_bench [--endpoint PATH] [--calls N] [--seconds S] [--only echo|raw|lib]
 // Without --endpoint it starts the coprocess built in this tree on a
-// temporary runtime dir.
+// temporary runtime dir. --only runs one path N times, without warm-up or
+// throughput rounds, for counting what one call costs from outside
+// (`strace -c -f`, `valgrind --tool=callgrind`, `perf stat`).
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -266,6 +268,7 @@ int main(int argc, char** argv) {
   std::string endpoint;
   int calls = 20000;
   double seconds = 2.0;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--endpoint" && i + 1 < argc) {
@@ -274,8 +277,14 @@ int main(int argc, char** argv) {
       calls = std::max(100, std::atoi(argv[++i]));
     } else if (a == "--seconds" && i + 1 < argc) {
       seconds = std::max(0.2, std::atof(argv[++i]));
+    } else if (a == "--only" && i + 1 < argc &&
+               (std::strcmp(argv[i + 1], "echo") == 0 || std::strcmp(argv[i + 1], "raw") == 0 ||
+                std::strcmp(argv[i + 1], "lib") == 0)) {
+      only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: ping_bench [--endpoint PATH] [--calls N] [--seconds S]\n");
+      std::fprintf(stderr,
+                   "usage: ping_bench [--endpoint PATH] [--calls N] [--seconds S] "
+                   "[--only echo|raw|lib]\n");
       return 2;
     }
   }
@@ -285,6 +294,15 @@ int main(int argc, char** argv) {
     endpoint = own->endpoint();
   }
   const PingBytes bytes = measure_ping_bytes(endpoint);
+  if (!only.empty()) {
+    const std::vector<double> rtt = only == "echo"  ? raw_echo(bytes, calls)
+                                    : only == "raw" ? raw_coprocess(endpoint, bytes, calls)
+                                                    : libcoproc(endpoint, calls);
+    const Summary s = summarize(rtt);
+    std::printf("%s: %d round trips, min %.1f us, p50 %.1f us, p99 %.1f us; load average %s\n",
+                only.c_str(), calls, s.min, s.p50, s.p99, coproc::bench::load_average().c_str());
+    return 0;
+  }
   std::printf("sys.ping: request %zu bytes, response %zu bytes; %d round trips each\n",
               bytes.request.size(), bytes.response_size, calls);
 

@@ -1,8 +1,10 @@
 // Connection over a Unix socket: non-blocking sendmsg() from the calling
 // thread (SCM_RIGHTS with the first bytes), the I/O thread finishing writes
-// the socket buffer could not take, and poll()+recv() for the leader.
-#include <poll.h>
+// the socket buffer could not take, and one blocking recv() per answer for
+// the leader (SO_RCVTIMEO bounds it by the call's deadline).
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <cerrno>
 #include <cstring>
@@ -15,13 +17,15 @@ namespace coproc {
 
 Connection::Connection(asio::io_context& io, int fd)
     : io_(io), socket_(io), fd_(fd), decoder_(client_decode_limits(), 64 * 1024) {
-  socket_.assign(asio::local::stream_protocol(), fd);
-  socket_.non_blocking(true);
+  // Blocking, so that the leader waits in recv() itself; every other
+  // operation passes MSG_DONTWAIT.
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 }
 
 Connection::~Connection() {
-  asio::error_code ignored;
-  socket_.close(ignored);
+  socket_.forget();
+  ::close(fd_);
 }
 
 bool Connection::submit(const std::shared_ptr<PendingCall>& call) {
@@ -52,7 +56,7 @@ bool Connection::flush_locked() {
         if (!flush_scheduled_) {
           flush_scheduled_ = true;
           auto self = shared_from_this();
-          asio::post(socket_.get_executor(), [self] { self->flush_when_writable(); });
+          asio::post(io_, [self] { self->flush_when_writable(); });
         }
         return true;
       }
@@ -70,7 +74,7 @@ bool Connection::flush_locked() {
 
 void Connection::flush_when_writable() {
   auto self = shared_from_this();
-  socket_.async_wait(asio::socket_base::wait_write, [self](const asio::error_code& ec) {
+  socket_.async_wait(fd_, asio::socket_base::wait_write, [self](const asio::error_code& ec) {
     std::unique_lock<std::mutex> lock(self->mu_);
     self->flush_scheduled_ = false;
     if (ec || self->dead_ || !self->write_error_.empty()) return;
@@ -83,12 +87,41 @@ void Connection::flush_when_writable() {
 
 void Connection::lead(const std::shared_ptr<PendingCall>& call,
                       std::chrono::steady_clock::time_point deadline) {
-  // Wait first, then read: an answer is rarely there already, and this
-  // saves a recv() that would only say EAGAIN.
+  // One blocking recv() per answer, as a program reading its own socket
+  // would: a poll() first would be a second system call on every call.
   while (!call->done()) {
-    if (!net::wait_ready(fd_, POLLIN, deadline)) return;  // deadline
-    if (read_once() == ReadState::closed) return;
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return;  // deadline
+    // SO_RCVTIMEO is set only when the deadline is nearer than what is set
+    // (or after a wait that ended early), so calls with ordinary timeouts
+    // never touch it.
+    if (receive_timeout_ > left || receive_timeout_ == receive_timeout_.zero()) {
+      set_receive_timeout(std::min<std::chrono::steady_clock::duration>(left, kReceiveSlice));
+    }
+    auto buf = decoder_.prepare();
+    const ssize_t n = ::recv(fd_, buf.data, buf.size, 0);
+    const int err = n < 0 ? errno : 0;
+    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
+      // The slice ran out: wait on with the whole slice, or what is left.
+      const auto now_left = deadline - std::chrono::steady_clock::now();
+      if (receive_timeout_ < kReceiveSlice && now_left > receive_timeout_) {
+        receive_timeout_ = receive_timeout_.zero();
+      }
+      continue;
+    }
+    if (n < 0 && err == EINTR) continue;
+    if (consume_read(static_cast<long>(n), err) == ReadState::closed) return;
   }
+}
+
+void Connection::set_receive_timeout(std::chrono::steady_clock::duration d) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  if (us < 1) us = 1;  // zero would mean "wait forever"
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(us / 1000000);
+  tv.tv_usec = static_cast<suseconds_t>(us % 1000000);
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  receive_timeout_ = std::chrono::microseconds(us);
 }
 
 Connection::ReadState Connection::read_once() {
@@ -112,7 +145,7 @@ Connection::ReadState Connection::read_available() {
 
 void Connection::background_when_readable() {
   auto self = shared_from_this();
-  socket_.async_wait(asio::socket_base::wait_read, [self](const asio::error_code& ec) {
+  socket_.async_wait(fd_, asio::socket_base::wait_read, [self](const asio::error_code& ec) {
     if (ec) {
       std::lock_guard<std::mutex> lock(self->mu_);
       self->background_armed_ = false;

@@ -1,5 +1,5 @@
 // What a Connection waits on besides its descriptor, per platform:
-// POSIX — the Asio socket over the fd, for write readiness;
+// POSIX — readiness of the fd on the I/O thread (SocketWatch);
 // Windows — a stop event that wakes a caller blocked in a pipe read when
 // the connection is closed (pipe_io_win32.h), since a pipe has no
 // shutdown() that makes later reads fail.
@@ -26,7 +26,45 @@ class PipeStop {
 };
 using ConnectionIo = PipeStop;
 #else
-using ConnectionIo = asio::local::stream_protocol::socket;
+/// Waits on the I/O thread until a Unix socket is readable or writable.
+/// The descriptor is registered with the io_context's reactor only while a
+/// wait is outstanding: Asio registers a descriptor edge-triggered for
+/// input, so a registered socket would wake the I/O thread on every answer
+/// that arrives — one useless wake-up (and a third thread competing for
+/// the CPU) per blocking call, whose caller reads its answer itself.
+/// Not thread-safe: only the I/O thread calls async_wait(). Never closes
+/// the descriptor.
+class SocketWatch {
+ public:
+  explicit SocketWatch(asio::io_context& io) : socket_(io) {}
+  ~SocketWatch() { forget(); }
+  SocketWatch(const SocketWatch&) = delete;
+  SocketWatch& operator=(const SocketWatch&) = delete;
+
+  /// Calls `handler(error_code)` on the I/O thread once `fd` is ready for
+  /// `what` (or has failed, or was shut down).
+  template <class Handler>
+  void async_wait(int fd, asio::socket_base::wait_type what, Handler handler) {
+    if (!socket_.is_open()) socket_.assign(asio::local::stream_protocol(), fd);
+    ++waits_;
+    socket_.async_wait(what, [this, h = std::move(handler)](const asio::error_code& ec) mutable {
+      --waits_;
+      h(ec);  // may wait again: the registration then stays
+      if (waits_ == 0) forget();
+    });
+  }
+
+  /// Takes the descriptor off the reactor (no wait may be outstanding).
+  void forget() {
+    asio::error_code ignored;
+    if (socket_.is_open()) socket_.release(ignored);
+  }
+
+ private:
+  asio::local::stream_protocol::socket socket_;
+  int waits_ = 0;
+};
+using ConnectionIo = SocketWatch;
 #endif
 
 }  // namespace coproc::net
