@@ -4,7 +4,11 @@
 // and the machine's load average, because a figure means little without it.
 #pragma once
 
+#include <dirent.h>
+#include <sys/types.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -26,6 +30,30 @@ inline std::string load_average() {
   std::string first;
   in >> first;
   return first.empty() ? "?" : first;
+}
+
+/// Context switches of every thread of `pid` (from /proc): a
+/// load-independent count of the hand-offs a request costs. Voluntary ones
+/// alone count the times a thread went to sleep and had to be woken up;
+/// involuntary ones (preemption) grow with the machine's load.
+inline long context_switches(pid_t pid, bool voluntary_only = false) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(tasks.c_str());
+  if (!dir) return 0;
+  long total = 0;
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(tasks + "/" + e->d_name + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          (!voluntary_only && line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)) {
+        total += std::atol(line.c_str() + line.find(':') + 1);
+      }
+    }
+  }
+  ::closedir(dir);
+  return total;
 }
 
 }  // namespace coproc::bench

@@ -15,7 +15,6 @@
 //
 // usage: gateway_bench [requests] [workers] [clients]   (defaults 3000 4 4)
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -215,31 +214,9 @@ int listen_on(int* port) {
   return fd;
 }
 
-// Context switches (voluntary + involuntary) of every thread of `pid`, from
-// /proc: a load-independent count of the hand-offs a request costs.
-long context_switches(pid_t pid) {
-  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
-  DIR* dir = ::opendir(tasks.c_str());
-  if (!dir) return 0;
-  long total = 0;
-  while (const dirent* e = ::readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream in(tasks + "/" + e->d_name + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
-          line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
-        total += std::atol(line.c_str() + line.find(':') + 1);
-      }
-    }
-  }
-  ::closedir(dir);
-  return total;
-}
-
 long context_switches(const std::vector<pid_t>& pids) {
   long total = 0;
-  for (pid_t p : pids) total += context_switches(p);
+  for (pid_t p : pids) total += coproc::bench::context_switches(p);
   return total;
 }
 
@@ -318,9 +295,10 @@ int main(int argc, char** argv) {
     long cs_coprocess = 0, cs_workers = 0, cs_generator = 0;
     for (int round = 0; round < 3; ++round) {
       best(f_nginx, drive(nginx.http_port(), "/files/hello.txt", requests, clients));
-      const long c0 = context_switches(coprocess.pid()), w0 = context_switches(reply_next_workers);
+      const long c0 = coproc::bench::context_switches(coprocess.pid());
+      const long w0 = context_switches(reply_next_workers);
       const Figures g = drive(gw_port, "/hello", requests, clients);
-      cs_coprocess += context_switches(coprocess.pid()) - c0;
+      cs_coprocess += coproc::bench::context_switches(coprocess.pid()) - c0;
       cs_workers += context_switches(reply_next_workers) - w0;
       cs_generator += g.context_switches;
       best(f_gateway, g);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -49,14 +50,58 @@ double us_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
 
+/// One path's round trips, and how often a thread went to sleep and had to
+/// be woken up for them (voluntary context switches, all threads): on this
+/// side and on the serving side. Unlike times, these counts do not depend
+/// on the machine's load.
+struct Run {
+  std::vector<double> rtt;
+  long client_sleeps = 0;
+  long server_sleeps = 0;
+  void add(const Run& r) {
+    rtt.insert(rtt.end(), r.rtt.begin(), r.rtt.end());
+    client_sleeps += r.client_sleeps;
+    server_sleeps += r.server_sleeps;
+  }
+};
+
+long own_sleeps() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);  // every thread, finished ones included
+  return ru.ru_nvcsw;
+}
+
 struct Summary {
-  double p50 = 0, p99 = 0, min = 0;
+  double p50 = 0, p99 = 0, min = 0, mean = 0;
 };
 
 Summary summarize(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   auto at = [&](double p) { return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))]; };
-  return Summary{at(0.50), at(0.99), v.front()};
+  double sum = 0;
+  for (double x : v) sum += x;
+  return Summary{at(0.50), at(0.99), v.front(), sum / static_cast<double>(v.size())};
+}
+
+double per_call(long count, int calls) {
+  return static_cast<double>(count) / static_cast<double>(calls);
+}
+
+/// The kernel's own ping-pong figure: `perf bench sched pipe` (two
+/// processes, two pipes), mean microseconds per round trip; -1 without perf.
+double kernel_pipe_round_trip_us(int loops) {
+  const std::string cmd =
+      "perf bench sched pipe -l " + std::to_string(loops) + " 2>/dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return -1;
+  double us = -1;
+  char line[256];
+  while (std::fgets(line, sizeof line, p)) {
+    double v = 0;
+    if (std::strstr(line, "usecs/op") && std::sscanf(line, " %lf", &v) == 1) us = v;
+  }
+  ::pclose(p);
+  return us;
 }
 
 [[noreturn]] void die(const std::string& what) {
@@ -92,6 +137,14 @@ void read_exactly(int fd, char* p, std::size_t n) {
     p += r;
     n -= static_cast<std::size_t>(r);
   }
+}
+
+/// The process at the other end of a connected Unix socket.
+pid_t peer_pid(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) die("SO_PEERCRED failed");
+  return cred.pid;
 }
 
 /// Runs the coprocess of this build tree on a temp dir for the benchmark.
@@ -138,6 +191,7 @@ class Coprocess {
 struct PingBytes {
   std::string request;
   std::size_t response_size = 0;
+  pid_t server = 0;  // the co-process
 };
 
 PingBytes measure_ping_bytes(const std::string& endpoint) {
@@ -145,6 +199,7 @@ PingBytes measure_ping_bytes(const std::string& endpoint) {
   b.request = coproc::rpc::encode_request(7, coproc::rpc::method::kPing, coproc::rpc::empty_params());
   const int fd = connect_to(endpoint);
   if (fd < 0) die("cannot connect to " + endpoint);
+  b.server = peer_pid(fd);
   write_all(fd, b.request.data(), b.request.size());
   coproc::rpc::StreamDecoder dec{coproc::rpc::DecodeLimits{}};
   for (;;) {
@@ -160,13 +215,30 @@ PingBytes measure_ping_bytes(const std::string& endpoint) {
   return b;
 }
 
+/// Writes the request and reads an answer of the same size as sys.ping's,
+/// `calls` times, on a blocking socket.
+Run ping_pong(int fd, const PingBytes& bytes, int calls) {
+  Run run;
+  run.rtt.reserve(static_cast<std::size_t>(calls));
+  std::vector<char> in(bytes.response_size);
+  const long sleeps = own_sleeps();
+  for (int i = 0; i < calls; ++i) {
+    const auto t0 = Clock::now();
+    write_all(fd, bytes.request.data(), bytes.request.size());
+    read_exactly(fd, in.data(), in.size());
+    run.rtt.push_back(us_since(t0));
+  }
+  run.client_sleeps = own_sleeps() - sleeps;
+  return run;
+}
+
 /// Anchor 1: ping-pong with an echo process (forked from this program):
 /// two processes and one Unix stream, like a client and the co-process, with
 /// nothing but read/write on either side. (A thread of this program was the
 /// anchor before; on an idle machine the wake-up of a thread of the same
 /// process can be slower than another process's, and the anchor came out
 /// slower than the real co-process.)
-std::vector<double> raw_echo(const PingBytes& bytes, int calls) {
+Run raw_echo(const PingBytes& bytes, int calls) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) die("socketpair failed");
   const std::size_t req = bytes.request.size(), resp = bytes.response_size;
@@ -183,47 +255,85 @@ std::vector<double> raw_echo(const PingBytes& bytes, int calls) {
     ::_exit(0);
   }
   ::close(sv[1]);
-  std::vector<double> rtt;
-  std::vector<char> in(resp);
-  for (int i = 0; i < calls; ++i) {
-    const auto t0 = Clock::now();
-    write_all(sv[0], bytes.request.data(), req);
-    read_exactly(sv[0], in.data(), resp);
-    rtt.push_back(us_since(t0));
-  }
+  Run run = ping_pong(sv[0], bytes, calls);
   ::close(sv[0]);
   int status = 0;
-  ::waitpid(echo, &status, 0);
-  return rtt;
+  rusage ru{};
+  ::wait4(echo, &status, 0, &ru);
+  run.server_sleeps = ru.ru_nvcsw;
+  return run;
+}
+
+/// An independent check of anchor 1: the same ping-pong with an echo
+/// written in Python (another runtime, its own read and write loop). Python
+/// spends more per message, so this is an upper bound: an anchor slower than
+/// it would be broken.
+Run python_echo(const PingBytes& bytes, int calls) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) die("socketpair failed");
+  static const char script[] =
+      "import socket, sys\n"
+      "s = socket.socket(fileno=3)\n"
+      "req, resp, n = map(int, sys.argv[1:4])\n"
+      "out = b'x' * resp\n"
+      "for _ in range(n):\n"
+      "    got = 0\n"
+      "    while got < req:\n"
+      "        b = s.recv(req - got)\n"
+      "        if not b: sys.exit(1)\n"
+      "        got += len(b)\n"
+      "    s.sendall(out)\n";
+  std::vector<std::string> args = {"python3", "-c", script, std::to_string(bytes.request.size()),
+                                   std::to_string(bytes.response_size), std::to_string(calls)};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  ::posix_spawn_file_actions_init(&fa);
+  ::posix_spawn_file_actions_adddup2(&fa, sv[1], 3);  // dup2 clears close-on-exec
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, "python3", &fa, nullptr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&fa);
+  ::close(sv[1]);
+  if (rc != 0) {
+    ::close(sv[0]);
+    return Run{};
+  }
+  Run run = ping_pong(sv[0], bytes, calls);
+  ::close(sv[0]);
+  int status = 0;
+  rusage ru{};
+  ::wait4(pid, &status, 0, &ru);
+  run.server_sleeps = ru.ru_nvcsw;
+  return run;
 }
 
 /// Anchor 2: sys.ping to the co-process on a blocking socket, no library.
-std::vector<double> raw_coprocess(const std::string& endpoint, const PingBytes& bytes, int calls) {
+/// (Same msgid every time, so the answer has the same size every time.)
+Run raw_coprocess(const std::string& endpoint, const PingBytes& bytes, int calls) {
   const int fd = connect_to(endpoint);
   if (fd < 0) die("cannot connect to " + endpoint);
-  std::vector<double> rtt;
-  std::vector<char> in(bytes.response_size);
-  for (int i = 0; i < calls; ++i) {
-    const auto t0 = Clock::now();
-    write_all(fd, bytes.request.data(), bytes.request.size());
-    read_exactly(fd, in.data(), in.size());  // same msgid, so the same size every time
-    rtt.push_back(us_since(t0));
-  }
+  const long server = coproc::bench::context_switches(bytes.server, true);
+  Run run = ping_pong(fd, bytes, calls);
+  run.server_sleeps = coproc::bench::context_switches(bytes.server, true) - server;
   ::close(fd);
-  return rtt;
+  return run;
 }
 
 /// libcoproc through its C ABI, as a legacy application calls it.
-std::vector<double> libcoproc(const std::string& endpoint, int calls) {
+Run libcoproc(const std::string& endpoint, const PingBytes& bytes, int calls) {
   coproc_client* c = nullptr;
   if (coproc_client_new(&c) != COPROC_OK ||
       coproc_client_set_str(c, COPROC_OPT_ENDPOINT, endpoint.c_str()) != COPROC_OK ||
       coproc_client_connect(c) != COPROC_OK) {
     die(std::string("libcoproc cannot connect: ") + coproc_errmsg(c));
   }
-  std::vector<double> rtt;
+  Run run;
+  run.rtt.reserve(static_cast<std::size_t>(calls));
   static const char params[] = {'\x91', '\x80'};
   const std::string ping(coproc::rpc::method::kPing);
+  const long sleeps = own_sleeps();
+  const long server = coproc::bench::context_switches(bytes.server, true);
   for (int i = 0; i < calls; ++i) {
     void* result = nullptr;
     std::size_t len = 0;
@@ -231,11 +341,13 @@ std::vector<double> libcoproc(const std::string& endpoint, int calls) {
     if (coproc_call(c, ping.c_str(), params, sizeof params, &result, &len) != COPROC_OK) {
       die(std::string("sys.ping failed: ") + coproc_errmsg(c));
     }
-    rtt.push_back(us_since(t0));
+    run.rtt.push_back(us_since(t0));
     coproc_free(result);
   }
+  run.client_sleeps = own_sleeps() - sleeps;
+  run.server_sleeps = coproc::bench::context_switches(bytes.server, true) - server;
   coproc_client_close(c);
-  return rtt;
+  return run;
 }
 
 double throughput(const std::string& endpoint, int threads, double seconds) {
@@ -295,12 +407,14 @@ int main(int argc, char** argv) {
   }
   const PingBytes bytes = measure_ping_bytes(endpoint);
   if (!only.empty()) {
-    const std::vector<double> rtt = only == "echo"  ? raw_echo(bytes, calls)
-                                    : only == "raw" ? raw_coprocess(endpoint, bytes, calls)
-                                                    : libcoproc(endpoint, calls);
-    const Summary s = summarize(rtt);
-    std::printf("%s: %d round trips, min %.1f us, p50 %.1f us, p99 %.1f us; load average %s\n",
-                only.c_str(), calls, s.min, s.p50, s.p99, coproc::bench::load_average().c_str());
+    const Run run = only == "echo"  ? raw_echo(bytes, calls)
+                    : only == "raw" ? raw_coprocess(endpoint, bytes, calls)
+                                    : libcoproc(endpoint, bytes, calls);
+    const Summary s = summarize(run.rtt);
+    std::printf("%s: %d round trips, min %.1f us, p50 %.1f us, p99 %.1f us; sleeps per call: "
+                "client %.2f, server %.2f; load average %s\n",
+                only.c_str(), calls, s.min, s.p50, s.p99, per_call(run.client_sleeps, calls),
+                per_call(run.server_sleeps, calls), coproc::bench::load_average().c_str());
     return 0;
   }
   std::printf("sys.ping: request %zu bytes, response %zu bytes; %d round trips each\n",
@@ -310,30 +424,52 @@ int main(int argc, char** argv) {
   // background load on the machine hits all three alike.
   raw_echo(bytes, 1000);
   raw_coprocess(endpoint, bytes, 1000);
-  libcoproc(endpoint, 1000);
-  std::vector<double> echo, raw, lib;
+  libcoproc(endpoint, bytes, 1000);
+  Run echo, raw, lib;
   const int rounds = 5;
   for (int r = 0; r < rounds; ++r) {
-    auto a = raw_echo(bytes, calls / rounds);
-    auto b = raw_coprocess(endpoint, bytes, calls / rounds);
-    auto c = libcoproc(endpoint, calls / rounds);
-    echo.insert(echo.end(), a.begin(), a.end());
-    raw.insert(raw.end(), b.begin(), b.end());
-    lib.insert(lib.end(), c.begin(), c.end());
+    echo.add(raw_echo(bytes, calls / rounds));
+    raw.add(raw_coprocess(endpoint, bytes, calls / rounds));
+    lib.add(libcoproc(endpoint, bytes, calls / rounds));
   }
-  const Summary se = summarize(echo), sr = summarize(raw), sl = summarize(lib);
-  std::printf("\n%-34s %10s %10s %10s\n", "round trip (us)", "min", "p50", "p99");
-  std::printf("%-34s %10.1f %10.1f %10.1f\n", "raw echo (a forked echo process)", se.min, se.p50,
-              se.p99);
-  std::printf("%-34s %10.1f %10.1f %10.1f\n", "raw sys.ping to the coprocess", sr.min, sr.p50,
-              sr.p99);
-  std::printf("%-34s %10.1f %10.1f %10.1f\n", "libcoproc coproc_call(sys.ping)", sl.min, sl.p50,
-              sl.p99);
+  const int n = rounds * (calls / rounds);
+  const Summary se = summarize(echo.rtt), sr = summarize(raw.rtt), sl = summarize(lib.rtt);
+  std::printf("\n%-34s %8s %8s %8s %14s %14s\n", "round trip (us)", "min", "p50", "p99",
+              "client sleeps", "server sleeps");
+  auto line = [&](const char* what, const Summary& s, const Run& r) {
+    std::printf("%-34s %8.1f %8.1f %8.1f %14.2f %14.2f\n", what, s.min, s.p50, s.p99,
+                per_call(r.client_sleeps, n), per_call(r.server_sleeps, n));
+  };
+  line("raw echo (a forked echo process)", se, echo);
+  line("raw sys.ping to the coprocess", sr, raw);
+  line("libcoproc coproc_call(sys.ping)", sl, lib);
+  std::printf("(sleeps: voluntary context switches per call, all threads of each side)\n");
   std::printf("\nratio p50 libcoproc / raw echo:          %.2fx\n", sl.p50 / se.p50);
   std::printf("ratio p50 raw coprocess / raw echo:      %.2fx\n", sr.p50 / se.p50);
   std::printf("ratio p50 libcoproc / raw coprocess:     %.2fx\n",
               sl.p50 / sr.p50);
   std::printf("ratio p99 libcoproc / raw coprocess:     %.2fx\n", sl.p99 / sr.p99);
+
+  // The anchor checked against measurements that share none of its code.
+  const Run py = python_echo(bytes, 5000);
+  const double pipe_us = kernel_pipe_round_trip_us(20000);
+  std::printf("\nanchor check (p50 unless said):\n");
+  std::printf("  raw echo, this program's echo process  %8.1f us (mean %.1f)\n", se.p50, se.mean);
+  if (py.rtt.empty()) {
+    std::printf("  the same with a Python echo process    not run (no python3)\n");
+  } else {
+    std::printf("  the same with a Python echo process    %8.1f us (an upper bound)\n",
+                summarize(py.rtt).p50);
+  }
+  if (pipe_us < 0) {
+    std::printf("  perf bench sched pipe, round trip      not run (no perf)\n");
+  } else {
+    std::printf("  perf bench sched pipe, round trip      %8.1f us mean (the kernel's own "
+                "figure, pipes)\n", pipe_us);
+  }
+  const bool sound = py.rtt.empty() || se.p50 <= summarize(py.rtt).p50 * 1.1;
+  std::printf("  anchor %s\n", sound ? "sound: not slower than the independent echo"
+                                      : "SUSPECT: slower than the Python echo");
 
   std::printf("\npipelined throughput, threads sharing one Client (%.1f s each):\n", seconds);
   for (int threads : {1, 8, 64}) {
