@@ -232,6 +232,18 @@ Run ping_pong(int fd, const PingBytes& bytes, int calls) {
   return run;
 }
 
+/// ping_pong() with an echo child on `fd`, which is closed after it; the
+/// child's sleeps come from its resource usage when it has exited.
+Run ping_pong_with_child(int fd, pid_t child, const PingBytes& bytes, int calls) {
+  Run run = ping_pong(fd, bytes, calls);
+  ::close(fd);
+  int status = 0;
+  rusage ru{};
+  ::wait4(child, &status, 0, &ru);
+  run.server_sleeps = ru.ru_nvcsw;
+  return run;
+}
+
 /// Anchor 1: ping-pong with an echo process (forked from this program):
 /// two processes and one Unix stream, like a client and the co-process, with
 /// nothing but read/write on either side. (A thread of this program was the
@@ -255,13 +267,7 @@ Run raw_echo(const PingBytes& bytes, int calls) {
     ::_exit(0);
   }
   ::close(sv[1]);
-  Run run = ping_pong(sv[0], bytes, calls);
-  ::close(sv[0]);
-  int status = 0;
-  rusage ru{};
-  ::wait4(echo, &status, 0, &ru);
-  run.server_sleeps = ru.ru_nvcsw;
-  return run;
+  return ping_pong_with_child(sv[0], echo, bytes, calls);
 }
 
 /// An independent check of anchor 1: the same ping-pong with an echo
@@ -299,13 +305,7 @@ Run python_echo(const PingBytes& bytes, int calls) {
     ::close(sv[0]);
     return Run{};
   }
-  Run run = ping_pong(sv[0], bytes, calls);
-  ::close(sv[0]);
-  int status = 0;
-  rusage ru{};
-  ::wait4(pid, &status, 0, &ru);
-  run.server_sleeps = ru.ru_nvcsw;
-  return run;
+  return ping_pong_with_child(sv[0], pid, bytes, calls);
 }
 
 /// Anchor 2: sys.ping to the co-process on a blocking socket, no library.
