@@ -253,7 +253,10 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
   call->received = Clock::now();
   // A msgid may be reused while a call with it still runs: sys.cancel then
   // stops every call of that msgid.
-  running_.emplace(msgid, call->cancel_flag);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_.emplace(msgid, call->cancel_flag);
+  }
   call->connection_closed = closed_flag_;
   call->fds = std::move(fds);
 
@@ -278,9 +281,7 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
                  self->tag() << " req=" << request_id << " method=" << method_name
                              << " ms=" << ms_since(received) << " result=ok");
     }
-    asio::dispatch(self->strand_, [self, msgid, flag, bytes = std::move(bytes)]() mutable {
-      self->finish_call(msgid, flag, std::move(bytes));
-    });
+    self->finish_call_anywhere(msgid, flag, std::move(bytes));
   };
   call->reply_later = [complete, msgid](const rpc::Packed& result, const RpcError* error) {
     if (error) {
@@ -312,6 +313,7 @@ void RpcConnection::handle_request(rpc::Request request, std::vector<int> fds) {
 
 void RpcConnection::forget_running(rpc::MsgId msgid,
                                    const std::shared_ptr<std::atomic<bool>>& flag) {
+  std::lock_guard<std::mutex> lock(mutex_);
   const auto [first, last] = running_.equal_range(msgid);
   for (auto it = first; it != last; ++it) {
     if (it->second == flag) {
@@ -339,9 +341,13 @@ void RpcConnection::handle_cancel(const rpc::Notification& note) {
                tag() << " invalid sys.cancel (dropped): 'msgid' is required");
     return;
   }
-  const auto [first, last] = running_.equal_range(*target);
-  const bool found = first != last;
-  for (auto it = first; it != last; ++it) it->second->store(true);
+  bool found = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto [first, last] = running_.equal_range(*target);
+    found = first != last;
+    for (auto it = first; it != last; ++it) it->second->store(true);
+  }
   COPROC_LOG(debug, server_.settings().component,
              tag() << " sys.cancel msgid=" << *target
                    << (found ? " (cancel flag set)" : " (not running: already answered)"));
@@ -361,39 +367,93 @@ void RpcConnection::finish_call(rpc::MsgId msgid, const std::shared_ptr<std::ato
   maybe_finish_drain();
 }
 
+void RpcConnection::finish_call_anywhere(rpc::MsgId msgid,
+                                         const std::shared_ptr<std::atomic<bool>>& flag,
+                                         std::string bytes) {
+  if (!strand_.running_in_this_thread()) {
+    bool written = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      written = write_from_other_thread(bytes);
+    }
+    if (written) {
+      forget_running(msgid, flag);
+      const std::size_t before = in_flight_--;
+      server_.stats().requests_in_flight--;
+      server_.request_done(peer_.uid);
+      // Reading paused at the in-flight limit, or a drain or a close after
+      // an error waits for this call: the strand takes it from here.
+      if (before >= server_.settings().max_in_flight_per_connection || draining_ ||
+          close_after_write_) {
+        asio::post(strand_, [self = shared_from_this()] {
+          self->process_input();
+          self->wait_readable();
+          self->maybe_finish_drain();
+          if (self->close_after_write_) self->write_pending();
+        });
+      }
+      return;
+    }
+    // Not written, or only in part (the rest waits in output_, `bytes` is
+    // empty): the strand writes it.
+  }
+  asio::dispatch(strand_, [self = shared_from_this(), msgid, flag, bytes = std::move(bytes)]() mutable {
+    self->finish_call(msgid, flag, std::move(bytes));
+  });
+}
+
+bool RpcConnection::write_from_other_thread(std::string& bytes) {
+  if (closed_flag_->load() || !output_.empty() || !writing_.empty()) return false;
+  output_bytes_ += bytes.size();
+  output_.push_back(std::move(bytes));
+  bytes.clear();
+  output_bytes_ -= write_now();
+  return output_.empty();
+}
+
 void RpcConnection::answer(std::string bytes) {
   if (closed_) return;
   if (!bytes.empty()) {
     output_bytes_ += bytes.size();
-    output_.push_back(std::move(bytes));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      output_.push_back(std::move(bytes));
+    }
     account_memory();
   }
   write_pending();
 }
 
 void RpcConnection::write_pending() {
-  if (closed_ || decoding_ || !writing_.empty()) return;
+  if (closed_ || decoding_) return;
   // Most answers fit the socket buffer: written here, on the strand, they
   // need no write completion handed to another io thread (a wake-up and a
   // reactor interrupt per response). What the socket does not take now goes
   // through async_write below, and output_bytes_ keeps counting it.
-  if (!output_.empty()) output_bytes_ -= write_now();
-  if (output_.empty()) {
+  std::vector<asio::const_buffer> buffers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!writing_.empty()) return;
+    if (!output_.empty()) output_bytes_ -= write_now();
+    while (!output_.empty() && writing_.size() < 64) {
+      writing_.push_back(std::move(output_.front()));
+      output_.pop_front();
+    }
+    for (const auto& b : writing_) buffers.emplace_back(asio::buffer(b));
+  }
+  if (buffers.empty()) {
     if (close_after_write_ && in_flight_ == 0) close_on_strand("closed after error");
     return;
   }
-  std::vector<asio::const_buffer> buffers;
-  while (!output_.empty() && writing_.size() < 64) {
-    writing_.push_back(std::move(output_.front()));
-    output_.pop_front();
-  }
-  buffers.reserve(writing_.size());
-  for (const auto& b : writing_) buffers.emplace_back(asio::buffer(b));
+  // writing_ stays untouched until the completion: no other thread writes meanwhile.
   asio::async_write(socket_, buffers,
                     asio::bind_executor(strand_, [self = shared_from_this()](
                                                      const std::error_code& ec, std::size_t n) {
-                      self->output_bytes_ -= n;
-                      self->writing_.clear();
+                      {
+                        std::lock_guard<std::mutex> lock(self->mutex_);
+                        self->output_bytes_ -= n;
+                        self->writing_.clear();
+                      }
                       self->account_memory();
                       if (ec) {
                         self->close_on_strand("write error");
@@ -407,18 +467,25 @@ void RpcConnection::write_pending() {
 }
 
 void RpcConnection::maybe_finish_drain() {
-  if (draining_ && !closed_ && in_flight_ == 0 && output_.empty() && writing_.empty()) {
-    close_on_strand("drained");
+  if (!draining_ || closed_ || in_flight_ != 0) return;
+  bool idle = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    idle = output_.empty() && writing_.empty();
   }
+  if (idle) close_on_strand("drained");
 }
 
 void RpcConnection::close_on_strand(const char* reason) {
   if (closed_) return;
   closed_ = true;
-  closed_flag_->store(true);
-  for (auto& [msgid, flag] : running_) flag->store(true);
   timer_.cancel();
-  close_stream();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_flag_->store(true);
+    for (auto& [msgid, flag] : running_) flag->store(true);
+    close_stream();
+  }
   for (auto& [offset, fd] : passed_fds_) ::close(fd);
   passed_fds_.clear();
   COPROC_LOG(debug, server_.settings().component, tag() << " closed: " << reason);

@@ -11,6 +11,12 @@
 // decodes buffered requests nor reads from the socket, so a client that
 // pipelines without reading fills its own socket buffer, not our memory.
 //
+// Answers from other threads: a call answered outside the strand (a worker
+// pool thread, or a deferred answer such as gateway.next's from an HTTP
+// thread) is written by that thread at once when no other answer is being
+// written, so no io thread is woken for it; mutex_ keeps such a write apart
+// from the strand's writes and from the close of the stream.
+//
 // Memory budget: after every read and write the connection reports what it
 // holds (partly received message, unsent answers) to the server, which
 // closes the biggest holders when all together exceed limits.memory_budget.
@@ -21,6 +27,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -86,6 +93,13 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   void answer(std::string bytes);
   void finish_call(rpc::MsgId msgid, const std::shared_ptr<std::atomic<bool>>& flag,
                    std::string bytes);
+  /// finish_call from any thread: off the strand, writes the answer itself
+  /// when the connection writes nothing else (see "Answers from other threads").
+  void finish_call_anywhere(rpc::MsgId msgid, const std::shared_ptr<std::atomic<bool>>& flag,
+                            std::string bytes);
+  /// Off the strand, with mutex_ held: writes `bytes` when nothing else is
+  /// being written; false (and nothing written) otherwise.
+  bool write_from_other_thread(std::string& bytes);
   void write_pending();
   bool may_decode() const;
   void close_on_strand(const char* reason);
@@ -105,6 +119,7 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   rpc::StreamDecoder decoder_;
   // The cancel flag of each call running on this connection, by msgid:
   // set by sys.cancel for one call, for all when the connection closes.
+  // Guarded by mutex_ (a call answered off the strand forgets itself).
   std::unordered_multimap<rpc::MsgId, std::shared_ptr<std::atomic<bool>>> running_;
   // Set at close; every call's CallContext::connection_closed.
   std::shared_ptr<std::atomic<bool>> closed_flag_ = std::make_shared<std::atomic<bool>>(false);
@@ -114,19 +129,22 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
 
   std::vector<char> read_buffer_;  // Windows: target of the pending pipe read
 
+  // Guards running_, output_, writing_, and writing to or closing socket_
+  // off the strand's reading.
+  std::mutex mutex_;
   std::deque<std::string> output_;
   std::vector<std::string> writing_;  // buffers of the write in progress
-  std::size_t output_bytes_ = 0;
+  std::atomic<std::size_t> output_bytes_{0};
   std::atomic<std::size_t> held_{0};     // last value given to account_memory()
   std::atomic<bool> evicted_{false};
-  std::size_t in_flight_ = 0;
+  std::atomic<std::size_t> in_flight_{0};
   bool waiting_readable_ = false;
   bool turn_yielded_ = false;  // a process_input() continuation is queued
   bool decoding_ = false;      // inside process_input(): answers wait for its end
   bool greeted_ = false;   // a complete request arrived
-  bool draining_ = false;
+  std::atomic<bool> draining_{false};
   bool closed_ = false;
-  bool close_after_write_ = false;
+  std::atomic<bool> close_after_write_{false};
   std::string refusal_;
 };
 
