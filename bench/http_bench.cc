@@ -5,17 +5,33 @@
 // all in the same run, printed with ratios; then 64 concurrent clients'
 // aggregate requests per second through the co-process.
 //
+// The co-process's own cost per request is counted too, independent of the
+// machine's load: CPU time and context switches of all its threads (from
+// /proc), for http.request and for sys.ping.
+//
 // usage: http_bench [requests] [concurrent-clients]
+//        http_bench --calls N   only N http.request calls after a warm-up
+//                               (run under HTTP_BENCH_WRAP, see below)
+// HTTP_BENCH_WRAP="strace -f -c -o FILE" (or "valgrind --tool=callgrind ...")
+// starts the co-process under that command: counts per request are the
+// difference between --calls N and --calls 0, divided by N.
+// HTTP_BENCH_SET="name=value ..." passes options to the co-process (--set).
 #include <curl/curl.h>
+#include <dirent.h>
 #include <spawn.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -60,6 +76,37 @@ void check_result(const CallResult& r, std::size_t expect_size) {
     throw std::runtime_error("unexpected answer: status " + std::to_string(status) + ", " +
                              std::to_string(size) + " bytes");
   }
+}
+
+// CPU time and context switches of every thread of a process, so far.
+struct ProcessCounts {
+  double cpu_us = 0;
+  double switches = 0;  // voluntary context switches (blocked, woken again)
+};
+
+ProcessCounts process_counts(pid_t pid) {
+  ProcessCounts c;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(tasks.c_str());
+  if (!dir) return c;
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    const std::string task = tasks + "/" + e->d_name;
+    std::ifstream sched(task + "/schedstat");
+    double on_cpu_ns = 0;
+    if (sched >> on_cpu_ns) c.cpu_us += on_cpu_ns / 1000;
+    std::ifstream status(task + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      // Voluntary only: a thread that blocked and had to be woken (the
+      // involuntary ones count the other processes on the machine).
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) {
+        c.switches += std::atof(line.c_str() + line.find(':') + 1);
+      }
+    }
+  }
+  ::closedir(dir);
+  return c;
 }
 
 double run_coproc(const std::string& socket, const std::string& url, int n) {
@@ -143,6 +190,26 @@ double run_libcurl(const std::string& url, int n) {
   return s;
 }
 
+// An independent check of the libcurl anchor: the curl program's own
+// per-transfer time (--write-out %{time_total}) for `n` requests on one
+// kept-alive connection (one curl process, the URL repeated); the median,
+// in seconds. The first transfer (connect) is left out.
+double curl_write_out_median(const std::string& url, int n) {
+  std::string command = "/usr/bin/curl -s -w '%{time_total}\\n'";
+  for (int i = 0; i < n + 1; ++i) command += " -o /dev/null '" + url + "'";
+  FILE* out = ::popen(command.c_str(), "r");
+  if (!out) throw std::runtime_error("cannot run curl");
+  std::vector<double> times;
+  char line[64];
+  while (std::fgets(line, sizeof line, out)) times.push_back(std::atof(line));
+  if (::pclose(out) != 0 || times.size() != static_cast<std::size_t>(n) + 1) {
+    throw std::runtime_error("curl --write-out check failed");
+  }
+  times.erase(times.begin());
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
 double run_concurrent(const std::string& socket, const std::string& url, int clients,
                       int per_client, std::atomic<int>* failures) {
   std::vector<std::thread> threads;
@@ -182,8 +249,9 @@ double run_concurrent(const std::string& socket, const std::string& url, int cli
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int n = argc > 1 ? std::atoi(argv[1]) : 1000;
-  const int clients = argc > 2 ? std::atoi(argv[2]) : 64;
+  const bool calls_only = argc > 2 && std::strcmp(argv[1], "--calls") == 0;
+  const int n = calls_only ? std::atoi(argv[2]) : argc > 1 ? std::atoi(argv[1]) : 1000;
+  const int clients = !calls_only && argc > 2 ? std::atoi(argv[2]) : 64;
   try {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     test::NginxServer nginx;
@@ -196,9 +264,18 @@ int main(int argc, char** argv) {
     ::mkdir(dir.file("run").c_str(), 0755);
     ::mkdir(dir.file("state").c_str(), 0755);
     test::TestProcess::Options o;
-    o.argv = {COPROC_BIN_DIR "/coprocess/coprocess", "--runtime-dir", dir.file("run"), "--state-dir",
+    if (const char* wrap = std::getenv("HTTP_BENCH_WRAP")) {
+      std::istringstream words(wrap);
+      for (std::string w; words >> w;) o.argv.push_back(w);
+    }
+    const std::vector<std::string> coprocess_argv = {COPROC_BIN_DIR "/coprocess/coprocess", "--runtime-dir", dir.file("run"), "--state-dir",
               dir.file("state"), "--config", "/dev/null", "--log-level", "warn", "--set",
               "debug.methods=true"};
+    o.argv.insert(o.argv.end(), coprocess_argv.begin(), coprocess_argv.end());
+    if (const char* extra = std::getenv("HTTP_BENCH_SET")) {  // e.g. "server.io_threads=1"
+      std::istringstream words(extra);
+      for (std::string w; words >> w;) o.argv.insert(o.argv.end(), {"--set", w});
+    }
     o.output_path = dir.file("coprocess.log");
     test::TestProcess coprocess(o);
     const std::string socket = dir.file("run") + "/coproc.sock";
@@ -211,8 +288,20 @@ int main(int argc, char** argv) {
               Client probe(co);
               return probe.connect() == COPROC_OK;
             },
-            std::chrono::seconds(20))) {
+            std::chrono::seconds(60))) {
       throw std::runtime_error("coprocess did not come up:\n" + test::read_file(o.output_path));
+    }
+    if (calls_only) {
+      std::printf("http_bench: %.3f s for %d http.request calls\n", run_coproc(socket, url, n), n);
+      // Under a wrapper such as strace the co-process is its child: it gets
+      // the SIGTERM, so the wrapper can write its summary.
+      pid_t target = coprocess.pid();
+      std::ifstream children("/proc/" + std::to_string(target) + "/task/" +
+                             std::to_string(target) + "/children");
+      pid_t child = 0;
+      if (children >> child) target = child;
+      ::kill(target, SIGTERM);
+      return coprocess.wait(std::chrono::seconds(60)) == 0 ? 0 : 1;
     }
 
     std::printf("http_bench: %d sequential GETs of a 1 KB file from nginx on 127.0.0.1\n", n);
@@ -249,6 +338,14 @@ int main(int argc, char** argv) {
     line("anchor: debug.sleep 0 (RPC+worker)", run_rpc(socket, std::string(rpc::method::kDebugSleep), sleep0_params(), n));
     line("floor: sys.ping + libcurl", t_floor);
     std::printf("  (* median of %d alternating rounds, scaled to %d requests)\n", kRounds, n);
+    // The floor's HTTP part checked by another client: if libcurl here were
+    // slowed by something of this program's, the floor would be too low.
+    std::vector<double> rounds = libcurl_rounds;
+    std::sort(rounds.begin(), rounds.end());
+    const double curl_check = curl_write_out_median(url, 200);
+    std::printf("  floor check: the curl program on one keep-alive connection, --write-out "
+                "time_total median %.1f us/request (libcurl rounds here: %.1f-%.1f us)\n",
+                curl_check * 1e6, rounds.front() / n * 1e6, rounds.back() / n * 1e6);
     std::printf("  coproc is %.1fx faster than curl per request (goal >= 30x)\n", t_curl / t_coproc);
     std::printf("  coproc reaches %.2fx of in-process libcurl's rate (goal >= 0.7x)\n",
                 t_libcurl / t_coproc);
@@ -258,6 +355,17 @@ int main(int argc, char** argv) {
     std::printf("  load average %s\n", coproc::bench::load_average().c_str());
     coproc::bench::print_goal("http_vs_curl_per_request", t_curl / t_coproc, 30, "x", true);
     coproc::bench::print_goal("http_vs_floor", t_floor / t_coproc, 0.9, "x", true);
+
+    // What the co-process itself spends per call, whatever the load.
+    auto per_call = [&](const char* what, const std::function<void()>& calls) {
+      const ProcessCounts before = process_counts(coprocess.pid());
+      calls();
+      const ProcessCounts after = process_counts(coprocess.pid());
+      std::printf("  co-process per %-13s %6.1f us CPU  %5.2f voluntary context switches\n", what,
+                  (after.cpu_us - before.cpu_us) / n, (after.switches - before.switches) / n);
+    };
+    per_call("http.request:", [&] { run_coproc(socket, url, n); });
+    per_call("sys.ping:", [&] { run_rpc(socket, std::string(rpc::method::kPing), "", n); });
 
     std::atomic<int> failures{0};
     const int per_client = std::max(1, n / 4);

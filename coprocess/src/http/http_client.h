@@ -12,8 +12,6 @@
 
 #include <Poco/URI.h>
 
-#include <Poco/Net/HTTPRequest.h>
-
 #include "http_connector.h"
 #include "http_policy.h"
 #include "http_pool.h"
@@ -98,7 +96,8 @@ class HttpClient {
                    int out_fd);
   Exchange exchange(const Hop& hop, const HttpRequestParams& r, const std::string& pool_key,
                     RequestWatch& watch);
-  Poco::Net::HTTPRequest build_request(const Hop& hop, bool* decode) const;
+  /// The request head; `decode`: we ask for gzip/deflate, so we undo it.
+  std::string request_head(const Hop& hop, bool* decode) const;
   /// Reads (and discards) a redirect's own body, then pools or closes the
   /// connection; returns the next hop.
   Hop follow_redirect(const Hop& hop, Exchange& ex, const std::string& pool_key,

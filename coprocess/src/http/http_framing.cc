@@ -6,6 +6,7 @@
 #include <Poco/Exception.h>
 #include <Poco/String.h>
 
+#include "http_session_io.h"
 #include "http_socket.h"
 #include "rpc_error.h"
 
@@ -18,19 +19,6 @@ constexpr std::size_t kBuffer = 64 * 1024;
 constexpr std::size_t kMaxLine = 8 * 1024;
 constexpr std::size_t kMaxTrailerLines = 100;
 
-// HTTPSession's reading primitives are protected (meant for its stream
-// buffers); this reaches them for any session, HTTPS ones included.
-struct SessionAccess : Poco::Net::HTTPSession {
-  static int read_from(Poco::Net::HTTPSession& s, char* out, std::streamsize n) {
-    int (Poco::Net::HTTPSession::*read)(char*, std::streamsize) = &SessionAccess::read;
-    return (s.*read)(out, n);
-  }
-  static int buffered_in(Poco::Net::HTTPSession& s) {
-    int (Poco::Net::HTTPSession::*buffered)() const = &SessionAccess::buffered;
-    return (s.*buffered)();
-  }
-};
-
 bool is_digits(const std::string& s) {
   return !s.empty() && s.size() <= 19 &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -38,11 +26,11 @@ bool is_digits(const std::string& s) {
 
 // Every Content-Length value (repeated fields, and comma-separated lists in
 // one field); all must be the same number (RFC 9112 section 6.3, item 5).
-bool content_length(const Poco::Net::HTTPResponse& response, const std::string& server,
+bool content_length(const OrderedResponse& response, const std::string& server,
                     std::uint64_t* length) {
   bool found = false;
   std::string first;
-  for (const auto& [name, value] : response) {
+  for (const auto& [name, value] : response.in_order()) {
     if (Poco::icompare(name, std::string("Content-Length")) != 0) continue;
     std::size_t start = 0;
     for (;;) {
@@ -69,10 +57,10 @@ bool content_length(const Poco::Net::HTTPResponse& response, const std::string& 
 
 }  // namespace
 
-Framing response_framing(const Poco::Net::HTTPResponse& response, const std::string& method,
+Framing response_framing(const OrderedResponse& response, const std::string& method,
                          const std::string& server) {
   Framing f;
-  const int status = response.getStatus();
+  const int status = response.status();
   if (status < 200) {
     f.reusable = false;
     return f;
@@ -83,7 +71,7 @@ Framing response_framing(const Poco::Net::HTTPResponse& response, const std::str
   const bool has_length = content_length(response, server, &length);
   if (response.has("Transfer-Encoding")) {
     std::string codings;
-    for (const auto& [name, value] : response) {
+    for (const auto& [name, value] : response.in_order()) {
       if (Poco::icompare(name, std::string("Transfer-Encoding")) == 0) {
         codings += (codings.empty() ? "" : ",") + value;
       }
@@ -144,7 +132,7 @@ std::size_t BodyBuf::next(char* out, std::size_t size) {
     case Framing::Kind::empty:
       return 0;
     case Framing::Kind::until_close: {
-      const int n = SessionAccess::read_from(session_, out, static_cast<std::streamsize>(size));
+      const int n = SessionIo::read_some(session_, out, static_cast<std::streamsize>(size));
       if (n <= 0) {
         complete_ = true;
         return 0;
@@ -154,7 +142,7 @@ std::size_t BodyBuf::next(char* out, std::size_t size) {
     }
     case Framing::Kind::length: {
       const std::uint64_t left = framing_.length - raw_;
-      const int n = SessionAccess::read_from(
+      const int n = SessionIo::read_some(
           session_, out, static_cast<std::streamsize>(std::min<std::uint64_t>(size, left)));
       if (n <= 0) {
         framing_error("the connection closed after " + std::to_string(raw_) + " of " +
@@ -174,7 +162,7 @@ std::string BodyBuf::read_line(const char* what) {
   std::string line;
   for (;;) {
     char c = 0;
-    if (SessionAccess::read_from(session_, &c, 1) <= 0) {
+    if (SessionIo::read_some(session_, &c, 1) <= 0) {
       framing_error(std::string("the connection closed inside ") + what + " after " +
                     std::to_string(raw_) + " body bytes (no last chunk)");
     }
@@ -217,7 +205,7 @@ std::size_t BodyBuf::next_chunk_data(char* out, std::size_t size) {
     }
     in_chunk_ = true;
   }
-  const int n = SessionAccess::read_from(
+  const int n = SessionIo::read_some(
       session_, out, static_cast<std::streamsize>(std::min<std::uint64_t>(size, chunk_left_)));
   if (n <= 0) {
     framing_error("the connection closed inside a chunk after " + std::to_string(raw_) +
@@ -228,9 +216,21 @@ std::size_t BodyBuf::next_chunk_data(char* out, std::size_t size) {
   return static_cast<std::size_t>(n);
 }
 
+void SessionIo::write_all(Poco::Net::HTTPSession& s, const char* data, std::size_t size) {
+  // In slices an int can count; Poco's blocking sockets send each in full.
+  constexpr std::size_t kSlice = 1 << 20;
+  int (Poco::Net::HTTPSession::*write)(const char*, std::streamsize) = &SessionIo::write;
+  while (size > 0) {
+    const int n = (s.*write)(data, static_cast<std::streamsize>(std::min(size, kSlice)));
+    if (n <= 0) throw Poco::IOException("the connection took no more of the request");
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
 bool session_is_drained(Poco::Net::HTTPSession& session) {
   try {
-    if (!session.connected() || SessionAccess::buffered_in(session) > 0) return false;
+    if (!session.connected() || SessionIo::buffered_bytes(session) > 0) return false;
     return !socket_has_input(session.socket().impl()->sockfd());
   } catch (const Poco::Exception&) {
     return false;

@@ -13,8 +13,9 @@
 #include <streambuf>
 #include <string>
 
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSession.h>
+
+#include "ordered_response.h"
 
 namespace coproc::http {
 
@@ -32,7 +33,7 @@ struct Framing {
 /// RpcException(upstream) naming `server` for a Content-Length that is not a
 /// number, several different Content-Length values, or a transfer coding
 /// other than chunked.
-Framing response_framing(const Poco::Net::HTTPResponse& response, const std::string& method,
+Framing response_framing(const OrderedResponse& response, const std::string& method,
                          const std::string& server);
 
 /// The body of one response, read from the session exactly as framed. A
