@@ -207,22 +207,29 @@ std::optional<rpc::Packed> Broker::next(const std::string& queue, const WorkerCa
 }
 
 void Broker::reply(const PeerCredentials& peer, rpc::GatewayReplyParams reply) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = held_.find(reply.request_id);
-  if (it == held_.end() || it->second->holder.peer.uid != peer.uid) {
-    throw RpcException(Errc::not_found,
-                       "no request '" + reply.request_id +
-                           "' waits for your reply (already answered, or it timed out: "
-                           "gateway.reply_timeout_ms)");
-  }
-  auto ex = it->second;
-  held_.erase(it);
   Outcome o;
   o.status = reply.status;
   o.headers = std::move(reply.headers);
   o.body = std::move(reply.body);
   o.worker_pid = peer.pid;
-  finish_locked(*ex, std::move(o));
+  std::shared_ptr<Exchange> ex;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = held_.find(reply.request_id);
+    if (it == held_.end() || it->second->holder.peer.uid != peer.uid) {
+      throw RpcException(Errc::not_found,
+                         "no request '" + reply.request_id +
+                             "' waits for your reply (already answered, or it timed out: "
+                             "gateway.reply_timeout_ms)");
+    }
+    ex = it->second;
+    held_.erase(it);
+    ex->state = Exchange::State::done;
+    ex->outcome = std::move(o);
+  }
+  // Woken after the unlock: woken under it, the HTTP thread would at once
+  // block again on the mutex this thread still holds (a second wake-up).
+  ex->done.notify_all();
 }
 
 std::vector<QueueStatus> Broker::status() const {
