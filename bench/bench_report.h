@@ -32,18 +32,26 @@ inline std::string load_average() {
   return first.empty() ? "?" : first;
 }
 
+/// Calls `read(path)` with the /proc directory of every thread of `pid`.
+template <typename Read>
+void for_each_thread(pid_t pid, Read read) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(tasks.c_str());
+  if (!dir) return;
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] != '.') read(tasks + "/" + e->d_name);
+  }
+  ::closedir(dir);
+}
+
 /// Context switches of every thread of `pid` (from /proc): a
 /// load-independent count of the hand-offs a request costs. Voluntary ones
 /// alone count the times a thread went to sleep and had to be woken up;
 /// involuntary ones (preemption) grow with the machine's load.
 inline long context_switches(pid_t pid, bool voluntary_only = false) {
-  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
-  DIR* dir = ::opendir(tasks.c_str());
-  if (!dir) return 0;
   long total = 0;
-  while (const dirent* e = ::readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream in(tasks + "/" + e->d_name + "/status");
+  for_each_thread(pid, [&](const std::string& task) {
+    std::ifstream in(task + "/status");
     std::string line;
     while (std::getline(in, line)) {
       if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
@@ -51,9 +59,20 @@ inline long context_switches(pid_t pid, bool voluntary_only = false) {
         total += std::atol(line.c_str() + line.find(':') + 1);
       }
     }
-  }
-  ::closedir(dir);
+  });
   return total;
+}
+
+/// CPU time of every thread of `pid` so far, in seconds (schedstat: time on
+/// a CPU in ns, exact rather than in clock ticks).
+inline double cpu_seconds(pid_t pid) {
+  double ns = 0;
+  for_each_thread(pid, [&](const std::string& task) {
+    std::ifstream in(task + "/schedstat");
+    double on_cpu = 0;
+    if (in >> on_cpu) ns += on_cpu;
+  });
+  return ns / 1e9;
 }
 
 }  // namespace coproc::bench

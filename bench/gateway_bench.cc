@@ -52,7 +52,8 @@ struct Figures {
   double requests_per_s = 0;
   double p50_ms = 0;
   double p99_ms = 0;
-  long context_switches = 0;  // of the client threads, all together
+  long context_switches = 0;  // voluntary ones of the client threads, all together
+  double cpu_s = 0;           // CPU time of the client threads, all together
 };
 
 int connect_to(int port) {
@@ -109,6 +110,7 @@ Figures drive(int port, const std::string& path, int requests, int clients) {
   std::atomic<int> left{requests};
   std::atomic<int> failures{0};
   std::atomic<long> switches{0};
+  std::atomic<long> cpu_us{0};
   const auto t0 = Clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
@@ -128,7 +130,9 @@ Figures drive(int port, const std::string& path, int requests, int clients) {
       if (fd >= 0) ::close(fd);
       rusage ru{};
       ::getrusage(RUSAGE_THREAD, &ru);
-      switches += ru.ru_nvcsw + ru.ru_nivcsw;
+      switches += ru.ru_nvcsw;
+      cpu_us += (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000L + ru.ru_utime.tv_usec +
+                ru.ru_stime.tv_usec;
     });
   }
   for (auto& t : threads) t.join();
@@ -142,6 +146,7 @@ Figures drive(int port, const std::string& path, int requests, int clients) {
   f.p50_ms = all[all.size() / 2];
   f.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
   f.context_switches = switches.load();
+  f.cpu_s = static_cast<double>(cpu_us.load()) / 1e6;
   return f;
 }
 
@@ -214,10 +219,79 @@ int listen_on(int* port) {
   return fd;
 }
 
-long context_switches(const std::vector<pid_t>& pids) {
-  long total = 0;
-  for (pid_t p : pids) total += coproc::bench::context_switches(p);
-  return total;
+// What the threads of some processes have cost so far (from /proc).
+struct Cost {
+  long switches = 0;  // voluntary context switches: a thread slept and was woken
+  double cpu_s = 0;
+  Cost operator-(const Cost& o) const { return Cost{switches - o.switches, cpu_s - o.cpu_s}; }
+  Cost& operator+=(const Cost& o) {
+    switches += o.switches;
+    cpu_s += o.cpu_s;
+    return *this;
+  }
+};
+
+Cost cost_of(const std::vector<pid_t>& pids) {
+  Cost c;
+  for (pid_t p : pids) c += Cost{coproc::bench::context_switches(p, true), coproc::bench::cpu_seconds(p)};
+  return c;
+}
+
+// nginx's master (from its pid file) and its worker (the master's child).
+std::vector<pid_t> nginx_pids(const std::string& www_dir) {
+  std::vector<pid_t> pids;
+  std::ifstream pid_file(www_dir + "/../nginx.pid");
+  pid_t master = 0;
+  if (!(pid_file >> master)) return pids;
+  pids.push_back(master);
+  std::ifstream children("/proc/" + std::to_string(master) + "/task/" + std::to_string(master) +
+                         "/children");
+  pid_t child = 0;
+  while (children >> child) pids.push_back(child);
+  return pids;
+}
+
+// The independent load generator: Debian's wrk (C threads with one
+// keep-alive connection each, like ours, so that both get the same share of
+// a busy machine; it reconnects where the server closes) for
+// `seconds` against the same URL. requests_per_s is 0 when wrk is missing
+// or failed; `note` says why.
+Figures run_wrk(int port, const std::string& path, int clients, int seconds, std::string* note) {
+  Figures f;
+  const std::string command = "wrk --latency -t" + std::to_string(clients) + " -c" +
+                              std::to_string(clients) + " -d" +
+                              std::to_string(seconds) + "s http://127.0.0.1:" +
+                              std::to_string(port) + path + " 2>&1";
+  FILE* out = ::popen(command.c_str(), "r");
+  if (!out) {
+    *note = "cannot run wrk";
+    return f;
+  }
+  auto ms = [](double value, const char* unit) {
+    const std::string u(unit);
+    return u == "us" ? value / 1000 : u == "s" ? value * 1000 : value;
+  };
+  std::string all;
+  char line[512];
+  while (std::fgets(line, sizeof line, out)) {
+    all += line;
+    double value = 0;
+    char unit[8] = "";
+    if (std::sscanf(line, " 50%% %lf%7[a-z]", &value, unit) == 2) f.p50_ms = ms(value, unit);
+    if (std::sscanf(line, " 99%% %lf%7[a-z]", &value, unit) == 2) f.p99_ms = ms(value, unit);
+    if (std::sscanf(line, "Requests/sec: %lf", &value) == 1) f.requests_per_s = value;
+    if (std::strstr(line, "Non-2xx") || std::strstr(line, "Socket errors")) {
+      *note += std::string(line, std::strcspn(line, "\n")) + "; ";
+    }
+  }
+  const int status = ::pclose(out);
+  if (status != 0 || f.requests_per_s == 0) {
+    *note = status == 127 * 256 || all.find("not found") != std::string::npos
+                ? "wrk is not installed (scripts/install-deps --bench installs it)"
+                : "wrk failed: " + all.substr(0, 200);
+    f.requests_per_s = 0;
+  }
+  return f;
 }
 
 void print_line(const char* what, const Figures& f) {
@@ -288,19 +362,25 @@ int main(int argc, char** argv) {
     auto best = [](Figures& b, const Figures& f) {
       if (f.requests_per_s > b.requests_per_s) b = f;
     };
-    // Context switches during the reply_next rounds, per request: of the
-    // co-process (every thread), of its workers, and of this load generator.
+    // What a request costs, summed over the rounds (context switches and
+    // CPU time, from /proc): nginx and this load generator for the static
+    // file; the co-process (every thread), its reply_next workers and the
+    // load generator for the gateway.
     const std::vector<pid_t> reply_next_workers(children.begin() + 1,
                                                 children.begin() + 1 + workers);
-    long cs_coprocess = 0, cs_workers = 0, cs_generator = 0;
+    const std::vector<pid_t> nginx_processes = nginx_pids(nginx.www_dir());
+    Cost cost_nginx, cost_nginx_generator, cost_coprocess, cost_workers, cost_generator;
     for (int round = 0; round < 3; ++round) {
-      best(f_nginx, drive(nginx.http_port(), "/files/hello.txt", requests, clients));
-      const long c0 = coproc::bench::context_switches(coprocess.pid());
-      const long w0 = context_switches(reply_next_workers);
+      const Cost n0 = cost_of(nginx_processes);
+      const Figures fn = drive(nginx.http_port(), "/files/hello.txt", requests, clients);
+      cost_nginx += cost_of(nginx_processes) - n0;
+      cost_nginx_generator += Cost{fn.context_switches, fn.cpu_s};
+      best(f_nginx, fn);
+      const Cost c0 = cost_of({coprocess.pid()}), w0 = cost_of(reply_next_workers);
       const Figures g = drive(gw_port, "/hello", requests, clients);
-      cs_coprocess += coproc::bench::context_switches(coprocess.pid()) - c0;
-      cs_workers += context_switches(reply_next_workers) - w0;
-      cs_generator += g.context_switches;
+      cost_coprocess += cost_of({coprocess.pid()}) - c0;
+      cost_workers += cost_of(reply_next_workers) - w0;
+      cost_generator += Cost{g.context_switches, g.cpu_s};
       best(f_gateway, g);
       best(f_plain, drive(gw_port, "/plain", requests, clients));
       best(f_fork, drive(cgi_port, "/hello", requests, clients));
@@ -311,17 +391,72 @@ int main(int argc, char** argv) {
     print_line(("gateway, " + std::to_string(workers) + " C workers (reply, next)").c_str(),
                f_plain);
     print_line("fork+exec of a tiny program per request", f_fork);
+    // Per request, over all rounds. Context switches hardly depend on the
+    // machine's load; CPU time does a little (caches, preemption). With 2
+    // cores, 2 s of CPU per second bound the requests/s of everything that
+    // runs for a request, whatever the wall clock says.
     const double n = 3.0 * requests;
-    std::printf("  context switches per gateway request (reply_next, /proc): co-process %.2f, "
-                "workers %.2f, load generator %.2f\n",
-                cs_coprocess / n, cs_workers / n, cs_generator / n);
+    auto print_cost = [n](const char* what, const Cost& c) {
+      std::printf("    %-36s %6.2f context switches %7.1f us CPU\n", what, c.switches / n,
+                  c.cpu_s / n * 1e6);
+    };
+    std::printf("  per request (all rounds; /proc and getrusage; voluntary context switches):\n");
+    print_cost("nginx (master + worker)", cost_nginx);
+    print_cost("load generator, on nginx", cost_nginx_generator);
+    print_cost("co-process, every thread (reply_next)", cost_coprocess);
+    print_cost("its workers", cost_workers);
+    print_cost("load generator, on the gateway", cost_generator);
+    const double gateway_cpu = (cost_coprocess.cpu_s + cost_workers.cpu_s) / n;
+    const double nginx_cpu = cost_nginx.cpu_s / n;
+    std::printf("  CPU bound on 2 cores, load generator left out: gateway %.0f req/s, nginx %.0f "
+                "req/s\n",
+                gateway_cpu > 0 ? 2 / gateway_cpu : 0, nginx_cpu > 0 ? 2 / nginx_cpu : 0);
     const double vs_fork = f_gateway.requests_per_s / f_fork.requests_per_s;
     const double of_nginx = f_gateway.requests_per_s / f_nginx.requests_per_s;
     std::printf("  gateway: %.1fx the requests/s of a process per request (goal >= 10x), "
                 "%.0f%% of nginx's static file (best of 3 rounds each)\n",
                 vs_fork, of_nginx * 100);
     std::printf("  load average %s\n", coproc::bench::load_average().c_str());
-    coproc::bench::print_goal("gateway_vs_fork_per_request", vs_fork, 10, "x", true);
+
+    // The independent check of every figure: wrk against the same three
+    // servers, alternating over 3 rounds, best round each. Where the two
+    // generators disagree by more than a quarter, a figure above is not to
+    // be trusted.
+    constexpr int kWrkSeconds = 1;
+    std::string note_nginx, note_gateway, note_fork;
+    Figures w_nginx, w_gateway, w_fork;
+    for (int round = 0; round < 3; ++round) {
+      best(w_nginx, run_wrk(nginx.http_port(), "/files/hello.txt", clients, kWrkSeconds, &note_nginx));
+      best(w_gateway, run_wrk(gw_port, "/hello", clients, kWrkSeconds, &note_gateway));
+      best(w_fork, run_wrk(cgi_port, "/hello", clients, kWrkSeconds, &note_fork));
+    }
+    std::printf("  independent check: wrk --latency -t%d -c%d -d%ds, best of 3 alternating rounds "
+                "(load average %s)\n",
+                clients, clients, kWrkSeconds, coproc::bench::load_average().c_str());
+    bool agree = true;
+    auto check = [&agree](const char* what, const Figures& ours, const Figures& wrk,
+                          const std::string& note) {
+      if (wrk.requests_per_s <= 0) {
+        std::printf("    %-36s no figure: %s\n", what, note.c_str());
+        agree = false;
+        return;
+      }
+      const double ratio = ours.requests_per_s / wrk.requests_per_s;
+      const bool off = ratio < 0.75 || ratio > 1.0 / 0.75;
+      agree = agree && !off;
+      std::printf("    %-36s %9.0f req/s   p50 %7.3f ms   p99 %7.3f ms   ours/wrk %.2f%s%s\n",
+                  what, wrk.requests_per_s, wrk.p50_ms, wrk.p99_ms, ratio,
+                  off ? "  DISAGREE (more than 25%)" : "", note.empty() ? "" : ("  " + note).c_str());
+    };
+    check("nginx, static file", f_nginx, w_nginx, note_nginx);
+    check("gateway (reply_next)", f_gateway, w_gateway, note_gateway);
+    check("fork+exec per request", f_fork, w_fork, note_fork);
+    if (w_gateway.requests_per_s > 0 && w_fork.requests_per_s > 0) {
+      std::printf("    gateway vs fork+exec by wrk: %.1fx; our load generator and wrk %s\n",
+                  w_gateway.requests_per_s / w_fork.requests_per_s,
+                  agree ? "agree within 25% on every figure" : "DISAGREE: see above");
+    }
+    coproc::bench::print_goal("gateway_vs_fork_exec", vs_fork, 10, "x", true);
     stop_children();
     return 0;
   } catch (const std::exception& e) {
