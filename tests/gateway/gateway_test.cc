@@ -235,6 +235,25 @@ TEST_F(GatewayTest, KeepAliveServesManyRequestsOnOneConnection) {
       << out;
 }
 
+TEST_F(GatewayTest, PipelinedRequestsOnOneConnectionAreAllAnswered) {
+  start();
+  worker();
+  ASSERT_TRUE(workers_waiting(1));
+  const std::string out = python("pipelined " + std::to_string(port_) + " 3 /hello");
+  EXPECT_NE(out.find("\"statuses\": [200, 200, 200]"), std::string::npos) << out;
+}
+
+TEST_F(GatewayTest, AnIdleKeptAliveConnectionIsClosedAfterTheKeepAliveTimeout) {
+  start({"--set", "gateway.keepalive_timeout_ms=400"});
+  worker();
+  ASSERT_TRUE(workers_waiting(1));
+  const std::string out = python("idle " + std::to_string(port_) + " /hello");
+  EXPECT_EQ(json_int(out, "status"), 200) << out;
+  EXPECT_EQ(json_field(out, "closed"), "true") << out;
+  EXPECT_GE(json_int(out, "closed_after_ms"), 300) << out;
+  EXPECT_LT(json_int(out, "closed_after_ms"), 5000) << out;
+}
+
 TEST_F(GatewayTest, APostBodyArrivesByteIdentical) {
   start();
   worker();

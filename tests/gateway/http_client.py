@@ -4,6 +4,8 @@
 Each mode prints one JSON line:
   concurrent PORT N PATH    N requests at once, each on its own connection
   keepalive PORT N PATH     N requests on one connection
+  pipelined PORT N PATH     N requests sent in one write on one connection
+  idle PORT PATH            one request, then how long until the server closes
   post PORT PATH FILE       POST the file's bytes; status and the reply body's sha256
   bigheader PORT KB         one request with a KB-kilobyte header value
   manyheaders PORT N        one request with N small headers
@@ -13,6 +15,7 @@ Each mode prints one JSON line:
 import hashlib
 import http.client
 import json
+import re
 import socket
 import sys
 import threading
@@ -71,6 +74,35 @@ def main():
             statuses.append(r.status)
             ports.add(c.sock.getsockname()[1])
         out = {"statuses": statuses, "connections": len(ports)}
+    elif mode == "pipelined":
+        n, path = int(sys.argv[3]), sys.argv[4]
+        s = socket.create_connection(("127.0.0.1", port))
+        s.settimeout(15)
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode() * n)
+        data = b""
+        try:
+            while data.count(b"HTTP/1.1 ") < n or not data.endswith(b"\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except socket.timeout:
+            pass
+        out = {"statuses": [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]}
+    elif mode == "idle":
+        path = sys.argv[3]
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("GET", path)
+        r = c.getresponse()
+        r.read()
+        t0 = time.monotonic()
+        c.sock.settimeout(10)
+        try:
+            closed = c.sock.recv(1) == b""
+        except (socket.timeout, ConnectionResetError):
+            closed = False
+        out = {"status": r.status, "closed": closed,
+               "closed_after_ms": int((time.monotonic() - t0) * 1000)}
     elif mode == "post":
         path, data = sys.argv[3], open(sys.argv[4], "rb").read()
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

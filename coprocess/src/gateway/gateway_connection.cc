@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/PollSet.h>
 #include <Poco/Timestamp.h>
 
 #include "log.h"
@@ -41,6 +42,36 @@ bool idempotent_method(const std::string& m) {
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
+
+// Poco's server session, with a cheaper wait for the requests after the
+// first: Poco's hasMoreRequests() polls through a new epoll instance each
+// time (epoll_create, epoll_ctl, epoll_wait, close: four system calls per
+// request, the close alone ~3.5% of the co-process's time in gateway_bench);
+// next_request() waits on one set kept for the connection. Same rules
+// otherwise: keep-alive on and allowed, bytes already buffered, or new
+// ones within the keep-alive timeout.
+class Session : public Poco::Net::HTTPServerSession {
+ public:
+  Session(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params)
+      : HTTPServerSession(socket, params), keepalive_timeout_(params->getKeepAliveTimeout()) {
+    readable_.add(socket, Poco::Net::PollSet::POLL_READ);
+  }
+
+  bool next_request() {
+    if (first_) {
+      first_ = false;
+      return hasMoreRequests();
+    }
+    if (!socket().impl()->initialized() || !canKeepAlive() || !getKeepAlive()) return false;
+    if (buffered() > 0) return true;
+    return !readable_.poll(keepalive_timeout_).empty();
+  }
+
+ private:
+  const Poco::Timespan keepalive_timeout_;
+  Poco::Net::PollSet readable_;
+  bool first_ = true;
+};
 
 class Connection : public Poco::Net::TCPServerConnection {
  public:
@@ -79,10 +110,9 @@ void Connection::run() {
   } catch (const Poco::Exception&) {
     remote_ = "?";
   }
-  Poco::Net::HTTPServerSession session(socket(), env_.params);
-  const std::string server = env_.params->getSoftwareVersion();
   try {
-    while (session.hasMoreRequests()) {
+    Session session(socket(), env_.params);
+    while (session.next_request()) {
       const auto started = Clock::now();
       env_.live.arm(&entry_, started + env_.config.request_timeout);
       After after = After::close;
