@@ -214,6 +214,7 @@ struct HttpClient::Hop {
 struct HttpClient::Exchange {
   std::unique_ptr<Session> session;
   OrderedResponse response;
+  ReadAhead ahead;      // received past the response head
   bool decode = false;  // we asked for gzip, so we undo it
   std::string server;   // host:port, for messages
   // Set once the body was read: the connection may carry another exchange.
@@ -356,6 +357,7 @@ HttpClient::Exchange HttpClient::exchange(const Hop& hop, const HttpRequestParam
   ex.server = host_port(uri);
   for (int attempt = 0;; ++attempt) {
     ex.session = pool_.acquire(pool_key);
+    ex.ahead = ReadAhead();
     const bool reused = ex.session != nullptr;
     try {
       if (reused) {
@@ -387,7 +389,7 @@ HttpClient::Exchange HttpClient::exchange(const Hop& hop, const HttpRequestParam
         SessionIo::write_all(*ex.session, head.data(), head.size());
         SessionIo::write_all(*ex.session, hop.body.data(), hop.body.size());
       }
-      ex.response.receive(*ex.session);
+      ex.response.receive(*ex.session, ex.ahead);
       return ex;
     } catch (const Poco::Exception& e) {
       watch.disarm();
@@ -433,7 +435,7 @@ HttpClient::Hop HttpClient::follow_redirect(const Hop& hop, Exchange& ex,
   // malformed one closes the connection instead.
   {
     const Framing framing = response_framing(ex.response, hop.method, ex.server);
-    BodyBuf raw(*ex.session, framing, ex.server);
+    BodyBuf raw(*ex.session, ex.ahead, framing, ex.server);
     std::istream in(&raw);
     bool small = true;
     try {
@@ -501,7 +503,7 @@ void HttpClient::read_final_body(const Hop& hop, Exchange& ex, const HttpRequest
     sink = [&out](const char* p, std::size_t n) { out.body.append(p, n); };
   }
 
-  BodyBuf body(*ex.session, framing, ex.server);
+  BodyBuf body(*ex.session, ex.ahead, framing, ex.server);
   std::istream raw(&body);
   std::uint64_t received = 0;
   if (gzip || deflate) {
@@ -540,7 +542,7 @@ void HttpClient::finish_connection(Exchange& ex, const std::string& pool_key,
   watch.disarm();
   std::unique_ptr<Session> session = std::move(ex.session);
   if (ex.body_complete && ex.framing_reusable && ex.response.keep_alive() &&
-      session_is_drained(*session)) {
+      session_is_drained(*session, ex.ahead)) {
     pool_.release(pool_key, std::move(session));
   }
 }

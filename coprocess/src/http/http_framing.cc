@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include <Poco/Exception.h>
 #include <Poco/String.h>
@@ -97,8 +98,10 @@ Framing response_framing(const OrderedResponse& response, const std::string& met
   return f;
 }
 
-BodyBuf::BodyBuf(Poco::Net::HTTPSession& session, Framing framing, std::string server)
+BodyBuf::BodyBuf(Poco::Net::HTTPSession& session, ReadAhead& ahead, Framing framing,
+                 std::string server)
     : session_(session),
+      ahead_(ahead),
       framing_(framing),
       server_(std::move(server)),
       buffer_(new char[kBuffer]) {
@@ -132,7 +135,7 @@ std::size_t BodyBuf::next(char* out, std::size_t size) {
     case Framing::Kind::empty:
       return 0;
     case Framing::Kind::until_close: {
-      const int n = SessionIo::read_some(session_, out, static_cast<std::streamsize>(size));
+      const int n = ahead_.read(session_, out, static_cast<std::streamsize>(size));
       if (n <= 0) {
         complete_ = true;
         return 0;
@@ -142,7 +145,7 @@ std::size_t BodyBuf::next(char* out, std::size_t size) {
     }
     case Framing::Kind::length: {
       const std::uint64_t left = framing_.length - raw_;
-      const int n = SessionIo::read_some(
+      const int n = ahead_.read(
           session_, out, static_cast<std::streamsize>(std::min<std::uint64_t>(size, left)));
       if (n <= 0) {
         framing_error("the connection closed after " + std::to_string(raw_) + " of " +
@@ -162,7 +165,7 @@ std::string BodyBuf::read_line(const char* what) {
   std::string line;
   for (;;) {
     char c = 0;
-    if (SessionIo::read_some(session_, &c, 1) <= 0) {
+    if (ahead_.read(session_, &c, 1) <= 0) {
       framing_error(std::string("the connection closed inside ") + what + " after " +
                     std::to_string(raw_) + " body bytes (no last chunk)");
     }
@@ -205,7 +208,7 @@ std::size_t BodyBuf::next_chunk_data(char* out, std::size_t size) {
     }
     in_chunk_ = true;
   }
-  const int n = SessionIo::read_some(
+  const int n = ahead_.read(
       session_, out, static_cast<std::streamsize>(std::min<std::uint64_t>(size, chunk_left_)));
   if (n <= 0) {
     framing_error("the connection closed inside a chunk after " + std::to_string(raw_) +
@@ -228,9 +231,17 @@ void SessionIo::write_all(Poco::Net::HTTPSession& s, const char* data, std::size
   }
 }
 
-bool session_is_drained(Poco::Net::HTTPSession& session) {
+int ReadAhead::read(Poco::Net::HTTPSession& s, char* out, std::size_t n) {
+  if (empty()) return SessionIo::read_some(s, out, static_cast<std::streamsize>(n));
+  const std::size_t take = std::min(n, data.size() - at);
+  std::memcpy(out, data.data() + at, take);
+  at += take;
+  return static_cast<int>(take);
+}
+
+bool session_is_drained(Poco::Net::HTTPSession& session, const ReadAhead& ahead) {
   try {
-    if (!session.connected() || SessionIo::buffered_bytes(session) > 0) return false;
+    if (!ahead.empty() || !session.connected() || SessionIo::buffered_bytes(session) > 0) return false;
     return !socket_has_input(session.socket().impl()->sockfd());
   } catch (const Poco::Exception&) {
     return false;

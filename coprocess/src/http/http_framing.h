@@ -15,6 +15,7 @@
 
 #include <Poco/Net/HTTPSession.h>
 
+#include "http_session_io.h"
 #include "ordered_response.h"
 
 namespace coproc::http {
@@ -43,7 +44,8 @@ Framing response_framing(const OrderedResponse& response, const std::string& met
 /// Not thread-safe.
 class BodyBuf : public std::streambuf {
  public:
-  BodyBuf(Poco::Net::HTTPSession& session, Framing framing, std::string server);
+  /// Reads `ahead` first, then the session.
+  BodyBuf(Poco::Net::HTTPSession& session, ReadAhead& ahead, Framing framing, std::string server);
   BodyBuf(const BodyBuf&) = delete;
   BodyBuf& operator=(const BodyBuf&) = delete;
 
@@ -63,6 +65,7 @@ class BodyBuf : public std::streambuf {
   [[noreturn]] void framing_error(const std::string& what) const;
 
   Poco::Net::HTTPSession& session_;
+  ReadAhead& ahead_;
   const Framing framing_;
   const std::string server_;
   std::unique_ptr<char[]> buffer_;
@@ -73,9 +76,9 @@ class BodyBuf : public std::streambuf {
   std::exception_ptr error_;
 };
 
-/// True when nothing is waiting on the session: no byte left in its buffer
-/// and none readable on its socket (no extra response, no FIN). A connection
-/// goes back to the pool only then.
-bool session_is_drained(Poco::Net::HTTPSession& session);
+/// True when nothing is waiting on the session: no byte left in `ahead` or
+/// its buffer and none readable on its socket (no extra response, no FIN).
+/// A connection goes back to the pool only then.
+bool session_is_drained(Poco::Net::HTTPSession& session, const ReadAhead& ahead);
 
 }  // namespace coproc::http

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <ios>
+#include <string>
 
 #include <Poco/Net/HTTPSession.h>
 
@@ -34,6 +35,19 @@ struct SessionIo : Poco::Net::HTTPSession {
   /// Sends all of `data`; throws Poco::IOException when the connection
   /// takes no more.
   static void write_all(Poco::Net::HTTPSession& s, const char* data, std::size_t size);
+};
+
+/// Bytes received past what has been parsed so far: the response head is
+/// read in blocks, so the start of the body (or of whatever follows) may
+/// already be here. Whoever reads next takes these first.
+struct ReadAhead {
+  std::string data;
+  std::size_t at = 0;  // data[at..] is unread
+
+  bool empty() const { return at == data.size(); }
+  /// Up to `n` bytes: the read-ahead first, then SessionIo::read_some; 0 at
+  /// the end of the stream.
+  int read(Poco::Net::HTTPSession& s, char* out, std::size_t n);
 };
 
 }  // namespace coproc::http

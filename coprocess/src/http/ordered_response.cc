@@ -6,14 +6,11 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/String.h>
 
-#include "http_session_io.h"
-
 namespace coproc::http {
 namespace {
 
 using Poco::Net::MessageException;
 
-constexpr int kEof = std::char_traits<char>::eof();
 // Poco's limits (HTTPResponse, MessageHeader).
 constexpr std::size_t kMaxVersion = 8;
 constexpr std::size_t kMaxStatus = 3;
@@ -25,22 +22,15 @@ constexpr std::size_t kMaxFields = 100;
 constexpr std::size_t kMaxLine = kMaxName + kMaxValue + 1024;
 // Empty lines tolerated before the status line.
 constexpr int kMaxLeadingEmptyLines = 8;
+// Bytes asked of the session at a time (it buffers 4 KiB).
+constexpr std::size_t kBlock = 4096;
 
 bool blank(char c) { return c == ' ' || c == '\t'; }
 
-// One line without its CR LF; false at the end of the stream (nothing read).
-bool read_line(Poco::Net::HTTPSession& session, std::string* line, const char* too_long) {
-  line->clear();
-  int c = SessionIo::next_byte(session);
-  if (c == kEof) return false;
-  while (c != '\n') {
-    if (line->size() >= kMaxLine) throw MessageException(too_long);
-    line->push_back(static_cast<char>(c));
-    c = SessionIo::next_byte(session);
-    if (c == kEof) throw MessageException("the connection closed inside the response head");
-  }
-  if (!line->empty() && line->back() == '\r') line->pop_back();
-  return true;
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (blank(s.front()) || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (blank(s.back()) || s.back() == '\r')) s.remove_suffix(1);
+  return s;
 }
 
 bool iequals(const std::string& a, const std::string& b) {
@@ -49,39 +39,78 @@ bool iequals(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-void OrderedResponse::receive(Poco::Net::HTTPSession& session) {
+void OrderedResponse::receive(Poco::Net::HTTPSession& session, ReadAhead& ahead) {
   do {
-    read_head(session);
+    read_head(session, ahead);
   } while (status_ == 100);
 }
 
-void OrderedResponse::read_head(Poco::Net::HTTPSession& session) {
+void OrderedResponse::read_head(Poco::Net::HTTPSession& session, ReadAhead& ahead) {
   status_ = 0;
   version_.clear();
   reason_.clear();
   fields_.clear();
-  thread_local std::string line;
-
-  // Status line: version, status code, reason (Poco's HTTPResponse::read).
-  if (!read_line(session, &line, "HTTP reason string too long")) {
-    throw Poco::Net::NoMessageException();
+  if (ahead.empty()) {
+    ahead.data.clear();
+    ahead.at = 0;
   }
-  for (int skipped = 0; Poco::trim(line).empty(); ++skipped) {
-    if (skipped == kMaxLeadingEmptyLines || !read_line(session, &line, "HTTP reason string too long")) {
-      throw MessageException("No HTTP response header");
+  std::string& data = ahead.data;
+  bool status_seen = false;
+  bool any_byte = !ahead.empty();
+  int empty_lines = 0;
+  std::size_t scanned = ahead.at;  // no line feed in data[ahead.at, scanned)
+  for (;;) {
+    const std::size_t feed = data.find('\n', scanned);
+    if (feed == std::string::npos) {
+      if (data.size() - ahead.at > kMaxLine) {
+        throw MessageException(status_seen ? "Field value too long/no CRLF found"
+                                           : "HTTP reason string too long");
+      }
+      scanned = data.size();
+      const std::size_t had = data.size();
+      data.resize(had + kBlock);
+      const int n = SessionIo::read_some(session, data.data() + had, kBlock);
+      data.resize(had + static_cast<std::size_t>(std::max(n, 0)));
+      if (n <= 0) {
+        // A kept-alive connection the server closed says nothing at all.
+        if (!any_byte) throw Poco::Net::NoMessageException();
+        throw MessageException("the connection closed inside the response head");
+      }
+      any_byte = true;
+      continue;
+    }
+    std::string_view line(data.data() + ahead.at, feed - ahead.at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    ahead.at = feed + 1;
+    scanned = ahead.at;
+    if (!status_seen) {
+      if (trim(line).empty()) {
+        if (++empty_lines > kMaxLeadingEmptyLines) throw MessageException("No HTTP response header");
+        continue;
+      }
+      parse_status_line(line);
+      status_seen = true;
+    } else if (line.empty()) {
+      return;
+    } else {
+      parse_field_line(line);
     }
   }
+}
+
+// As Poco's HTTPResponse::read: version, status code, reason.
+void OrderedResponse::parse_status_line(std::string_view line) {
   std::size_t at = 0;
   while (at < line.size() && blank(line[at])) ++at;
   const std::size_t version_end = std::min(line.find_first_of(" \t", at), line.size());
   if (version_end - at > kMaxVersion || version_end == line.size()) {
     throw MessageException("Invalid HTTP version string");
   }
-  version_.assign(line, at, version_end - at);
+  version_.assign(line.substr(at, version_end - at));
   at = version_end;
   while (at < line.size() && blank(line[at])) ++at;
   const std::size_t status_end = std::min(line.find_first_of(" \t", at), line.size());
-  const std::string status(line, at, status_end - at);
+  const std::string status(line.substr(at, status_end - at));
   if (status.empty() || status.size() > kMaxStatus) throw MessageException("Invalid HTTP status code");
   if (status.find_first_not_of("0123456789") != std::string::npos) {
     throw Poco::SyntaxException("Not a valid integer", status);  // as Poco's setStatus
@@ -90,34 +119,30 @@ void OrderedResponse::read_head(Poco::Net::HTTPSession& session) {
   at = status_end;
   while (at < line.size() && blank(line[at])) ++at;
   if (line.size() - at > kMaxReason) throw MessageException("HTTP reason string too long");
-  reason_.assign(line, at, std::string::npos);
+  reason_.assign(line.substr(at));
+}
 
-  // Fields up to the empty line (Poco's MessageHeader::read).
-  for (;;) {
-    if (!read_line(session, &line, "Field value too long/no CRLF found")) {
-      throw MessageException("the connection closed inside the response head");
+// As Poco's MessageHeader::read: "name: value", obsolete folding, limits.
+void OrderedResponse::parse_field_line(std::string_view line) {
+  if (blank(line[0]) && !fields_.empty()) {  // obsolete line folding
+    std::string& value = fields_.back().second;
+    const std::string_view more = trim(line);
+    if (value.size() + 1 + more.size() > kMaxValue) {
+      throw MessageException("Folded field value too long/no CRLF found");
     }
-    if (line.empty()) return;
-    if (blank(line[0]) && !fields_.empty()) {  // obsolete line folding
-      std::string& value = fields_.back().second;
-      const std::string more = Poco::trim(line);
-      if (value.size() + 1 + more.size() > kMaxValue) {
-        throw MessageException("Folded field value too long/no CRLF found");
-      }
-      value.append(" ").append(more);
-      continue;
-    }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string::npos) {
-      if (line.size() > kMaxName) throw MessageException("Field name too long/no colon found");
-      continue;  // a line without a colon is ignored
-    }
-    if (colon > kMaxName) throw MessageException("Field name too long/no colon found");
-    if (fields_.size() == kMaxFields) throw MessageException("Too many header fields");
-    std::string value = Poco::trim(line.substr(colon + 1));
-    if (value.size() > kMaxValue) throw MessageException("Field value too long/no CRLF found");
-    fields_.emplace_back(Poco::trim(line.substr(0, colon)), std::move(value));
+    value.append(" ").append(more);
+    return;
   }
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos) {
+    if (line.size() > kMaxName) throw MessageException("Field name too long/no colon found");
+    return;  // a line without a colon is ignored
+  }
+  if (colon > kMaxName) throw MessageException("Field name too long/no colon found");
+  if (fields_.size() == kMaxFields) throw MessageException("Too many header fields");
+  const std::string_view value = trim(line.substr(colon + 1));
+  if (value.size() > kMaxValue) throw MessageException("Field value too long/no CRLF found");
+  fields_.emplace_back(std::string(trim(line.substr(0, colon))), std::string(value));
 }
 
 const std::string& OrderedResponse::get(const std::string& name,

@@ -11,10 +11,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <Poco/Net/HTTPSession.h>
+
+#include "http_session_io.h"
 
 namespace coproc::http {
 
@@ -22,13 +25,13 @@ class OrderedResponse {
  public:
   using Fields = std::vector<std::pair<std::string, std::string>>;
 
-  /// Reads one response head from `session`, up to and including the empty
-  /// line and not a byte further. Throws Poco::Net::NoMessageException when
+  /// Reads one response head from `ahead` and then `session`, in blocks;
+  /// what follows the head's empty line is left in `ahead`. Throws Poco::Net::NoMessageException when
   /// the connection ends before the first byte (a kept-alive connection the
   /// server closed), Poco::Net::MessageException for a malformed head, and
   /// the session's own exceptions for socket errors. 100 Continue heads are
   /// skipped, as Poco's HTTPClientSession::receiveResponse does.
-  void receive(Poco::Net::HTTPSession& session);
+  void receive(Poco::Net::HTTPSession& session, ReadAhead& ahead);
 
   int status() const { return status_; }
   const std::string& reason() const { return reason_; }
@@ -43,7 +46,9 @@ class OrderedResponse {
   bool keep_alive() const;
 
  private:
-  void read_head(Poco::Net::HTTPSession& session);
+  void read_head(Poco::Net::HTTPSession& session, ReadAhead& ahead);
+  void parse_status_line(std::string_view line);
+  void parse_field_line(std::string_view line);
 
   int status_ = 0;
   std::string version_;
