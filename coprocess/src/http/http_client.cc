@@ -139,14 +139,15 @@ void write_all(int fd, const char* data, std::size_t size) {
 
 using Sink = std::function<void(const char*, std::size_t)>;
 
-// Copies `in` to `sink` until EOF; returns the bytes copied. Throws too_large
-// past `limit` (negative = no limit).
-std::uint64_t pump(std::istream& in, const Sink& sink, std::int64_t limit, const std::string& url) {
+// Copies what `read(buffer, size)` gives to `sink` until it gives nothing;
+// returns the bytes copied. Throws too_large past `limit` (negative = no
+// limit).
+template <class Read>
+std::uint64_t pump_from(const Read& read, const Sink& sink, std::int64_t limit, const std::string& url) {
   thread_local std::unique_ptr<char[]> buffer(new char[kChunk]);  // not zeroed: it is overwritten
   std::uint64_t total = 0;
-  while (in) {
-    in.read(buffer.get(), static_cast<std::streamsize>(kChunk));
-    const auto n = static_cast<std::size_t>(in.gcount());
+  for (;;) {
+    const std::size_t n = read(buffer.get(), kChunk);
     if (n == 0) break;
     if (limit >= 0 && total + n > static_cast<std::uint64_t>(limit)) {
       throw RpcException(Errc::too_large, "the response body of " + url +
@@ -157,6 +158,25 @@ std::uint64_t pump(std::istream& in, const Sink& sink, std::int64_t limit, const
     sink(buffer.get(), n);
   }
   return total;
+}
+
+// Until EOF or a failure (which the stream's state records).
+std::uint64_t pump(std::istream& in, const Sink& sink, std::int64_t limit, const std::string& url) {
+  auto read = [&in](char* out, std::size_t size) -> std::size_t {
+    if (!in) return 0;
+    in.read(out, static_cast<std::streamsize>(size));
+    return static_cast<std::size_t>(in.gcount());
+  };
+  return pump_from(read, sink, limit, url);
+}
+
+// Straight from the body's buffer, without a stream around it: a BodyBuf
+// records its own failures (rethrow_if_failed).
+std::uint64_t pump(BodyBuf& body, const Sink& sink, std::int64_t limit, const std::string& url) {
+  auto read = [&body](char* out, std::size_t size) -> std::size_t {
+    return static_cast<std::size_t>(body.sgetn(out, static_cast<std::streamsize>(size)));
+  };
+  return pump_from(read, sink, limit, url);
 }
 
 }  // namespace
@@ -504,9 +524,9 @@ void HttpClient::read_final_body(const Hop& hop, Exchange& ex, const HttpRequest
   }
 
   BodyBuf body(*ex.session, ex.ahead, framing, ex.server);
-  std::istream raw(&body);
   std::uint64_t received = 0;
   if (gzip || deflate) {
+    std::istream raw(&body);
     Poco::InflatingInputStream inflater(raw, gzip ? Poco::InflatingStreamBuf::STREAM_GZIP
                                                   : Poco::InflatingStreamBuf::STREAM_ZLIB);
     try {
@@ -522,7 +542,7 @@ void HttpClient::read_final_body(const Hop& hop, Exchange& ex, const HttpRequest
     }
     pump(raw, [](const char*, std::size_t) {}, -1, hop.url);  // trailing bytes, if any
   } else {
-    received = pump(raw, sink, limit, hop.url);
+    received = pump(body, sink, limit, hop.url);
   }
   stats_.body_bytes += received;
   if (watch.fired() != RequestWatch::Fired::no) {

@@ -104,7 +104,11 @@ BodyBuf::BodyBuf(Poco::Net::HTTPSession& session, ReadAhead& ahead, Framing fram
       ahead_(ahead),
       framing_(framing),
       server_(std::move(server)),
-      buffer_(new char[kBuffer]) {
+      // A small body known in advance gets a buffer of its size.
+      buffer_size_(framing_.kind == Framing::Kind::length
+                       ? static_cast<std::size_t>(std::min<std::uint64_t>(framing_.length, kBuffer))
+                       : kBuffer),
+      buffer_(new char[buffer_size_]) {
   complete_ = framing_.kind == Framing::Kind::empty;
 }
 
@@ -116,7 +120,7 @@ BodyBuf::int_type BodyBuf::underflow() {
   if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
   if (complete_ || error_) return traits_type::eof();
   try {
-    const std::size_t n = next(buffer_.get(), kBuffer);
+    const std::size_t n = next(buffer_.get(), buffer_size_);
     if (n == 0) return traits_type::eof();
     setg(buffer_.get(), buffer_.get(), buffer_.get() + n);
     return traits_type::to_int_type(*gptr());

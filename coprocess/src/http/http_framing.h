@@ -68,6 +68,7 @@ class BodyBuf : public std::streambuf {
   ReadAhead& ahead_;
   const Framing framing_;
   const std::string server_;
+  const std::size_t buffer_size_;
   std::unique_ptr<char[]> buffer_;
   std::uint64_t raw_ = 0;
   std::uint64_t chunk_left_ = 0;

@@ -50,6 +50,7 @@ void OrderedResponse::read_head(Poco::Net::HTTPSession& session, ReadAhead& ahea
   version_.clear();
   reason_.clear();
   fields_.clear();
+  fields_.reserve(16);
   if (ahead.empty()) {
     ahead.data.clear();
     ahead.at = 0;
@@ -67,10 +68,9 @@ void OrderedResponse::read_head(Poco::Net::HTTPSession& session, ReadAhead& ahea
                                            : "HTTP reason string too long");
       }
       scanned = data.size();
-      const std::size_t had = data.size();
-      data.resize(had + kBlock);
-      const int n = SessionIo::read_some(session, data.data() + had, kBlock);
-      data.resize(had + static_cast<std::size_t>(std::max(n, 0)));
+      char block[kBlock];
+      const int n = SessionIo::read_some(session, block, kBlock);
+      if (n > 0) data.append(block, static_cast<std::size_t>(n));
       if (n <= 0) {
         // A kept-alive connection the server closed says nothing at all.
         if (!any_byte) throw Poco::Net::NoMessageException();
