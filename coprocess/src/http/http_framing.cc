@@ -8,7 +8,6 @@
 #include <Poco/String.h>
 
 #include "http_session_io.h"
-#include "http_socket.h"
 #include "rpc_error.h"
 
 namespace coproc::http {
@@ -245,8 +244,7 @@ int ReadAhead::read(Poco::Net::HTTPSession& s, char* out, std::size_t n) {
 
 bool session_is_drained(Poco::Net::HTTPSession& session, const ReadAhead& ahead) {
   try {
-    if (!ahead.empty() || !session.connected() || SessionIo::buffered_bytes(session) > 0) return false;
-    return !socket_has_input(session.socket().impl()->sockfd());
+    return ahead.empty() && session.connected() && SessionIo::buffered_bytes(session) == 0;
   } catch (const Poco::Exception&) {
     return false;
   }

@@ -77,9 +77,11 @@ class BodyBuf : public std::streambuf {
   std::exception_ptr error_;
 };
 
-/// True when nothing is waiting on the session: no byte left in `ahead` or
-/// its buffer and none readable on its socket (no extra response, no FIN).
-/// A connection goes back to the pool only then.
+/// True when nothing received waits on the session: no byte left in
+/// `ahead` or in its buffer. A connection goes back to the pool only then.
+/// Its socket is not polled here: the pool polls it when it hands the
+/// connection out again (HttpPool::acquire), which also catches what
+/// arrived meanwhile, so one poll(2) per request is enough.
 bool session_is_drained(Poco::Net::HTTPSession& session, const ReadAhead& ahead);
 
 }  // namespace coproc::http
