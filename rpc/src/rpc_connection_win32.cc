@@ -12,9 +12,12 @@
 namespace coproc {
 
 void RpcConnection::wait_readable() {
-  // While a turn is yielded, complete messages may still be buffered: read
-  // nothing more until they are decoded, or the buffer would grow unbounded.
-  if (waiting_readable_ || turn_yielded_ || !may_decode()) return;
+  // While a turn runs or is yielded, complete messages may still be
+  // buffered: read nothing more until they are decoded, or a client that
+  // pipelines faster than one turn decodes grows the buffer without bound
+  // (an answer finished inside the turn calls us too; whoever ran the turn
+  // calls us again once it ends).
+  if (waiting_readable_ || decoding_ || turn_yielded_ || !may_decode()) return;
   waiting_readable_ = true;
   read_buffer_.resize(decoder_.prepare().size);
   socket_.async_read_some(

@@ -359,6 +359,54 @@ TEST_F(RpcServerLimitsTest, ClientThatNeverReadsCannotGrowServerMemory) {
       << "KiB grown while a client refused to read";
 }
 
+TEST_F(RpcServerLimitsTest, PipelinedRequestsAreReadNoFasterThanTheyAreDecoded) {
+  // A client that pipelines cheap calls faster than one turn decodes them
+  // (32 per turn) and reads its answers: the server may hold one read chunk
+  // of its requests, not everything the client manages to send. (An answer
+  // completed inside a turn used to re-arm the read, so each read of 64 KiB
+  // met a decode of 32 requests and the buffer grew by megabytes.)
+  start_coprocess({});
+  constexpr int kBursts = 200;
+  constexpr int kPerBurst = 1000;
+  auto client = connect();
+  std::string burst;
+  for (rpc::MsgId id = 1; id <= kPerBurst; ++id) {
+    burst += rpc::encode_request(id, "sys.ping", rpc::empty_params());
+  }
+  std::thread sender([&] {
+    for (int i = 0; i < kBursts; ++i) {
+      for (std::size_t off = 0; off < burst.size();) {
+        const ssize_t n = ::send(client->fd(), burst.data() + off, burst.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) return;
+        off += static_cast<std::size_t>(n);
+      }
+    }
+  });
+  std::atomic<bool> done{false};
+  std::int64_t held_max = 0;
+  std::thread watch([&] {
+    auto observer = connect();
+    while (!done) {
+      const auto r = observer->call("sys.status");
+      if (r.error) break;
+      held_max = std::max(held_max, map_get(r.result, "memory_held")->as<std::int64_t>());
+      std::this_thread::sleep_for(milliseconds(2));
+    }
+  });
+  int answered = 0;
+  for (; answered < kBursts * kPerBurst; ++answered) {
+    const auto r = client->receive(seconds(10));
+    if (!r) break;
+  }
+  done = true;
+  sender.join();
+  watch.join();
+  EXPECT_EQ(answered, kBursts * kPerBurst);
+  std::printf("%d pipelined pings: memory_held at most %lld bytes\n", answered,
+              static_cast<long long>(held_max));
+  EXPECT_LT(held_max, 1 << 20) << "bytes held while a client pipelined (read chunks are 64 KiB)";
+}
+
 TEST_F(RpcServerLimitsTest, HundredsOfSlowBigMessagesStayUnderTheMemoryBudget) {
   // Issue 13: 300 connections each declare a 15 MiB string (under every
   // per-message limit) and trickle 1 MiB of it: 300 MiB offered. The budget
