@@ -7,8 +7,6 @@
 namespace coproc::rpc {
 namespace {
 
-constexpr std::size_t kPrefixBytes = 16;
-
 }  // namespace
 
 SizeScanner::SizeScanner(const DecodeLimits& limits) : limits_(limits) {}
@@ -16,19 +14,20 @@ SizeScanner::SizeScanner(const DecodeLimits& limits) : limits_(limits) {}
 void SizeScanner::fail(Errc code, std::string message) {
   failed_ = true;
   error_ = RpcError(code, std::move(message));
-  error_msgid_ = peek_request_msgid(prefix_.data(), prefix_.size());
+  error_msgid_ = peek_request_msgid(prefix_.data(), prefix_size_);
 }
 
 void SizeScanner::keep_prefix(const unsigned char* data, std::size_t size) {
-  if (prefix_.size() >= kPrefixBytes) return;
-  prefix_.append(reinterpret_cast<const char*>(data), std::min(size, kPrefixBytes - prefix_.size()));
+  const std::size_t n = std::min(size, prefix_.size() - prefix_size_);
+  std::copy(data, data + n, reinterpret_cast<unsigned char*>(prefix_.data()) + prefix_size_);
+  prefix_size_ += n;
 }
 
 bool SizeScanner::feed(const char* data, std::size_t size) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   const unsigned char* end = p + size;
   while (p < end && !failed_) {
-    if (offset_ == 0) prefix_.clear();
+    if (offset_ == 0) prefix_size_ = 0;
     if (state_ == State::skip) {
       const std::size_t n = static_cast<std::size_t>(
           std::min<std::uint64_t>(skip_, static_cast<std::uint64_t>(end - p)));
@@ -107,24 +106,25 @@ void SizeScanner::on_length(std::uint64_t n) {
   const Pending what = pending_;
   pending_ = Pending::none;
   state_ = State::type;
-  const std::string declared = " (declares " + std::to_string(n) + ")";
+  // Messages are built only on failure: this runs for every string header.
+  auto declared = [n] { return " (declares " + std::to_string(n) + ")"; };
   switch (what) {
     case Pending::str:
       if (n > limits_.max_str) {
         return fail(Errc::too_large, "a string is longer than " +
-                                         std::to_string(limits_.max_str) + " bytes" + declared);
+                                         std::to_string(limits_.max_str) + " bytes" + declared());
       }
       return begin_payload(n);
     case Pending::bin:
       if (n > limits_.max_bin) {
         return fail(Errc::too_large, "a binary is longer than " +
-                                         std::to_string(limits_.max_bin) + " bytes" + declared);
+                                         std::to_string(limits_.max_bin) + " bytes" + declared());
       }
       return begin_payload(n);
     case Pending::ext:
       if (n > limits_.max_ext) {
         return fail(Errc::too_large, "an extension value is longer than " +
-                                         std::to_string(limits_.max_ext) + " bytes" + declared);
+                                         std::to_string(limits_.max_ext) + " bytes" + declared());
       }
       return begin_payload(n + 1);  // type byte + data
     case Pending::array: return begin_container(n, false);
@@ -145,14 +145,14 @@ void SizeScanner::begin_payload(std::uint64_t bytes) {
 }
 
 void SizeScanner::begin_container(std::uint64_t entries, bool is_map) {
-  const std::string declared = " (declares " + std::to_string(entries) + ")";
+  auto declared = [entries] { return " (declares " + std::to_string(entries) + ")"; };
   if (is_map && entries > limits_.max_map) {
     return fail(Errc::too_large, "a map has more than " + std::to_string(limits_.max_map) +
-                                     " entries" + declared);
+                                     " entries" + declared());
   }
   if (!is_map && entries > limits_.max_array) {
     return fail(Errc::too_large, "an array has more than " + std::to_string(limits_.max_array) +
-                                     " elements" + declared);
+                                     " elements" + declared());
   }
   const std::uint64_t values = is_map ? 2 * entries : entries;
   // Every value takes at least one byte.

@@ -5,6 +5,7 @@
 // into our memory. The scanner sees every byte before the unpacker does.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -62,7 +63,8 @@ class SizeScanner {
   std::vector<std::uint64_t> open_;  // values still expected by each open container
   std::uint64_t offset_ = 0;         // bytes of the current message seen so far
   std::size_t container_bytes_ = 0;
-  std::string prefix_;  // first bytes of the current message (for its msgid)
+  std::array<char, 16> prefix_{};  // first bytes of the current message (for its msgid)
+  std::size_t prefix_size_ = 0;
   std::uint64_t messages_ = 0;
   bool failed_ = false;
   RpcError error_;
