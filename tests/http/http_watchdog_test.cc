@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 
 namespace coproc::http {
 namespace {
@@ -48,6 +49,24 @@ TEST(RequestWatch, ASocketReopenedOnTheSameNumberIsANewConnection) {
   EXPECT_TRUE(watch.check(Clock::now() + std::chrono::hours(2), false)) << "the deadline passed";
   EXPECT_TRUE(second.shut_down()) << "the socket in use now is the one shut down";
   watch.disarm();
+}
+
+TEST(RequestWatch, AConnectionsTwinIsBorrowedByEachRequestAndStillShutsItsSocketDown) {
+  Pair connection(::dup(0));
+  auto twin = std::make_shared<SocketTwin>(connection.near);
+  {
+    RequestWatch first(Clock::now() + std::chrono::hours(1), nullptr);
+    EXPECT_TRUE(first.arm(twin));
+    EXPECT_FALSE(first.arm(twin)) << "the same socket again";
+  }  // the request ended; the connection keeps its twin for the next one
+  EXPECT_EQ(twin.use_count(), 1);
+  EXPECT_FALSE(connection.shut_down());
+  RequestWatch second(Clock::now() + std::chrono::hours(1), nullptr);
+  EXPECT_TRUE(second.arm(twin));
+  EXPECT_TRUE(second.check(Clock::now() + std::chrono::hours(2), false)) << "the deadline passed";
+  EXPECT_TRUE(connection.shut_down()) << "shut down through the borrowed twin";
+  second.disarm();
+  EXPECT_EQ(twin.use_count(), 1);
 }
 
 }  // namespace

@@ -381,7 +381,12 @@ HttpClient::Exchange HttpClient::exchange(const Hop& hop, const HttpRequestParam
     const bool reused = ex.session != nullptr;
     try {
       if (reused) {
-        watch.arm(ex.session->socket().impl()->sockfd());
+        const auto* made = dynamic_cast<const WatchedSession*>(ex.session.get());
+        if (made && made->socket_twin()) {
+          watch.arm(made->socket_twin());
+        } else {
+          watch.arm(ex.session->socket().impl()->sockfd());
+        }
       } else {
         clear_last_certificate_error();
         Poco::Net::Context::Ptr tls;

@@ -27,11 +27,13 @@ using std::chrono::milliseconds;
 // request twice). Here only the Connector opens connections, so every
 // connect attempt of Poco's is an error.
 template <class Base>
-class EstablishedSession : public Base {
+class EstablishedSession : public Base, public WatchedSession {
  public:
+  /// `twin`: of `socket`, or nullptr when no request watches this session.
   template <class... Args>
-  EstablishedSession(const Poco::Net::StreamSocket& socket, Args&&... args)
-      : Base(std::forward<Args>(args)...) {
+  EstablishedSession(const Poco::Net::StreamSocket& socket, std::shared_ptr<SocketTwin> twin,
+                     Args&&... args)
+      : Base(std::forward<Args>(args)...), twin_(std::move(twin)) {
     this->attachSocket(socket);
     this->setKeepAlive(true);
     this->setKeepAliveTimeout(Poco::Timespan(365 * Poco::Timespan::DAYS));  // the pool decides
@@ -44,6 +46,12 @@ class EstablishedSession : public Base {
   int write(const char* buffer, std::streamsize length) override {
     return Poco::Net::HTTPSession::write(buffer, length);
   }
+
+ public:
+  const std::shared_ptr<SocketTwin>& socket_twin() const override { return twin_; }
+
+ private:
+  const std::shared_ptr<SocketTwin> twin_;
 };
 
 Poco::Timespan to_timespan(milliseconds ms) {
@@ -123,7 +131,7 @@ Poco::Net::StreamSocket Connector::connect_tcp(const std::string& host, std::uin
 
 void Connector::open_tunnel(Poco::Net::StreamSocket& socket, const Poco::URI& uri) {
   const std::string target = uri.getHost() + ":" + std::to_string(uri.getPort());
-  EstablishedSession<Poco::Net::HTTPClientSession> proxy(socket, proxy_.host, proxy_.port);
+  EstablishedSession<Poco::Net::HTTPClientSession> proxy(socket, nullptr, proxy_.host, proxy_.port);
   Poco::Net::HTTPRequest connect(Poco::Net::HTTPRequest::HTTP_CONNECT, target,
                                  Poco::Net::HTTPMessage::HTTP_1_1);
   connect.setHost(uri.getHost(), uri.getPort());
@@ -166,19 +174,21 @@ std::unique_ptr<Poco::Net::HTTPClientSession> Connector::open(const Poco::URI& u
   }
   // From here the watchdog can stop the exchange by shutting the socket down,
   // and the socket's own timeouts end at the deadline.
-  watch.arm(socket.impl()->sockfd());
+  auto twin = std::make_shared<SocketTwin>(socket.impl()->sockfd());
+  watch.arm(twin);
   const auto left = to_timespan(left_until(watch.deadline()));
   socket.setReceiveTimeout(left);
   socket.setSendTimeout(left);
 
   if (uri.getScheme() != "https") {
-    return std::make_unique<EstablishedSession<Poco::Net::HTTPClientSession>>(socket, host, port);
+    return std::make_unique<EstablishedSession<Poco::Net::HTTPClientSession>>(socket, twin, host,
+                                                                             port);
   }
   if (!proxy_.host.empty()) open_tunnel(socket, uri);
   stop_if_fired(watch, "starting TLS");
   Poco::Net::SecureStreamSocket secure = Poco::Net::SecureStreamSocket::attach(socket, host, tls);
-  return std::make_unique<EstablishedSession<Poco::Net::HTTPSClientSession>>(secure, host, port,
-                                                                            tls);
+  return std::make_unique<EstablishedSession<Poco::Net::HTTPSClientSession>>(secure, twin, host,
+                                                                            port, tls);
 }
 
 }  // namespace coproc::http

@@ -27,13 +27,22 @@ struct ProxySettings {
   std::string authorization;  // the Proxy-Authorization value, "" = none
 };
 
+/// What a session made by the Connector carries besides Poco's state: the
+/// twin of its socket, which every request's watch borrows.
+class WatchedSession {
+ public:
+  virtual ~WatchedSession() = default;
+  virtual const std::shared_ptr<SocketTwin>& socket_twin() const = 0;
+};
+
 class Connector {
  public:
   Connector(const ProxySettings& proxy, const DestinationPolicy& policy)
       : proxy_(proxy), policy_(policy) {}
 
   /// A connected session for `uri` (through the proxy when one is set), for
-  /// https with the TLS handshake done against `tls`. Throws
+  /// https with the TLS handshake done against `tls`; it is a
+  /// WatchedSession, and `watch` is armed with its socket. Throws
   /// RpcException(permission_denied) when the policy refuses a destination,
   /// Poco exceptions for network failures (the caller maps them, the watch's
   /// verdict first). `connect_timeout_ms` bounds each TCP connect.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "http_socket.h"
 
 namespace coproc::http {
 
@@ -12,26 +11,24 @@ RequestWatch::RequestWatch(Clock::time_point deadline,
 
 RequestWatch::~RequestWatch() { disarm(); }
 
-bool RequestWatch::arm(int fd) {
-  unsigned long inode = 0;
-  const std::intptr_t copy = duplicate_socket(fd, &inode);
+bool RequestWatch::arm(int fd) { return arm(std::make_shared<SocketTwin>(fd)); }
+
+bool RequestWatch::arm(std::shared_ptr<SocketTwin> twin) {
+  std::shared_ptr<SocketTwin> previous;  // released outside the lock
   std::lock_guard<std::mutex> lock(mutex_);
-  if (fd_ >= 0 && inode != 0 && inode == inode_) {
-    close_socket(copy);
+  if (socket_ && (socket_ == twin || (twin->identity() != 0 && twin->identity() == socket_->identity()))) {
     return false;
   }
-  close_socket(fd_);
-  fd_ = copy;
-  inode_ = inode;
-  if (fired_ != Fired::no) shutdown_socket(fd_);
+  previous = std::move(socket_);
+  socket_ = std::move(twin);
+  if (fired_ != Fired::no) shutdown_socket(socket_->handle());
   return true;
 }
 
 void RequestWatch::disarm() {
+  std::shared_ptr<SocketTwin> previous;  // released outside the lock
   std::lock_guard<std::mutex> lock(mutex_);
-  close_socket(fd_);
-  fd_ = -1;
-  inode_ = 0;
+  previous = std::move(socket_);
 }
 
 RequestWatch::Fired RequestWatch::fired() const {
@@ -54,7 +51,7 @@ bool RequestWatch::check(Clock::time_point now, bool cancel_all) {
   } else {
     return false;
   }
-  shutdown_socket(fd_);
+  if (socket_) shutdown_socket(socket_->handle());
   return true;
 }
 

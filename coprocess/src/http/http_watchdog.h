@@ -18,9 +18,31 @@
 #include <mutex>
 #include <thread>
 
+#include "http_socket.h"
+
 namespace coproc::http {
 
 using Clock = std::chrono::steady_clock;
+
+/// Our own handle on a connection's socket (duplicate_socket()), closed
+/// with its last owner. A connection made by the Connector keeps one for its
+/// whole life and each request's watch borrows it, so a kept-alive
+/// connection is duplicated once, not once per request (dup, fstat and close
+/// were three of a pooled request's thirteen system calls).
+class SocketTwin {
+ public:
+  explicit SocketTwin(int fd) : handle_(duplicate_socket(fd, &identity_)) {}
+  ~SocketTwin() { close_socket(handle_); }
+  SocketTwin(const SocketTwin&) = delete;
+  SocketTwin& operator=(const SocketTwin&) = delete;
+  std::intptr_t handle() const { return handle_; }
+  /// Tells sockets apart (0 when unknown).
+  unsigned long identity() const { return identity_; }
+
+ private:
+  unsigned long identity_ = 0;
+  const std::intptr_t handle_;
+};
 
 class RequestWatch {
  public:
@@ -36,6 +58,8 @@ class RequestWatch {
   /// connection); false, and nothing changes, for the one already watched.
   /// If the watch already fired, the socket is shut down immediately.
   bool arm(int fd);
+  /// The same with a twin the connection already has.
+  bool arm(std::shared_ptr<SocketTwin> twin);
   /// Stops watching the socket (before it goes back to the pool or closes).
   void disarm();
   Fired fired() const;
@@ -51,8 +75,7 @@ class RequestWatch {
   const Clock::time_point deadline_;
   const std::shared_ptr<std::atomic<bool>> cancel_flag_;
   mutable std::mutex mutex_;
-  std::intptr_t fd_ = -1;    // our duplicate of the watched socket
-  unsigned long inode_ = 0;  // which socket it is
+  std::shared_ptr<SocketTwin> socket_;  // the watched socket
   Fired fired_ = Fired::no;
 };
 
