@@ -14,6 +14,7 @@
 
 #include <asio.hpp>
 
+#include "allocator_tuning.h"
 #include "client_endpoint.h"
 #include "component.h"
 #include "debug_methods.h"
@@ -137,6 +138,7 @@ std::int64_t generation_from_env() {
 }  // namespace
 
 int run_coprocess(int argc, char** argv) {
+  tune_allocator();  // before any thread starts
   Options options;
   if (int rc = parse_options(argc, argv, &options); rc >= 0) return rc;
 
