@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace coproc::bench {
@@ -73,6 +74,21 @@ inline double cpu_seconds(pid_t pid) {
     if (in >> on_cpu) ns += on_cpu;
   });
   return ns / 1e9;
+}
+
+/// Minor page faults of `pid` so far (/proc/PID/stat): each is a fresh page
+/// the kernel zeroed, what allocation churn costs beyond malloc itself.
+inline long minor_faults(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const std::size_t end_of_name = stat.rfind(')');
+  if (end_of_name == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(end_of_name + 2));
+  std::string field;
+  for (int i = 3; i <= 10 && fields >> field; ++i) {
+  }
+  return std::atol(field.c_str());  // field 10: minflt
 }
 
 }  // namespace coproc::bench
