@@ -49,7 +49,7 @@ const std::vector<OptionSpec>& option_specs() {
        "Windows only: security descriptor of the pipe (SDDL); the default lets SYSTEM and "
        "Administrators do anything and authenticated users read and write, not create instances",
        false},
-      {"server.io_threads", I, "2", 1, 64, "threads running the socket event loop", false},
+      {"server.io_threads", I, "1", 1, 64, "threads running the socket event loop", false},
       {"server.worker_threads", I, "8", 1, 256,
        "blocking calls (mail submission, HTTP requests) running at once; each has a thread "
        "besides the io_threads",
