@@ -77,9 +77,10 @@ void Connection::flush_when_writable() {
   socket_.async_wait(fd_, asio::socket_base::wait_write, [self](const asio::error_code& ec) {
     std::unique_lock<std::mutex> lock(self->mu_);
     self->flush_scheduled_ = false;
-    if (ec || self->dead_ || !self->write_error_.empty()) return;
-    if (self->flush_locked()) return;
-    const int err = errno;
+    if (self->dead_ || !self->write_error_.empty()) return;
+    // An error here means the socket could not be watched at all.
+    if (!ec && self->flush_locked()) return;
+    const int err = ec ? ec.value() : errno;
     lock.unlock();
     self->write_failed(err);
   });
@@ -146,9 +147,14 @@ Connection::ReadState Connection::read_available() {
 void Connection::background_when_readable() {
   auto self = shared_from_this();
   socket_.async_wait(fd_, asio::socket_base::wait_read, [self](const asio::error_code& ec) {
-    if (ec) {
-      std::lock_guard<std::mutex> lock(self->mu_);
-      self->background_armed_ = false;
+    if (ec) {  // the socket could not be watched: nobody would read on
+      {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        self->background_armed_ = false;
+      }
+      self->stop_io();
+      self->fail_all(PendingCall::Outcome::connection_lost,
+                     "waiting for the co-process's answers failed: " + ec.message());
       return;
     }
     self->background_turn();

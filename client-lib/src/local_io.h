@@ -42,10 +42,17 @@ class SocketWatch {
   SocketWatch& operator=(const SocketWatch&) = delete;
 
   /// Calls `handler(error_code)` on the I/O thread once `fd` is ready for
-  /// `what` (or has failed, or was shut down).
+  /// `what` (or has failed, or was shut down), or with the error when the
+  /// descriptor could not be put on the reactor.
   template <class Handler>
   void async_wait(int fd, asio::socket_base::wait_type what, Handler handler) {
-    if (!socket_.is_open()) socket_.assign(asio::local::stream_protocol(), fd);
+    asio::error_code refused;
+    if (!socket_.is_open()) socket_.assign(asio::local::stream_protocol(), fd, refused);
+    if (refused) {  // the reactor refused it (out of memory or epoll watches)
+      asio::post(socket_.get_executor(),
+                 [h = std::move(handler), refused]() mutable { h(refused); });
+      return;
+    }
     ++waits_;
     socket_.async_wait(what, [this, h = std::move(handler)](const asio::error_code& ec) mutable {
       --waits_;
