@@ -45,6 +45,17 @@ TEST_F(HttpFramingTest, ConflictingContentLengthsAreAnUpstreamErrorAndTheConnect
   EXPECT_NE(connection_of_last("/hello"), connection_of_last("/conflicting-length"));
 }
 
+TEST_F(HttpFramingTest, AFieldNameWithABlankBeforeItsColonFramesNothing) {
+  // "Content-Length : 5" is not a Content-Length: the body runs to the close.
+  start_coprocess();
+  auto c = connect();
+  auto r = get(*c, "/blank-before-colon");
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(field_str(r.result, "body"), "hello world");
+  ASSERT_FALSE(get(*c, "/hello").error);
+  EXPECT_NE(connection_of_last("/hello"), connection_of_last("/blank-before-colon"));
+}
+
 TEST_F(HttpFramingTest, BytesAfterA204NeverReachAnotherUsersRequest) {
   start_coprocess();
   const TestUser bob = ensure_user("coproc-t-bob");

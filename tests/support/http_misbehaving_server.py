@@ -19,6 +19,8 @@ stdout, then "connection N" per connection and one line per request
   /silent              accepts and never answers (a TLS client waits forever)
   /redirect-protocol-relative  302 to //127.0.0.1:<port>/hello
   /repeated-headers    three Set-Cookie and two X-Order headers, interleaved
+  /blank-before-colon  "Content-Length : 5" (RFC 9112 forbids the blank), then
+                       11 body bytes and close
 
 usage: http_misbehaving_server.py [port [address]]
 """
@@ -94,6 +96,9 @@ class Handler(socketserver.BaseRequestHandler):
             sock.sendall(response("302 Found", b"",
                                   [("Location", "//127.0.0.1:%d/hello" % port),
                                    ("Content-Length", 0), keep]))
+        elif path == "/blank-before-colon":
+            sock.sendall(response("200 OK", b"hello world", [("Content-Length ", 5), keep]))
+            return False
         elif path == "/repeated-headers":
             sock.sendall(response("200 OK", b"", [
                 ("Set-Cookie", "a=1"), ("X-Order", "first"), ("Set-Cookie", "b=2"),

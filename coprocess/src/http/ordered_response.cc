@@ -142,7 +142,10 @@ void OrderedResponse::parse_field_line(std::string_view line) {
   if (fields_.size() == kMaxFields) throw MessageException("Too many header fields");
   const std::string_view value = trim(line.substr(colon + 1));
   if (value.size() > kMaxValue) throw MessageException("Field value too long/no CRLF found");
-  fields_.emplace_back(std::string(trim(line.substr(0, colon))), std::string(value));
+  // The name as sent: "Content-Length :" is not Content-Length (RFC 9112
+  // section 5.1 forbids the blank; Poco kept it too, so such a field frames
+  // nothing and the connection is not reused).
+  fields_.emplace_back(std::string(line.substr(0, colon)), std::string(value));
 }
 
 const std::string& OrderedResponse::get(const std::string& name,

@@ -35,8 +35,8 @@ class OrderedResponse {
 
   int status() const { return status_; }
   const std::string& reason() const { return reason_; }
-  /// The header fields as received: names and values trimmed, obsolete
-  /// line folding joined by a space.
+  /// The header fields as received: values trimmed, obsolete line folding
+  /// joined by a space; names exactly as sent.
   const Fields& in_order() const { return fields_; }
   /// The first field named `name` (any case), or `fallback`.
   const std::string& get(const std::string& name, const std::string& fallback) const;
