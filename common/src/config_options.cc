@@ -141,8 +141,10 @@ const std::vector<OptionSpec>& option_specs() {
        "queue of requests no route matches; empty = those get 404", false},
       {"gateway.allow", S, "", 0, 0,
        "who may work each queue: QUEUE=WHO ... entries separated by ';', WHO a user name, a "
-       "uid, @group or @gid (members by primary or supplementary group); a queue not named "
-       "here has no workers",
+       "uid, @group or @gid (members by primary or supplementary group); on Windows an "
+       "account or group name (BUILTIN\\Users, \"DOMAIN\\Web Workers\") or a SID "
+       "(S-1-5-32-545), matched against the caller's token; a queue not named here has no "
+       "workers",
        false},
       {"gateway.queue_timeout_ms", I, "5000", 1, 3600000,
        "a request no worker takes within this time is answered 503", false},

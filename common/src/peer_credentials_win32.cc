@@ -3,6 +3,7 @@
 #include <windows.h>
 #include <sddl.h>
 
+#include <memory>
 #include <vector>
 
 namespace coproc {
@@ -42,6 +43,46 @@ bool is_administrator(HANDLE token) {
   return member != FALSE;
 }
 
+// A TOKEN_USER or TOKEN_GROUPS of `token`; empty when Windows cannot say.
+std::vector<unsigned char> token_information(HANDLE token, TOKEN_INFORMATION_CLASS what) {
+  DWORD size = 0;
+  ::GetTokenInformation(token, what, nullptr, 0, &size);
+  std::vector<unsigned char> buffer(size);
+  if (size == 0 || !::GetTokenInformation(token, what, buffer.data(), size, &size)) buffer.clear();
+  return buffer;
+}
+
+bool sid_string(PSID sid, std::string* out) {
+  char* text = nullptr;
+  if (!::ConvertSidToStringSidA(sid, &text)) return false;
+  *out = text;
+  ::LocalFree(text);
+  return true;
+}
+
+// The user's SID, then the groups that count for access checks: enabled,
+// not deny-only.
+bool token_sids(HANDLE token, std::vector<std::string>* out) {
+  const auto user = token_information(token, TokenUser);
+  std::string text;
+  if (user.empty() ||
+      !sid_string(reinterpret_cast<const TOKEN_USER*>(user.data())->User.Sid, &text)) {
+    return false;
+  }
+  out->push_back(text);
+  const auto groups = token_information(token, TokenGroups);
+  if (groups.empty()) return true;
+  const auto* list = reinterpret_cast<const TOKEN_GROUPS*>(groups.data());
+  for (DWORD i = 0; i < list->GroupCount; ++i) {
+    const DWORD attributes = list->Groups[i].Attributes;
+    if ((attributes & SE_GROUP_ENABLED) == 0 || (attributes & SE_GROUP_USE_FOR_DENY_ONLY) != 0) {
+      continue;
+    }
+    if (sid_string(list->Groups[i].Sid, &text)) out->push_back(text);
+  }
+  return true;
+}
+
 }  // namespace
 
 std::uint32_t uid_for_sid(const std::string& sid) {
@@ -61,21 +102,14 @@ bool read_pipe_client_credentials(void* pipe, PeerCredentials* out, std::string*
   out->pid = static_cast<std::int32_t>(pid);
   HANDLE token = open_client_token(pipe, pid);
   if (!token) return false;
-  DWORD size = 0;
-  ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
-  std::vector<unsigned char> buffer(size ? size : 1);
-  bool ok = ::GetTokenInformation(token, TokenUser, buffer.data(), size, &size) != FALSE;
+  auto sids = std::make_shared<std::vector<std::string>>();
+  const bool ok = token_sids(token, sids.get());
   if (ok) {
-    const auto* user = reinterpret_cast<const TOKEN_USER*>(buffer.data());
-    char* text = nullptr;
-    ok = ::ConvertSidToStringSidA(user->User.Sid, &text) != FALSE;
-    if (ok) {
-      *user_sid = text;
-      ::LocalFree(text);
-      out->uid = uid_for_sid(*user_sid);
-      const bool admin = out->uid == 0 || is_administrator(token);
-      out->gid = admin ? kWindowsAdminGid : kWindowsUserGid;
-    }
+    *user_sid = sids->front();
+    out->uid = uid_for_sid(*user_sid);
+    const bool admin = out->uid == 0 || is_administrator(token);
+    out->gid = admin ? kWindowsAdminGid : kWindowsUserGid;
+    out->sids = std::move(sids);
   }
   ::CloseHandle(token);
   return ok;

@@ -10,6 +10,8 @@
 //   gid  0 when the token is SYSTEM or an enabled member of Administrators
 //        (the equivalent of root for admin-only methods), else 545 (the
 //        RID of BUILTIN\Users).
+//   sids the user SID, then every group SID the token holds enabled (not
+//        deny-only): what gateway.allow entries are matched against.
 #pragma once
 
 #include <cstdint>

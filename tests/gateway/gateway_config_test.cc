@@ -64,6 +64,13 @@ TEST(GatewayConfigTest, WithoutADefaultQueueUnroutedPathsHaveNoQueue) {
   EXPECT_EQ(g.queue_of("/b"), "");
 }
 
+PeerCredentials peer(std::uint32_t uid, std::uint32_t gid) {
+  PeerCredentials p;
+  p.uid = uid;
+  p.gid = gid;
+  return p;
+}
+
 TEST(GatewayConfigTest, AllowNamesUsersUidsAndGroups) {
   auto g = read_gateway_config(
       with({"gateway.route=/o=orders", "gateway.allow=orders=root 1001 @0; default=@root"}));
@@ -73,9 +80,21 @@ TEST(GatewayConfigTest, AllowNamesUsersUidsAndGroups) {
   EXPECT_EQ(g.allow["orders"][1].id, 1001u);
   EXPECT_TRUE(g.allow["orders"][2].group);
   EXPECT_TRUE(g.allow["default"][0].group);
-  EXPECT_TRUE(principal_matches(g.allow["orders"][1], 1001, 5));
-  EXPECT_FALSE(principal_matches(g.allow["orders"][1], 1002, 5));
-  EXPECT_TRUE(principal_matches(g.allow["default"][0], 0, 0));
+  EXPECT_TRUE(principal_matches(g.allow["orders"][1], peer(1001, 5)));
+  EXPECT_FALSE(principal_matches(g.allow["orders"][1], peer(1002, 5)));
+  EXPECT_TRUE(principal_matches(g.allow["default"][0], peer(0, 0)));
+  EXPECT_EQ(describe_peer(peer(1001, 5)), "uid 1001");
+}
+
+TEST(GatewayConfigTest, AllowTakesANameInQuotesWholeSpacesIncluded) {
+  auto g = read_gateway_config(with({"gateway.allow=default=\"root\" @\"root\""}));
+  ASSERT_EQ(g.allow["default"].size(), 2u);
+  EXPECT_EQ(g.allow["default"][0].text, "root");
+  EXPECT_TRUE(g.allow["default"][1].group);
+  EXPECT_NE(error_of({"gateway.allow=default=\"no such user\""}).find("no user 'no such user'"),
+            std::string::npos);
+  EXPECT_NE(error_of({"gateway.allow=default=\"root"}).find("a quote is not closed"),
+            std::string::npos);
 }
 
 TEST(GatewayConfigTest, AllowRefusesUnknownQueuesUsersAndGroups) {

@@ -14,14 +14,6 @@
 namespace coproc::gateway {
 namespace {
 
-bool all_digits(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 std::vector<char> nss_buffer() {
   long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
   return std::vector<char>(size > 0 ? static_cast<std::size_t>(size) * 4 : 65536);
@@ -29,15 +21,10 @@ std::vector<char> nss_buffer() {
 
 }  // namespace
 
-Principal resolve_principal(const std::string& text) {
-  Principal p;
-  p.text = text;
-  p.group = !text.empty() && text[0] == '@';
-  const std::string name = p.group ? text.substr(1) : text;
-  if (name.empty()) throw ConfigError("gateway.allow: empty user or group name in '" + text + "'");
-  if (all_digits(name)) {
+void resolve_account(Principal& p, const std::string& name, bool numeric) {
+  if (numeric) {
     p.id = static_cast<std::uint32_t>(std::strtoul(name.c_str(), nullptr, 10));
-    return p;
+    return;
   }
   auto buf = nss_buffer();
   if (p.group) {
@@ -55,11 +42,12 @@ Principal resolve_principal(const std::string& text) {
     }
     p.id = found->pw_uid;
   }
-  return p;
 }
 
-bool principal_matches(const Principal& p, std::uint32_t uid, std::uint32_t gid) {
-  return p.group ? in_group(uid, gid, p.id) : uid == p.id;
+bool principal_matches(const Principal& p, const PeerCredentials& peer) {
+  return p.group ? in_group(peer.uid, peer.gid, p.id) : peer.uid == p.id;
 }
+
+std::string describe_peer(const PeerCredentials& peer) { return "uid " + std::to_string(peer.uid); }
 
 }  // namespace coproc::gateway

@@ -49,8 +49,9 @@ class GatewayComponent final : public Component {
             if (!call.admin) {
               throw RpcException(Errc::permission_denied,
                                  "gateway.status is for administrators (root or "
-                                 "service.admin_group); uid " +
-                                     std::to_string(call.peer.uid) + " is not one");
+                                 "service.admin_group; SYSTEM or Administrators on "
+                                 "Windows); " +
+                                     describe_peer(call.peer) + " is not one");
             }
             return status();
           });
@@ -106,7 +107,7 @@ class GatewayComponent final : public Component {
     }
     if (!may_work(queue, call.peer)) {
       throw RpcException(Errc::permission_denied,
-                         "uid " + std::to_string(call.peer.uid) + " may not work queue '" + queue +
+                         describe_peer(call.peer) + " may not work queue '" + queue +
                              "' (gateway.allow)");
     }
     return queue;
@@ -123,7 +124,7 @@ class GatewayComponent final : public Component {
     auto it = config_.allow.find(queue);
     if (it == config_.allow.end()) return false;
     for (const auto& who : it->second) {
-      if (principal_matches(who, peer.uid, peer.gid)) return true;
+      if (principal_matches(who, peer)) return true;
     }
     return false;
   }

@@ -33,6 +33,31 @@ std::vector<std::string> words(const std::string& s) {
   return out;
 }
 
+// Words of a gateway.allow entry; double quotes keep spaces inside a word
+// (@"DOMAIN\Web Workers" on Windows) and are not part of it.
+std::vector<std::string> allow_words(const std::string& s, const std::string& entry) {
+  std::vector<std::string> out;
+  std::string word;
+  bool quoted = false;
+  bool in_word = false;
+  for (char c : s) {
+    if (c == '"') {
+      quoted = !quoted;
+      in_word = true;
+    } else if (!quoted && (c == ' ' || c == '\t')) {
+      if (in_word) out.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (quoted) throw ConfigError("gateway.allow: '" + entry + "': a quote is not closed");
+  if (in_word) out.push_back(word);
+  return out;
+}
+
 bool valid_queue_name(const std::string& q) {
   if (q.empty() || q.size() > 64) return false;
   return std::all_of(q.begin(), q.end(), [](char c) {
@@ -131,7 +156,7 @@ GatewayConfig read_gateway_config(const Config& c) {
     const auto eq = entry.find('=');
     const std::string queue = eq == std::string::npos ? "" : trim(entry.substr(0, eq));
     const auto who = eq == std::string::npos ? std::vector<std::string>{}
-                                             : words(entry.substr(eq + 1));
+                                             : allow_words(entry.substr(eq + 1), entry);
     if (!valid_queue_name(queue) || who.empty()) {
       throw ConfigError("gateway.allow: '" + entry + "': expected QUEUE=USER|UID|@GROUP|@GID ...");
     }

@@ -138,6 +138,12 @@ void Connection::run() {
         env_.live.disarm(&entry_);
         send_error(session, 408, "-", "-", started, "request not received in time");
         break;
+      } catch (const Poco::IOException&) {
+        if (!entry_.expired) throw;
+        // Windows: the deadline cancelled the read, which fails (gateway_socket.h).
+        env_.live.disarm(&entry_);
+        send_error(session, 408, "-", "-", started, "request not received in time");
+        break;
       }
       env_.live.disarm(&entry_);
       // The answer is out: the response object flushed it when it ended.

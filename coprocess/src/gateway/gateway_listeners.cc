@@ -8,6 +8,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include "gateway_socket.h"
 #include "log.h"
 
 namespace coproc::gateway {
@@ -70,7 +71,7 @@ Listeners::Listeners(const GatewayConfig& config, Broker& broker, GatewayStats& 
       } else {
         socket = std::make_unique<Poco::Net::ServerSocket>();
       }
-      socket->bind(address, true);
+      socket->bind(address, listeners_reuse_address());
       socket->listen(static_cast<int>(std::min<std::size_t>(config.max_connections, 1024)));
     } catch (const Poco::Exception& e) {
       throw std::runtime_error("gateway.listen '" + l.text + "': " + e.displayText());

@@ -2,20 +2,12 @@
 
 #include <Poco/Net/SocketImpl.h>
 
+#include "gateway_socket.h"
+
 namespace coproc::gateway {
 namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(50);
-
-// The plain socket's shutdown, also under TLS (whose override of
-// shutdownReceive does nothing): the blocked read sees end-of-stream.
-void shut_receive(Poco::Net::StreamSocket& s) {
-  try {
-    s.impl()->Poco::Net::SocketImpl::shutdownReceive();
-  } catch (const Poco::Exception&) {
-    // already closed
-  }
-}
 
 }  // namespace
 
@@ -29,9 +21,9 @@ void LiveConnections::stop() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
     for (auto& [entry, deadline] : entries_) {
-      shut_receive(entry->socket);
+      interrupt_receive(entry->socket);
       try {
-        entry->socket.impl()->Poco::Net::SocketImpl::shutdownSend();
+        entry->socket.impl()->Poco::Net::SocketImpl::shutdown();  // both ways, plain socket
       } catch (const Poco::Exception&) {
       }
     }
@@ -71,10 +63,11 @@ void LiveConnections::watch() {
     wake_.wait_for(lock, kTick);
     const auto now = Clock::now();
     for (auto& [entry, deadline] : entries_) {
+      // Interrupted again every tick until the connection thread disarms:
+      // on Windows a cancel ends only the read pending at that moment.
       if (deadline <= now) {
-        deadline = Clock::time_point::max();
         entry->expired = true;
-        shut_receive(entry->socket);
+        interrupt_receive(entry->socket);
       }
     }
   }

@@ -2,9 +2,11 @@
 // request each one is reading. A client gets gateway.request_timeout_ms for
 // a whole request (TLS handshake, header and body); Poco's socket timeout
 // only bounds the wait for each next byte, which a slowloris client sending
-// one byte at a time never trips. Past the deadline the receive side of the
-// socket is shut down, so the blocked read returns end-of-stream and the
-// connection thread answers 408. At stop every connection is shut down, so
+// one byte at a time never trips. Past the deadline, and until the
+// connection thread disarms it, the socket's reads are interrupted
+// (gateway_socket.h: the receive side shut on POSIX, the pending read
+// cancelled on Windows), so the blocked read returns and the connection
+// thread answers 408. At stop every connection is shut down, so
 // no thread waits out a keep-alive poll.
 //
 // Thread-safety: every function may be called from any thread.
