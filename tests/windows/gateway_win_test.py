@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -161,6 +162,28 @@ class GatewayWinTest(unittest.TestCase):
         self.assertEqual(out["status"], 200, out)
         self.assertEqual(out["sha256"], out["sent_sha256"], out)
         self.assertEqual(out["length"], 256 * 1024 + 6, out)
+
+    def test_an_https_listener_serves_with_its_certificate(self):
+        cert, key = os.path.join(self.tmp, "gw.pem"), os.path.join(self.tmp, "gw.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=localhost", "-addext",
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        self.start(extra=["--set", "gateway.listen=127.0.0.1:%d tls" % self.port,
+                          "--set", "gateway.tls_cert=" + windows_path(cert),
+                          "--set", "gateway.tls_key=" + windows_path(key)])
+        self.worker()
+        self.assertTrue(self.waiting_workers(1), self.log())
+        context = ssl.create_default_context(cafile=cert)
+        c = http.client.HTTPSConnection("localhost", self.port, timeout=60, context=context)
+        try:
+            for _ in range(2):  # two requests on one kept-alive TLS connection
+                c.request("GET", "/hello?name=TLS")
+                r = c.getresponse()
+                self.assertEqual((r.status, r.read()), (200, b"Hello, TLS!\n"))
+            self.assertEqual(c.sock.version()[:5], "TLSv1")
+        finally:
+            c.close()
 
     def test_no_worker_is_503_after_the_queue_timeout(self):
         self.start(extra=["--set", "gateway.queue_timeout_ms=700"])
