@@ -10,12 +10,6 @@ namespace {
   throw RpcException(Errc::bad_request, message);
 }
 
-std::string text_of(const msgpack::object& o) {
-  if (o.type == msgpack::type::STR) return std::string(o.via.str.ptr, o.via.str.size);
-  if (o.type == msgpack::type::BIN) return std::string(o.via.bin.ptr, o.via.bin.size);
-  throw msgpack::type_error();
-}
-
 bool token_char(unsigned char c) {
   return c > 32 && c < 127 && c != ':' && c != '(' && c != ')' && c != ',' && c != ';' &&
          c != '<' && c != '>' && c != '@' && c != '[' && c != ']' && c != '\\' && c != '"' &&
@@ -62,60 +56,53 @@ const msgpack::object& field(const msgpack::object& map, std::string_view key) {
   throw msgpack::type_error();
 }
 
+// {queue, timeout_ms}: gateway.next's map, also the `next` of gateway.reply.
+void pack_next_map(Packer& pk, const GatewayNextParams& p) {
+  pk.pack_map(p.queue.empty() ? 1 : 2);
+  if (!p.queue.empty()) pack_entry(pk, "queue", p.queue);
+  pack_entry(pk, "timeout_ms", p.timeout_ms);
+}
+
 }  // namespace
 
 Packed pack_params(const GatewayNextParams& p) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  pk.pack_array(1);
-  pk.pack_map(p.queue.empty() ? 1 : 2);
-  if (!p.queue.empty()) pk.pack(std::string("queue")).pack(p.queue);
-  pk.pack(std::string("timeout_ms")).pack(p.timeout_ms);
-  return out;
+  return pack_with([&](Packer& pk) {
+    pk.pack_array(1);
+    pack_next_map(pk, p);
+  });
 }
 
 Packed pack_params(const GatewayReplyParams& p) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  pk.pack_array(1);
-  pk.pack_map(p.next ? 5 : 4);
-  pk.pack(std::string("request_id")).pack(p.request_id);
-  pk.pack(std::string("status")).pack(p.status);
-  pk.pack(std::string("headers"));
-  pack_header_pairs(pk, p.headers);
-  pk.pack(std::string("body"));
-  pack_bin(pk, p.body);
-  if (p.next) {
-    pk.pack(std::string("next"));
-    pk.pack_map(p.next->queue.empty() ? 1 : 2);
-    if (!p.next->queue.empty()) pk.pack(std::string("queue")).pack(p.next->queue);
-    pk.pack(std::string("timeout_ms")).pack(p.next->timeout_ms);
-  }
-  return out;
+  return pack_params_map(p.next ? 5 : 4, [&](Packer& pk) {
+    pack_entry(pk, "request_id", p.request_id);
+    pack_entry(pk, "status", p.status);
+    pk.pack("headers");
+    pack_header_pairs(pk, p.headers);
+    pack_bin_entry(pk, "body", p.body);
+    if (p.next) {
+      pk.pack("next");
+      pack_next_map(pk, *p.next);
+    }
+  });
 }
 
 Packed pack_result(const GatewayRequest* r) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  if (!r) {
-    pk.pack_nil();
-    return out;
-  }
-  pk.pack_map(8);
-  pk.pack(std::string("request_id")).pack(r->request_id);
-  pk.pack(std::string("method")).pack(r->method);
-  pk.pack(std::string("path")).pack(r->path);
-  pk.pack(std::string("query")).pack(r->query);
-  pk.pack(std::string("headers"));
-  pack_header_pairs(pk, r->headers);
-  pk.pack(std::string("body"));
-  pack_bin(pk, r->body);
-  pk.pack(std::string("remote_addr")).pack(r->remote_addr);
-  pk.pack(std::string("queue")).pack(r->queue);
-  return out;
+  return pack_with([&](Packer& pk) {
+    if (!r) {
+      pk.pack_nil();
+      return;
+    }
+    pk.pack_map(8);
+    pack_entry(pk, "request_id", r->request_id);
+    pack_entry(pk, "method", r->method);
+    pack_entry(pk, "path", r->path);
+    pack_entry(pk, "query", r->query);
+    pk.pack("headers");
+    pack_header_pairs(pk, r->headers);
+    pack_bin_entry(pk, "body", r->body);
+    pack_entry(pk, "remote_addr", r->remote_addr);
+    pack_entry(pk, "queue", r->queue);
+  });
 }
 
 GatewayNextParams read_gateway_next(const Params& params) {

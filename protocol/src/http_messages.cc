@@ -5,65 +5,43 @@
 namespace coproc::rpc {
 namespace {
 
-template <class T>
-void pack_optional(Packer& pk, std::string_view key, const std::optional<T>& value) {
-  if (value) pack_entry(pk, key, *value);
-}
-
-std::string text_of(const msgpack::object& o) {
-  if (o.type == msgpack::type::STR) return std::string(o.via.str.ptr, o.via.str.size);
-  if (o.type == msgpack::type::BIN) return std::string(o.via.bin.ptr, o.via.bin.size);
-  throw msgpack::type_error();
-}
-
 }  // namespace
 
 Packed pack_params(const HttpRequestParams& r) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  pk.pack_array(1);
-  pk.pack_map(3 + r.body.has_value() + r.timeout_ms.has_value() +
-              r.connect_timeout_ms.has_value() + r.follow_redirects.has_value() +
-              r.max_redirects.has_value() + r.verify_tls.has_value() + r.ca_pem.has_value() +
-              r.max_body_bytes.has_value() + r.save_to_fd.has_value());
-  pack_entry(pk, "method", r.method);
-  pack_entry(pk, "url", r.url);
-  pk.pack("headers");
-  pack_header_pairs(pk, r.headers);
-  if (r.body) {
-    pk.pack("body");
-    pack_bin(pk, *r.body);
-  }
-  pack_optional(pk, "timeout_ms", r.timeout_ms);
-  pack_optional(pk, "connect_timeout_ms", r.connect_timeout_ms);
-  pack_optional(pk, "follow_redirects", r.follow_redirects);
-  pack_optional(pk, "max_redirects", r.max_redirects);
-  pack_optional(pk, "verify_tls", r.verify_tls);
-  pack_optional(pk, "ca_pem", r.ca_pem);
-  pack_optional(pk, "max_body_bytes", r.max_body_bytes);
-  pack_optional(pk, "save_to_fd", r.save_to_fd);
-  return out;
+  const std::uint32_t entries =
+      3 + r.body.has_value() + r.timeout_ms.has_value() + r.connect_timeout_ms.has_value() +
+      r.follow_redirects.has_value() + r.max_redirects.has_value() + r.verify_tls.has_value() +
+      r.ca_pem.has_value() + r.max_body_bytes.has_value() + r.save_to_fd.has_value();
+  return pack_params_map(entries, [&](Packer& pk) {
+    pack_entry(pk, "method", r.method);
+    pack_entry(pk, "url", r.url);
+    pk.pack("headers");
+    pack_header_pairs(pk, r.headers);
+    pack_bin_entry_if(pk, "body", r.body);
+    pack_entry_if(pk, "timeout_ms", r.timeout_ms);
+    pack_entry_if(pk, "connect_timeout_ms", r.connect_timeout_ms);
+    pack_entry_if(pk, "follow_redirects", r.follow_redirects);
+    pack_entry_if(pk, "max_redirects", r.max_redirects);
+    pack_entry_if(pk, "verify_tls", r.verify_tls);
+    pack_entry_if(pk, "ca_pem", r.ca_pem);
+    pack_entry_if(pk, "max_body_bytes", r.max_body_bytes);
+    pack_entry_if(pk, "save_to_fd", r.save_to_fd);
+  });
 }
 
 Packed pack_result(const HttpResponseResult& r) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  pk.pack_map(6 + r.body.has_value() + r.bytes_written.has_value());
-  pack_entry(pk, "status", r.status);
-  pack_entry(pk, "reason", r.reason);
-  pk.pack("headers");
-  pack_header_pairs(pk, r.headers);
-  pack_optional(pk, "bytes_written", r.bytes_written);
-  if (r.body) {
-    pk.pack("body");
-    pack_bin(pk, *r.body);
-  }
-  pack_entry(pk, "url", r.url);
-  pack_entry(pk, "redirects", r.redirects);
-  pack_entry(pk, "elapsed_ms", r.elapsed_ms);
-  return out;
+  return pack_with([&](Packer& pk) {
+    pk.pack_map(6 + r.body.has_value() + r.bytes_written.has_value());
+    pack_entry(pk, "status", r.status);
+    pack_entry(pk, "reason", r.reason);
+    pk.pack("headers");
+    pack_header_pairs(pk, r.headers);
+    pack_entry_if(pk, "bytes_written", r.bytes_written);
+    pack_bin_entry_if(pk, "body", r.body);
+    pack_entry(pk, "url", r.url);
+    pack_entry(pk, "redirects", r.redirects);
+    pack_entry(pk, "elapsed_ms", r.elapsed_ms);
+  });
 }
 
 bool read_result(std::string_view packed, HttpResponseResult* out) {

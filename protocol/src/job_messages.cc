@@ -11,7 +11,7 @@ void pack_status(Packer& pk, std::string* out, const JobStatusResult& r) {
   pack_entry(pk, "method", r.method);
   pack_entry(pk, "state", r.state);
   pack_entry(pk, "created", r.created);
-  if (r.finished) pack_entry(pk, "finished", *r.finished);
+  pack_entry_if(pk, "finished", r.finished);
   if (r.result) {
     pk.pack("result");
     *out += *r.result;  // already one packed value
@@ -28,50 +28,37 @@ void pack_status(Packer& pk, std::string* out, const JobStatusResult& r) {
 }  // namespace
 
 Packed pack_params(const JobSubmitParams& p) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  pk.pack_array(1);
-  pk.pack_map(1 + p.params.has_value() + p.ttl_s.has_value());
-  pack_entry(pk, "method", p.method);
-  if (p.params) {
-    pk.pack("params");
-    out.bytes += *p.params;  // already one packed map
-  }
-  if (p.ttl_s) pack_entry(pk, "ttl_s", *p.ttl_s);
-  return out;
+  return pack_params_map(1 + p.params.has_value() + p.ttl_s.has_value(),
+                         [&](Packer& pk, std::string& bytes) {
+                           pack_entry(pk, "method", p.method);
+                           if (p.params) {
+                             pk.pack("params");
+                             bytes += *p.params;  // already one packed map
+                           }
+                           pack_entry_if(pk, "ttl_s", p.ttl_s);
+                         });
 }
 
 Packed pack_params(const JobIdParams& p) { return pack_value(std::vector<JobIdParams>{p}); }
 
 Packed pack_params(const JobWaitParams& p) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  pk.pack_array(1);
-  pk.pack_map(1 + p.timeout_ms.has_value());
-  pack_entry(pk, "job_id", p.job_id);
-  if (p.timeout_ms) pack_entry(pk, "timeout_ms", *p.timeout_ms);
-  return out;
+  return pack_params_map(1 + p.timeout_ms.has_value(), [&](Packer& pk) {
+    pack_entry(pk, "job_id", p.job_id);
+    pack_entry_if(pk, "timeout_ms", p.timeout_ms);
+  });
 }
 
 Packed pack_result(const JobStatusResult& r) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  pack_status(pk, &out.bytes, r);
-  return out;
+  return pack_with([&](Packer& pk, std::string& bytes) { pack_status(pk, &bytes, r); });
 }
 
 Packed pack_result(const JobListResult& r) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  pk.pack_map(1);
-  pk.pack("jobs");
-  pk.pack_array(static_cast<std::uint32_t>(r.jobs.size()));
-  for (const auto& job : r.jobs) pack_status(pk, &out.bytes, job);
-  return out;
+  return pack_with([&](Packer& pk, std::string& bytes) {
+    pk.pack_map(1);
+    pk.pack("jobs");
+    pk.pack_array(static_cast<std::uint32_t>(r.jobs.size()));
+    for (const auto& job : r.jobs) pack_status(pk, &bytes, job);
+  });
 }
 
 }  // namespace coproc::rpc

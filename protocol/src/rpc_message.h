@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 #include <msgpack.hpp>
@@ -74,6 +75,37 @@ Packed pack_value(const T& value) {
   StringWriter writer{&packed.bytes};
   msgpack::pack(writer, value);
   return packed;
+}
+
+/// Encodes what `fill` packs: one value written piece by piece (a map whose
+/// optional entries are left out when empty). `fill` takes `(Packer&)`, or
+/// `(Packer&, std::string& bytes)` to append a value that is already packed.
+template <class Fill>
+Packed pack_with(Fill&& fill) {
+  Packed packed;
+  StringWriter writer{&packed.bytes};
+  Packer pk(writer);
+  if constexpr (std::is_invocable_v<Fill, Packer&>) {
+    fill(pk);
+  } else {
+    fill(pk, packed.bytes);
+  }
+  return packed;
+}
+
+/// Encodes params by the convention `[{...}]`: one map of `entries` named
+/// arguments, packed by `fill` (as for pack_with).
+template <class Fill>
+Packed pack_params_map(std::uint32_t entries, Fill&& fill) {
+  return pack_with([&](Packer& pk, std::string& bytes) {
+    pk.pack_array(1);
+    pk.pack_map(entries);
+    if constexpr (std::is_invocable_v<Fill, Packer&>) {
+      fill(pk);
+    } else {
+      fill(pk, bytes);
+    }
+  });
 }
 
 /// Encodes `[{}]`, the params of a call without arguments.

@@ -24,13 +24,8 @@ struct SvcLaunchParams {
 
 /// `[{...}]`, the params array of svc.launch and svc.restart.
 inline Packed pack_params(const SvcLaunchParams& p) {
-  Packed out;
-  StringWriter w{&out.bytes};
-  Packer pk(w);
-  pk.pack_array(1);
-  pk.pack_map(p.timeout_ms.has_value());
-  if (p.timeout_ms) pack_entry(pk, "timeout_ms", *p.timeout_ms);
-  return out;
+  return pack_params_map(p.timeout_ms.has_value(),
+                         [&](Packer& pk) { pack_entry_if(pk, "timeout_ms", p.timeout_ms); });
 }
 
 /// svc.launch and svc.restart result.
