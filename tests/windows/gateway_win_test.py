@@ -195,6 +195,22 @@ class GatewayWinTest(unittest.TestCase):
         self.assertLess(elapsed, 10)
         self.assertIn("gateway.queue_timeout_ms", self.log())
 
+    def test_a_worker_that_leaves_holding_a_request_is_502(self):
+        self.start()
+        # coprocctl takes one request with gateway.next, prints it and exits
+        # without a reply: its pipe connection closes while it holds the request.
+        taker = subprocess.Popen([WINE, os.path.join(BUILD, "client-lib/coprocctl.exe"),
+                                  "--endpoint", self.endpoint, "--no-launch", "--json", "call",
+                                  "gateway.next", '{"queue": "", "timeout_ms": 60000}'],
+                                 env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        self.processes.append(taker)
+        self.assertTrue(self.waiting_workers(1), self.log())
+        status, body, _ = self.get("/hello?from=linux")
+        self.assertEqual(status, 502, body)
+        taken = json.loads(taker.communicate(timeout=60)[0])
+        self.assertEqual((taken["method"], taken["path"], taken["query"]),
+                         ("GET", "/hello", "from=linux"), taken)
+
     def test_a_caller_not_in_gateway_allow_gets_permission_denied(self):
         self.start(allow="default=" + FOREIGN_SID)
         rc, out, err = self.coprocctl("call", "gateway.next", '{"queue": "", "timeout_ms": 100}')
