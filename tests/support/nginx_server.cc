@@ -75,7 +75,7 @@ bool NginxServer::start_on_fresh_ports(std::string* failures) {
        << "events { worker_connections 1024; }\n"
        << "http {\n"
        << "  log_format conn '$connection $connection_requests $request_method $request_uri "
-          "$status $server_port';\n"
+          "$status $server_port $msec $request_time';\n"
        << "  access_log " << d << "/access.log conn;\n"
        << "  client_body_temp_path " << d << "/tmp/body;\n"
        << "  proxy_temp_path " << d << "/tmp/proxy;\n"
@@ -142,6 +142,21 @@ std::string NginxServer::https_url(const std::string& path) const {
 
 std::string NginxServer::access_log() const { return read_file(dir_.file("access.log")); }
 std::string NginxServer::error_log() const { return read_file(dir_.file("error.log")); }
+
+std::vector<NginxServer::Served> NginxServer::served(const std::string& uri) const {
+  std::istringstream in(access_log());
+  std::string line;
+  std::vector<Served> out;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string connection, requests, method, logged_uri, status, server_port;
+    double end_s = 0, duration_s = 0;
+    fields >> connection >> requests >> method >> logged_uri >> status >> server_port >> end_s >>
+        duration_s;
+    if (fields && logged_uri == uri) out.push_back({end_s - duration_s, end_s});
+  }
+  return out;
+}
 
 std::size_t NginxServer::connections_seen(int port) const {
   std::istringstream in(access_log());

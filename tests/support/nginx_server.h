@@ -23,6 +23,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "nginx_test_ca.h"
 #include "tcp_port.h"
@@ -51,8 +52,15 @@ class NginxServer {
   const std::string& ca_file() const { return certs_.ca_file; }
   std::string www_dir() const { return dir_.file("www"); }
 
-  /// Access log lines so far ("<connection> <requests-on-it> <method> <uri> <status> <port>").
+  /// Access log lines so far ("<connection> <requests-on-it> <method> <uri> <status> <port>
+  /// <end time, s.ms> <duration, s.ms>").
   std::string access_log() const;
+  /// When nginx served `uri` (start and end in seconds, from the access log), in log order.
+  struct Served {
+    double start_s = 0;
+    double end_s = 0;
+  };
+  std::vector<Served> served(const std::string& uri) const;
   /// Distinct TCP connections that served requests to `port` so far.
   std::size_t connections_seen(int port) const;
   std::string error_log() const;
