@@ -39,10 +39,12 @@ typedef struct coproc_http_response coproc_http_response;
 COPROC_API coproc_status coproc_http_get(coproc_client* client, const char* url,
                                          coproc_http_response** out);
 
-/// Creates a request for `method` ("GET", "POST", ...; NULL means "GET") and
-/// the absolute http:// or https:// `url` (copied). Free it with
-/// coproc_http_request_free(). COPROC_E_MISUSE when out or url is NULL
-/// (see coproc_errmsg(NULL)). The URL itself is checked by the co-process.
+/// Creates a request for `method` ("GET", "POST", ...; upper-cased; NULL or
+/// "" means "GET") and the absolute http:// or https:// `url` (copied). The
+/// caller owns it and frees it with coproc_http_request_free(); it may be
+/// performed any number of times. COPROC_E_MISUSE when out or url is NULL.
+/// The URL and method are checked by the co-process. The builder functions
+/// have no client: their failures are read with coproc_errmsg(NULL).
 COPROC_API coproc_status coproc_http_request_new(coproc_http_request** out, const char* method,
                                                  const char* url);
 
@@ -52,12 +54,14 @@ COPROC_API coproc_status coproc_http_request_add_header(coproc_http_request* req
                                                         const char* name, const char* value);
 
 /// Sets the request body: `len` bytes at `data` (copied; may contain NUL).
-/// `data` NULL with `len` 0 clears it.
+/// `data` NULL with `len` 0 clears it; NULL with `len` > 0 is COPROC_E_MISUSE.
 COPROC_API coproc_status coproc_http_request_set_body(coproc_http_request* request,
                                                       const void* data, size_t len);
 
-/// Whole-request deadline in ms, redirects included (> 0). Default: the
-/// co-process's http.timeout_ms (30 s).
+/// Whole-request deadline in ms, redirects included (1 .. 3600000, else
+/// COPROC_E_MISUSE). Default: the co-process's http.timeout_ms (30 s). A
+/// blocking coproc_http_perform() waits this long + 5 s for the answer
+/// (35 s without a timeout set, whatever http.timeout_ms is configured).
 COPROC_API coproc_status coproc_http_request_set_timeout_ms(coproc_http_request* request,
                                                             long timeout_ms);
 
@@ -70,8 +74,9 @@ COPROC_API coproc_status coproc_http_request_set_follow_redirects(coproc_http_re
 COPROC_API coproc_status coproc_http_request_set_verify_tls(coproc_http_request* request,
                                                             int verify);
 
-/// Largest response body accepted (bytes, >= 0); a larger one fails with
-/// COPROC_E_TOO_LARGE, it is never truncated. Default: http.max_body_bytes.
+/// Largest response body accepted (bytes, >= 0, else COPROC_E_MISUSE); a
+/// larger one fails with COPROC_E_TOO_LARGE, it is never truncated.
+/// Default: http.max_body_bytes.
 COPROC_API coproc_status coproc_http_request_set_max_body_bytes(coproc_http_request* request,
                                                                 long long max_bytes);
 
@@ -91,8 +96,9 @@ COPROC_API coproc_status coproc_http_request_set_output_file(coproc_http_request
 /// Verifies HTTPS servers against the CA certificates in the PEM file at
 /// `path` instead of the co-process's default. The LIBRARY reads the file now,
 /// with the calling process's rights, and sends its bytes (at most 1 MiB);
-/// the co-process never opens the path. COPROC_E_IO when it cannot be read.
-/// NULL restores the default.
+/// the co-process never opens the path. COPROC_E_IO when it cannot be
+/// opened, COPROC_E_MISUSE when it is empty or larger. NULL restores the
+/// default.
 COPROC_API coproc_status coproc_http_request_set_ca_file(coproc_http_request* request,
                                                          const char* path);
 
@@ -102,8 +108,9 @@ COPROC_API void coproc_http_request_free(coproc_http_request* request);
 /// Performs `request` through `client`. On COPROC_OK `*out` holds the
 /// response; on failure NULL and coproc_errmsg(client) says why
 /// (COPROC_E_IO when the output file cannot be opened). GET and HEAD are
-/// resent after a lost connection; other methods report
-/// COPROC_E_CONNECTION_LOST. Thread-safe on `client`.
+/// resent after a lost connection, except into an output file on POSIX;
+/// other methods report COPROC_E_CONNECTION_LOST. `request` is not changed.
+/// Thread-safe on `client`; `request` must not be changed meanwhile.
 COPROC_API coproc_status coproc_http_perform(coproc_client* client,
                                              const coproc_http_request* request,
                                              coproc_http_response** out);
@@ -125,12 +132,15 @@ COPROC_API coproc_status coproc_http_request_async(coproc_client* client,
 /// COPROC_OK `*out` is a new response object (free it with
 /// coproc_http_response_free()); otherwise the request's failure status
 /// (COPROC_E_TIMEOUT, COPROC_E_UPSTREAM, COPROC_E_CANCELLED, ...) with
-/// coproc_errmsg(client) saying why, or COPROC_E_MISUSE when it has not
-/// completed yet. May be called again.
+/// coproc_errmsg() of the client the call was started on saying why, or
+/// COPROC_E_MISUSE when it has not
+/// completed yet. May be called again (each success is a new response).
 COPROC_API coproc_status coproc_http_pending_response(coproc_pending* pending,
                                                       coproc_http_response** out);
 
-/// HTTP status code (200, 404, ...); 0 for NULL.
+/// HTTP status code (200, 404, ...); 0 for NULL. The response accessors
+/// below only read: strings and bytes they return belong to the response
+/// (never coproc_free() them) and stay valid until it is freed.
 COPROC_API int coproc_http_response_status(const coproc_http_response* response);
 
 /// Reason phrase ("OK"); "" for NULL. Valid until the response is freed.
@@ -160,10 +170,12 @@ COPROC_API const void* coproc_http_response_body(const coproc_http_response* res
 /// Bytes written to the output file (0 without one).
 COPROC_API long long coproc_http_response_bytes_written(const coproc_http_response* response);
 
-/// The final URL after redirects. Valid until the response is freed.
+/// The final URL after redirects; "" for NULL. Valid until the response is
+/// freed.
 COPROC_API const char* coproc_http_response_url(const coproc_http_response* response);
 
-/// Frees a response. NULL is a no-op.
+/// Frees a response and every string its accessors returned. NULL is a
+/// no-op.
 COPROC_API void coproc_http_response_free(coproc_http_response* response);
 
 #ifdef __cplusplus

@@ -60,35 +60,45 @@ typedef enum coproc_mail_field {
   COPROC_MAIL_IDEMPOTENCY_KEY = 6  /**< replaces the key the library generated */
 } coproc_mail_field;
 
-/// Sends a plain-text mail. `to` may list several addresses separated by
-/// commas. `subject` and `text_body` may be NULL (empty). On COPROC_OK
-/// `*id_out` (when `id_out` is not NULL) receives the mail's id, freed with
+/// Sends a plain-text mail. `from` and `to` are required (COPROC_E_MISUSE);
+/// `to` may list several addresses separated by commas. `subject` and
+/// `text_body` may be NULL (empty). Every call is a new mail (a fresh
+/// idempotency key): calling it twice sends twice. On COPROC_OK `*id_out`
+/// (when `id_out` is not NULL) receives the mail's id, freed with
 /// coproc_free(). Thread-safe on `client`.
 COPROC_API coproc_status coproc_mail_send(coproc_client* client, const char* from, const char* to,
                                           const char* subject, const char* text_body,
                                           char** id_out);
 
-/// Creates an empty mail with a fresh idempotency key. Free it with
-/// coproc_mail_free(). COPROC_E_MISUSE when `out` is NULL.
+/// Creates an empty mail with a fresh idempotency key; the caller owns it
+/// and frees it with coproc_mail_free(). COPROC_E_MISUSE when `out` is NULL.
+/// The builder functions below have no client: their failures are read
+/// with coproc_errmsg(NULL).
 COPROC_API coproc_status coproc_mail_new(coproc_mail** out);
 
-/// Sets (replaces) one field; the value is copied. NULL clears it.
-/// COPROC_E_MISUSE for a NULL mail or an unknown field.
+/// Sets (replaces) one field; the value is copied. NULL clears it, except
+/// COPROC_MAIL_IDEMPOTENCY_KEY, which cannot be NULL or "". COPROC_E_MISUSE
+/// for a NULL mail, an unknown field or an empty key.
 COPROC_API coproc_status coproc_mail_set(coproc_mail* mail, coproc_mail_field field,
                                          const char* value);
 
-/// Adds recipients (copied; one address or several separated by commas).
-/// Bcc recipients get the mail but appear in no header.
+/// Adds To recipients (copied; one address or several separated by
+/// commas). COPROC_E_MISUSE for a NULL mail or address. Addresses are
+/// checked by the co-process at submit time (COPROC_E_BAD_REQUEST).
 COPROC_API coproc_status coproc_mail_add_to(coproc_mail* mail, const char* address);
+/// Adds Cc recipients, as coproc_mail_add_to().
 COPROC_API coproc_status coproc_mail_add_cc(coproc_mail* mail, const char* address);
+/// Adds Bcc recipients, as coproc_mail_add_to(): they get the mail but
+/// appear in no header.
 COPROC_API coproc_status coproc_mail_add_bcc(coproc_mail* mail, const char* address);
 
 /// Same as coproc_mail_set(mail, COPROC_MAIL_HTML, html).
 COPROC_API coproc_status coproc_mail_set_html(coproc_mail* mail, const char* html);
 
-/// Adds a header such as "X-Invoice: 42" (both strings copied). Headers the
-/// co-process sets itself (From, To, Subject, Date, Message-ID, ...) are
-/// refused at submit time.
+/// Adds a header such as "X-Invoice: 42" (both strings copied).
+/// COPROC_E_MISUSE at once for a NULL argument or a CR or LF in either;
+/// headers the co-process sets itself (From, To, Subject, Date,
+/// Message-ID, ...) are refused at submit time (COPROC_E_BAD_REQUEST).
 COPROC_API coproc_status coproc_mail_add_header(coproc_mail* mail, const char* name,
                                                 const char* value);
 
@@ -104,14 +114,17 @@ COPROC_API coproc_status coproc_mail_add_header(coproc_mail* mail, const char* n
 COPROC_API coproc_status coproc_mail_attach_file(coproc_mail* mail, const char* path,
                                                  const char* content_type);
 
-/// Attaches `len` bytes at `data` (copied; may contain NUL) as `filename`.
+/// Attaches `len` bytes at `data` (copied; may contain NUL; NULL only with
+/// `len` 0) as `filename`. COPROC_E_MISUSE for a NULL mail or filename.
 COPROC_API coproc_status coproc_mail_attach_bytes(coproc_mail* mail, const char* filename,
                                                   const void* data, size_t len,
                                                   const char* content_type);
 
 /// Hands the mail to the co-process. On COPROC_OK `*id_out` (when not NULL)
-/// receives the id (coproc_free()). Submitting the same coproc_mail again
-/// returns the same id (same idempotency key) and sends nothing twice.
+/// receives the id (coproc_free()). Submitting the same, unchanged
+/// coproc_mail again returns the same id (same idempotency key) and sends
+/// nothing twice; changed content under the same key is COPROC_E_CONFLICT.
+/// The mail is not consumed: free it with coproc_mail_free() afterwards.
 /// Thread-safe on `client`; `mail` must not be used by another thread.
 COPROC_API coproc_status coproc_mail_submit(coproc_client* client, coproc_mail* mail,
                                             char** id_out);
@@ -125,13 +138,14 @@ COPROC_API void coproc_mail_free(coproc_mail* mail);
 /// (recipients the relay accepted), "refused" ([{"address", "reply"}] for
 /// recipients it refused), ...}, freed with coproc_free(). "sent" means at
 /// least one recipient has it. COPROC_E_NOT_FOUND for an unknown id or
-/// another user's mail.
+/// another user's mail; COPROC_E_MISUSE when `id` or `json_out` is NULL.
+/// Thread-safe on `client`.
 COPROC_API coproc_status coproc_mail_status(coproc_client* client, const char* id,
                                             char** json_out);
 
 /// The caller's mails, newest first, as JSON text {"mails": [...]} (same
 /// fields as coproc_mail_status). `state` NULL means every state; `limit`
-/// <= 0 means 100. Freed with coproc_free().
+/// <= 0 means 100. Freed with coproc_free(). Thread-safe on `client`.
 COPROC_API coproc_status coproc_mail_list(coproc_client* client, const char* state, int limit,
                                           char** json_out);
 
