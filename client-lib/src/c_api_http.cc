@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -288,6 +289,13 @@ coproc_status coproc_http_request_set_ca_file(coproc_http_request* request, cons
       return fail(nullptr, COPROC_E_IO,
                   std::string("coproc_http_request_set_ca_file: cannot open CA file '") + path +
                       "': " + std::strerror(errno));
+    }
+    // A directory opens as a stream on POSIX and then reads as "empty".
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      return fail(nullptr, COPROC_E_IO,
+                  std::string("coproc_http_request_set_ca_file: cannot open CA file '") + path +
+                      "': it is a directory");
     }
     std::string pem(kMax + 1, '\0');
     in.read(&pem[0], static_cast<std::streamsize>(pem.size()));

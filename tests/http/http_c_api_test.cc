@@ -169,6 +169,11 @@ TEST_F(HttpCApiTest, CaFileIsReadByTheLibraryAndSentAsBytes) {
   coproc_http_response_free(resp);
   EXPECT_EQ(coproc_http_request_set_ca_file(req, "/nonexistent/ca.pem"), COPROC_E_IO);
   EXPECT_NE(std::string(coproc_errmsg(nullptr)).find("/nonexistent/ca.pem"), std::string::npos);
+  // A directory opens as a stream on Linux but cannot be read: a file error
+  // too, not "empty".
+  EXPECT_EQ(coproc_http_request_set_ca_file(req, dir_.path().c_str()), COPROC_E_IO);
+  EXPECT_NE(std::string(coproc_errmsg(nullptr)).find("is a directory"), std::string::npos)
+      << coproc_errmsg(nullptr);
   coproc_http_request_free(req);
 }
 

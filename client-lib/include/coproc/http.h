@@ -97,7 +97,7 @@ COPROC_API coproc_status coproc_http_request_set_output_file(coproc_http_request
 /// `path` instead of the co-process's default. The LIBRARY reads the file now,
 /// with the calling process's rights, and sends its bytes (at most 1 MiB);
 /// the co-process never opens the path. COPROC_E_IO when it cannot be
-/// opened, COPROC_E_MISUSE when it is empty or larger. NULL restores the
+/// opened or is a directory, COPROC_E_MISUSE when it is empty or larger. NULL restores the
 /// default.
 COPROC_API coproc_status coproc_http_request_set_ca_file(coproc_http_request* request,
                                                          const char* path);
