@@ -5,8 +5,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -101,7 +103,12 @@ coproc_status perform(coproc_client* client, const coproc_http_request& r,
   const int fd = file.fd();
   CallOptions options;
   // The co-process's deadline comes first; the call waits a little longer.
-  options.timeout_ms = static_cast<int>((r.timeout_ms > 0 ? r.timeout_ms : 30000) + 5000);
+  // Without one of the request's own, the co-process applies http.timeout_ms,
+  // which only the administrator knows: the client's call timeout
+  // (COPROC_OPT_CALL_TIMEOUT_MS) bounds the wait, as for every other call.
+  const long long base_ms =
+      r.timeout_ms > 0 ? r.timeout_ms : client->cpp.options().call_timeout_ms;
+  options.timeout_ms = static_cast<int>(std::min<long long>(base_ms + 5000, INT_MAX));
   options.idempotent = idempotent_request(r, fd >= 0);
   if (fd >= 0) options.fds.push_back(fd);
   CallResult result =

@@ -107,7 +107,7 @@ coproc_status add_address(coproc_mail* m, std::vector<std::string> coproc_mail::
                           const char* address, const char* fn) {
   if (!m) return fail(nullptr, COPROC_E_MISUSE, std::string(fn) + ": mail is NULL");
   if (!address) return fail(nullptr, COPROC_E_MISUSE, std::string(fn) + ": address is NULL");
-  return guard(nullptr, __func__, [&] {
+  return guard(nullptr, fn, [&] {
     (m->*list).emplace_back(address);
     return COPROC_OK;
   });

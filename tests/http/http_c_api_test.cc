@@ -193,6 +193,22 @@ TEST_F(HttpCApiTest, FailuresCarryTheStatusAndAClearMessage) {
   coproc_http_response_free(resp);
 }
 
+// Without a timeout on the request the co-process applies http.timeout_ms
+// (30 s here); the blocking call waits the client's call timeout + 5 s, so a
+// caller can bound it (and must raise it where http.timeout_ms was raised).
+TEST_F(HttpCApiTest, BlockingRequestWithoutATimeoutWaitsTheClientsCallTimeout) {
+  ASSERT_EQ(coproc_client_set_int(client_, COPROC_OPT_CALL_TIMEOUT_MS, 1000), COPROC_OK);
+  coproc_http_response* resp = nullptr;
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(coproc_http_get(client_, nginx_->http_url("/slow10s").c_str(), &resp),
+            COPROC_E_TIMEOUT)
+      << coproc_errmsg(client_);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(resp, nullptr);
+  EXPECT_GE(took, std::chrono::milliseconds(5900));
+  EXPECT_LT(took, std::chrono::milliseconds(9500)) << "it waited for nginx's answer at 10 s";
+}
+
 TEST_F(HttpCApiTest, MisuseIsReportedWithoutAHandle) {
   coproc_http_request* req = nullptr;
   EXPECT_EQ(coproc_http_request_new(&req, "GET", nullptr), COPROC_E_MISUSE);

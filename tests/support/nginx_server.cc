@@ -60,6 +60,7 @@ bool NginxServer::start_on_fresh_ports(std::string* failures) {
     location = /slow5 { echo_sleep 5; echo "slow answer"; }
     location = /slow50ms { echo_sleep 0.05; echo "slow answer"; }
     location = /slow300ms { echo_sleep 0.3; echo "slow answer"; }
+    location = /slow10s { echo_sleep 10; echo "very slow answer"; }
     location = /stream { echo "first part"; echo_flush; echo_sleep 5; echo "last part"; }
     location = /chunked { echo "part one"; echo_flush; echo_sleep 0.1; echo "part two"; }
     location = /drop { return 444; }

@@ -60,8 +60,8 @@ COPROC_API coproc_status coproc_http_request_set_body(coproc_http_request* reque
 
 /// Whole-request deadline in ms, redirects included (1 .. 3600000, else
 /// COPROC_E_MISUSE). Default: the co-process's http.timeout_ms (30 s). A
-/// blocking coproc_http_perform() waits this long + 5 s for the answer
-/// (35 s without a timeout set, whatever http.timeout_ms is configured).
+/// blocking coproc_http_perform() waits this long + 5 s for the answer;
+/// without a timeout set, COPROC_OPT_CALL_TIMEOUT_MS + 5 s (35 s by default).
 COPROC_API coproc_status coproc_http_request_set_timeout_ms(coproc_http_request* request,
                                                             long timeout_ms);
 
