@@ -151,6 +151,12 @@ class GatewayWinTest(unittest.TestCase):
         status, body, _ = self.get("/elsewhere")
         self.assertEqual((status, body), (404, b"not here\n"))
 
+    def test_a_group_name_with_spaces_in_quotes_allows_its_members(self):
+        self.start(allow='default=@"NT AUTHORITY\\Authenticated Users"')
+        self.worker()
+        self.assertTrue(self.waiting_workers(1), self.log())
+        self.assertEqual(self.get("/hello")[:2], (200, b"Hello, world!\n"))
+
     def test_a_post_body_arrives_byte_identical(self):
         self.start(allow="default=S-1-5-32-545")  # BUILTIN\Users as a literal SID
         self.worker()
