@@ -7,13 +7,15 @@
 namespace coproc {
 
 WorkerPool::WorkerPool(asio::io_context& io, std::size_t loop_threads, std::size_t threads,
-                       std::size_t max_queued, std::size_t max_per_owner)
+                       std::size_t max_queued, std::size_t max_per_owner,
+                       std::chrono::microseconds helper_grace)
     : io_(io),
       keep_running_(io.get_executor()),
       loop_threads_(loop_threads < 1 ? 1 : loop_threads),
       limit_(threads),
       max_queued_(max_queued),
-      max_per_owner_(max_per_owner < 1 ? 1 : max_per_owner) {
+      max_per_owner_(max_per_owner < 1 ? 1 : max_per_owner),
+      helper_grace_(helper_grace) {
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { helper(); });
 }
@@ -75,7 +77,8 @@ void WorkerPool::run_jobs(std::uint32_t owner, std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++executing_;
-    if (helpers_in_loop_ < helpers_wanted()) helper_wake_.notify_one();
+    // Into standby (helper()); a helper already there decides at its end.
+    if (!standby_ && helpers_in_loop_ < helpers_wanted()) helper_wake_.notify_one();
   }
   for (;;) {
     job();
@@ -95,10 +98,21 @@ void WorkerPool::helper() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     helper_wake_.wait(lock, [&] {
-      return stopping_ || (!io_.stopped() && helpers_in_loop_ < helpers_wanted());
+      return stopping_ || (!io_.stopped() && !standby_ && helpers_in_loop_ < helpers_wanted());
     });
     if (stopping_) return;
+    // Standby: join the loop only if a job still holds the last loop thread
+    // after the grace (no one is notified when a job ends; the grace is short).
+    standby_ = true;
+    const bool need_gone = helper_wake_.wait_for(lock, helper_grace_, [&] {
+      return stopping_ || io_.stopped() || helpers_in_loop_ >= helpers_wanted();
+    });
+    standby_ = false;
+    if (stopping_) return;
+    if (need_gone) continue;
     ++helpers_in_loop_;
+    // More jobs may block more threads: the next helper goes into standby.
+    if (helpers_in_loop_ < helpers_wanted()) helper_wake_.notify_one();
     for (;;) {
       lock.unlock();
       // One handler, or a tenth of a second without any: a helper no longer

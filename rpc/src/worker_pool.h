@@ -9,10 +9,15 @@
 // server (docs/benchmarks.md).
 //
 // While jobs block loop threads, the pool's helper threads step in and run
-// the loop, so that at least one thread always serves sockets: helpers
-// needed = jobs running - loop threads + 1. When no job runs, the helpers
-// sleep and only the `loop_threads` serve the sockets; more threads taking
-// turns on two cores would only make a flood slower for everyone.
+// the loop, so that a thread serves sockets again at most `helper_grace`
+// after a job took the last one: helpers needed = jobs running - loop
+// threads + 1. A helper wakes into standby and joins the loop only when the
+// need outlasts the grace: a quick blocking call (a kept-alive HTTP request
+// to a local server blocks some 40 us) then costs no hand-off to a helper
+// and back (2 voluntary context switches and ~17 us per request,
+// docs/benchmarks.md). When no job runs, the helpers sleep and only the
+// `loop_threads` serve the sockets; more threads taking turns on two cores
+// would only make a flood slower for everyone.
 //
 // At most `threads` jobs run at once; the rest wait in a bounded queue, and
 // when it is full new work is refused (the caller answers `unavailable`).
@@ -24,6 +29,7 @@
 // owner's jobs does not delay another's next job behind all of them.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -45,8 +51,11 @@ class WorkerPool {
   /// jobs are only run by threads running `io`). Starts `threads` helper
   /// threads, which run `io` only while jobs block the loop's threads.
   /// `max_per_owner`: jobs of one owner running at once (at least 1).
+  /// `helper_grace`: how long a job may hold the last loop thread before a
+  /// helper takes over the loop.
   WorkerPool(asio::io_context& io, std::size_t loop_threads, std::size_t threads,
-             std::size_t max_queued, std::size_t max_per_owner = SIZE_MAX);
+             std::size_t max_queued, std::size_t max_per_owner = SIZE_MAX,
+             std::chrono::microseconds helper_grace = std::chrono::milliseconds(1));
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -84,6 +93,7 @@ class WorkerPool {
   const std::size_t limit_;
   const std::size_t max_queued_;
   const std::size_t max_per_owner_;
+  const std::chrono::microseconds helper_grace_;
   mutable std::mutex mutex_;
   std::condition_variable helper_wake_;
   std::map<std::uint32_t, std::deque<std::function<void()>>> waiting_;  // per owner, in order
@@ -93,6 +103,7 @@ class WorkerPool {
   std::size_t running_ = 0;    // accepted, not finished
   std::size_t executing_ = 0;  // threads inside a job
   std::size_t helpers_in_loop_ = 0;
+  bool standby_ = false;  // a helper waits out the grace before joining the loop
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

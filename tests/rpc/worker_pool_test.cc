@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -133,6 +134,51 @@ TEST(WorkerPool, WaitingJobsAreTakenRoundRobinBetweenOwners) {
   release.set_value();
   ASSERT_TRUE(wait_for([&] { return pool.busy() == 0; }));
   EXPECT_EQ(order, "abcaba") << "owner 1's queue must not go first in full";
+}
+
+// A job that ends within the grace costs no helper: the loop's own thread
+// runs it and goes on serving the loop.
+TEST(WorkerPool, AQuickJobWakesNoHelper) {
+  asio::io_context io;
+  EventLoop loop(io);  // server.io_threads = 1
+  WorkerPool pool(io, 1, 2, 10, SIZE_MAX, std::chrono::seconds(5));
+  std::atomic<std::size_t> most_helpers{0};
+  for (int i = 0; i < 20; ++i) {
+    std::promise<void> done;
+    ASSERT_TRUE(pool.try_post([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a kept-alive request's wait
+      most_helpers = std::max(most_helpers.load(), pool.helpers_running());
+      done.set_value();
+    }));
+    ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  }
+  EXPECT_EQ(most_helpers.load(), 0u);
+}
+
+// A job that holds the loop's only thread longer than the grace gets a
+// helper to serve the loop, and not before the grace.
+TEST(WorkerPool, AHelperServesTheLoopOnceAJobOutlastsTheGrace) {
+  asio::io_context io;
+  EventLoop loop(io);  // server.io_threads = 1
+  const auto grace = std::chrono::milliseconds(200);
+  WorkerPool pool(io, 1, 2, 10, SIZE_MAX, grace);
+  std::promise<void> release;
+  std::promise<void> started;
+  ASSERT_TRUE(pool.try_post([&, gate = release.get_future().share()] {
+    started.set_value();
+    gate.wait();
+  }));
+  started.get_future().wait();
+  const auto posted = std::chrono::steady_clock::now();
+  std::promise<std::chrono::steady_clock::time_point> handled;
+  asio::post(io, [&] { handled.set_value(std::chrono::steady_clock::now()); });
+  auto at = handled.get_future();
+  ASSERT_EQ(at.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "a handler must run while the job blocks";
+  EXPECT_GE(at.get() - posted, grace / 2) << "the helper joined before the grace";
+  EXPECT_EQ(pool.helpers_running(), 1u);
+  release.set_value();
+  EXPECT_TRUE(wait_for([&] { return pool.busy() == 0 && pool.helpers_running() == 0; }));
 }
 
 // Jobs run on the loop's threads; helpers step in so that one thread keeps
