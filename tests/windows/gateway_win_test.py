@@ -217,6 +217,21 @@ class GatewayWinTest(unittest.TestCase):
         self.assertEqual((taken["method"], taken["path"], taken["query"]),
                          ("GET", "/hello", "from=linux"), taken)
 
+    def test_a_worker_slower_than_the_reply_timeout_is_504(self):
+        self.start(extra=["--set", "gateway.reply_timeout_ms=500"])
+        worker = subprocess.Popen([WINE, os.path.join(BUILD, "tests/windows/gateway_slow_worker.exe"),
+                                   "2500"], env=self.env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE)
+        self.processes.append(worker)
+        self.assertTrue(self.waiting_workers(1), self.log())
+        t0 = time.monotonic()
+        status, body, _ = self.get("/hello")
+        self.assertEqual(status, 504, body)
+        self.assertLess(time.monotonic() - t0, 2.4)  # not the worker's 2.5 s
+        # Its late reply finds the request gone.
+        self.assertEqual(worker.communicate(timeout=60)[0].strip(), b"not_found")
+        self.assertIn("gateway.reply_timeout_ms", self.log())
+
     def test_a_caller_not_in_gateway_allow_gets_permission_denied(self):
         self.start(allow="default=" + FOREIGN_SID)
         rc, out, err = self.coprocctl("call", "gateway.next", '{"queue": "", "timeout_ms": 100}')
