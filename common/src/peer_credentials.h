@@ -19,6 +19,17 @@ struct PeerCredentials {
   std::shared_ptr<const std::vector<std::string>> sids;
 };
 
+/// True when `a` and `b` are the same account: the same uid and, where the
+/// peers carry SIDs (Windows, whose uid is a 32-bit digest of the user SID),
+/// the same user SID, so two accounts whose digests collide stay apart.
+inline bool same_account(const PeerCredentials& a, const PeerCredentials& b) {
+  if (a.uid != b.uid) return false;
+  const bool a_sid = a.sids && !a.sids->empty();
+  const bool b_sid = b.sids && !b.sids->empty();
+  if (a_sid != b_sid) return false;
+  return !a_sid || a.sids->front() == b.sids->front();
+}
+
 /// False when the kernel cannot say (the fd is not a local socket).
 bool read_peer_credentials(int socket_fd, PeerCredentials* out);
 

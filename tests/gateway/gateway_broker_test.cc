@@ -27,11 +27,15 @@ struct FakeWorker {
   std::mutex m;
   std::vector<std::string> answers;  // request_id, "nil" or "error:NAME"
   int pid = 0;
+  std::string sid;  // the user SID a Windows peer carries; empty: none (POSIX)
 
   WorkerCall call() {
     PeerCredentials p;
     p.uid = 1000;
     p.pid = pid;
+    if (!sid.empty()) {
+      p.sids = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{sid});
+    }
     return WorkerCall{p, gone, gone};
   }
   CallContext::Reply reply() {
@@ -232,6 +236,25 @@ TEST_F(BrokerTest, AReplyFromAnotherUidIsNotFound) {
   rpc::GatewayReplyParams r;
   r.request_id = w.seen()[0];
   EXPECT_THROW(broker_->reply(stranger, r), RpcException);
+  reply(w, w.seen()[0], 200);
+  EXPECT_EQ(served.get().status, 200);
+}
+
+// On Windows a uid is a 32-bit digest of the user SID: a colliding digest
+// must not let another account answer.
+TEST_F(BrokerTest, AReplyFromAnotherSidWithTheSameUidIsNotFound) {
+  make();
+  FakeWorker& w = worker();
+  w.sid = "S-1-5-21-1-2-3-1001";
+  next(w);
+  auto served = std::async(std::launch::async, [&] { return broker_->serve(request(), true); });
+  ASSERT_TRUE(wait_for_answers(w, 1));
+  PeerCredentials twin = w.call().peer;
+  twin.sids = std::make_shared<const std::vector<std::string>>(
+      std::vector<std::string>{"S-1-5-21-1-2-3-1002"});
+  rpc::GatewayReplyParams r;
+  r.request_id = w.seen()[0];
+  EXPECT_THROW(broker_->reply(twin, r), RpcException);
   reply(w, w.seen()[0], 200);
   EXPECT_EQ(served.get().status, 200);
 }

@@ -216,7 +216,7 @@ void Broker::reply(const PeerCredentials& peer, rpc::GatewayReplyParams reply) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = held_.find(reply.request_id);
-    if (it == held_.end() || it->second->holder.peer.uid != peer.uid) {
+    if (it == held_.end() || !same_account(it->second->holder.peer, peer)) {
       throw RpcException(Errc::not_found,
                          "no request '" + reply.request_id +
                              "' waits for your reply (already answered, or it timed out: "
