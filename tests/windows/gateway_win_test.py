@@ -13,9 +13,11 @@ Wine runs every process as one user, an administrator whose token holds
 BUILTIN\\Users and BUILTIN\\Administrators: a caller outside gateway.allow is
 shown with a SID that user does not have (docs/windows.md).
 """
+import concurrent.futures
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -104,6 +106,12 @@ class GatewayWinTest(unittest.TestCase):
         log = os.path.join(self.tmp, "worker-%d.log" % len(self.processes))
         return self.wine("tests/windows/gateway_hello.exe", ["", str(max_requests)], log=log)
 
+    def slow_worker(self, delay_ms, max_requests=0, queue=""):
+        """tests/windows/gateway_slow_worker.c: DELAY_MS per request, X-Worker-Pid."""
+        return self.wine("tests/windows/gateway_slow_worker.exe",
+                         [str(delay_ms), str(max_requests), queue],
+                         log=os.path.join(self.tmp, "worker-%d.log" % len(self.processes)))
+
     def coprocctl(self, *args):
         r = subprocess.run([WINE, os.path.join(BUILD, "client-lib/coprocctl.exe"),
                             "--endpoint", self.endpoint, "--no-launch"] + list(args),
@@ -113,12 +121,16 @@ class GatewayWinTest(unittest.TestCase):
 
     def waiting_workers(self, n, timeout=60):
         """True once n workers wait in gateway.next (gateway.status, as admin)."""
+        return self.queues_reach("waiting_workers", n, timeout)
+
+    def queues_reach(self, key, n, timeout=60):
+        """True once the sum of key over gateway.status's queues reaches n."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             rc, out, _ = self.coprocctl("--json", "gateway", "status")
             if rc == 0:
                 queues = json.loads(out).get("queues", [])
-                if sum(q.get("waiting_workers", 0) for q in queues) >= n:
+                if sum(q.get(key, 0) for q in queues) >= n:
                     return True
             time.sleep(0.3)
         return False
@@ -138,7 +150,69 @@ class GatewayWinTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         return json.loads(r.stdout)
 
+    def at_once(self, path, n=8):
+        """n requests at once, each on its own connection (http_client.py)."""
+        out = self.http_client("concurrent", self.port, n, path)
+        self.assertEqual(out["statuses"], [200] * n, out)
+        return out
+
     # ---- the tests
+    def test_eight_workers_serve_eight_concurrent_requests_in_about_one_request_time(self):
+        # Eight workers on the default queue and, as the anchor measured in
+        # the same run, one worker on the queue "one": all at 200 ms a request.
+        self.start(allow="default=BUILTIN\\Users; one=BUILTIN\\Users",
+                   extra=["--set", "gateway.route=/one=one"])
+        for _ in range(8):
+            self.slow_worker(200)
+        self.slow_worker(200, queue="one")
+        self.assertTrue(self.waiting_workers(9), self.log())
+        # Best of three rounds: the machine's load only ever adds time, and
+        # one by one could not go under 8 x 200 ms in any round.
+        rounds = [self.at_once("/hello") for _ in range(3)]
+        serial = self.at_once("/one/hello")
+        parallel_ms = min(r["elapsed_ms"] for r in rounds)
+        figures = "8 requests: %s ms with 8 workers (3 rounds), %d ms with one" % (
+            [r["elapsed_ms"] for r in rounds], serial["elapsed_ms"])
+        sys.stderr.write(figures + "\n")
+        for r in rounds:
+            self.assertEqual(r["workers"], 8, r)  # each request had a worker of its own
+        self.assertEqual(serial["workers"], 1, serial)
+        self.assertGreaterEqual(serial["elapsed_ms"], 1600, figures)  # 8 x 200 ms one by one
+        self.assertGreaterEqual(parallel_ms, 200, figures)
+        # About one request's time: under half the one-by-one anchor of this
+        # run, and under what one by one could ever take.
+        self.assertLess(parallel_ms, serial["elapsed_ms"] / 2, figures)
+        self.assertLess(parallel_ms, 1500, figures)
+
+    def test_one_worker_serves_concurrent_requests_one_by_one(self):
+        self.start()
+        self.slow_worker(200)
+        self.assertTrue(self.waiting_workers(1), self.log())
+        out = self.at_once("/hello")
+        self.assertEqual(out["workers"], 1, out)
+        self.assertGreaterEqual(out["elapsed_ms"], 1600, out)
+
+    def test_a_worker_killed_mid_request_is_502_and_the_next_request_goes_to_another(self):
+        self.start()
+        first = self.slow_worker(5000)
+        self.assertTrue(self.waiting_workers(1), self.log())
+        self.slow_worker(0)
+        self.assertTrue(self.waiting_workers(2), self.log())
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(self.get, "/hello")
+            # The first worker (first in line) holds the request: kill it.
+            self.assertTrue(self.queues_reach("in_progress", 1), self.log())
+            first.kill()
+            first.wait(timeout=30)
+            status, body, _ = pending.result(timeout=60)
+        self.assertEqual(status, 502, body)
+        killed = re.search(r"status=502 .*worker_pid=(\d+)", self.log())
+        self.assertIsNotNone(killed, self.log())
+        status, body, headers = self.get("/hello")
+        self.assertEqual(status, 200, body)
+        self.assertNotEqual(headers["X-Worker-Pid"], killed.group(1), self.log())
+        self.assertEqual(body, b"served by %s\n" % headers["X-Worker-Pid"].encode())
+
     def test_get_hello_is_answered_by_a_worker_allowed_through_its_group(self):
         self.start(allow="default=BUILTIN\\Users")
         self.worker()
