@@ -71,6 +71,9 @@ void Connection::lead(const std::shared_ptr<PendingCall>& call,
       fail_all(PendingCall::Outcome::connection_lost, "the co-process closed the connection");
       return;
     }
+    // A wait may end up to a timer tick early (Windows rounds timeouts to
+    // its clock): read on until the deadline has passed, as POSIX does.
+    if (err == ETIMEDOUT && std::chrono::steady_clock::now() < deadline) continue;
     if (err == ETIMEDOUT || err == ECANCELED) return;  // deadline, or close()
     fail_all(PendingCall::Outcome::connection_lost,
              std::string("reading from the co-process failed: ") + std::strerror(err));
