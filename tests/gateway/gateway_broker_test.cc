@@ -5,8 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <deque>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,29 @@ struct FakeWorker {
     std::lock_guard<std::mutex> lock(m);
     return answers;
   }
+};
+
+// An HTTP connection's AnswerChannel: answer_now() takes the answer or not
+// as told; its waits last at most 10 ms (the real one also wakes when its
+// client sends the next request).
+struct FakeChannel : AnswerChannel {
+  explicit FakeChannel(bool takes) : takes(takes) {}
+  bool answer_now(const Outcome& o) override {
+    answered_status = o.status;
+    ++answer_calls;
+    return takes;
+  }
+  bool needs_wake() const override { return false; }
+  void wake() override {
+    ++wakes;
+    woken.notify_all();
+  }
+  void wait_until(std::unique_lock<std::mutex>& lock, Clock::time_point deadline) override {
+    woken.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(10)));
+  }
+  const bool takes;
+  std::atomic<int> answer_calls{0}, wakes{0}, answered_status{0};
+  std::condition_variable_any woken;
 };
 
 rpc::GatewayRequest request(const std::string& path = "/x") {
@@ -117,6 +141,56 @@ TEST_F(BrokerTest, AWaitingWorkerGetsTheRequestAndItsReplyReachesTheClient) {
   EXPECT_EQ(o.body, "from 7");
   EXPECT_EQ(o.worker_pid, 7);
   EXPECT_TRUE(o.failure.empty());
+}
+
+TEST_F(BrokerTest, AReplyGoesOutFromTheReplyingThreadWhenTheChannelTakesIt) {
+  make();
+  FakeWorker& w = worker(7);
+  next(w);
+  FakeChannel channel(true);
+  auto served =
+      std::async(std::launch::async, [&] { return broker_->serve(request(), true, &channel); });
+  ASSERT_TRUE(wait_for_answers(w, 1));
+  reply(w, w.seen()[0], 201);
+  EXPECT_EQ(channel.answer_calls, 1);  // before reply() returned
+  EXPECT_EQ(channel.answered_status, 201);
+  const Outcome o = served.get();
+  EXPECT_TRUE(o.answered);
+  EXPECT_EQ(o.status, 201);
+  EXPECT_EQ(o.worker_pid, 7);
+  EXPECT_EQ(channel.wakes, 0);  // the client's next request wakes the HTTP thread
+}
+
+TEST_F(BrokerTest, AReplyTheChannelCannotTakeWakesTheHttpThreadToSendIt) {
+  make();
+  FakeWorker& w = worker(7);
+  next(w);
+  FakeChannel channel(false);
+  auto served =
+      std::async(std::launch::async, [&] { return broker_->serve(request(), true, &channel); });
+  ASSERT_TRUE(wait_for_answers(w, 1));
+  reply(w, w.seen()[0], 201);
+  EXPECT_EQ(channel.wakes, 1);
+  const Outcome o = served.get();
+  EXPECT_FALSE(o.answered);
+  EXPECT_EQ(o.status, 201);
+  EXPECT_EQ(o.body, "from 7");
+}
+
+TEST_F(BrokerTest, TheGatewaysOwnAnswersWakeTheChannelAndAreNotSentThroughIt) {
+  make();
+  FakeWorker& w = worker();
+  next(w);
+  FakeChannel channel(true);
+  auto served =
+      std::async(std::launch::async, [&] { return broker_->serve(request(), true, &channel); });
+  ASSERT_TRUE(wait_for_answers(w, 1));
+  w.gone->store(true);
+  const Outcome o = served.get();
+  EXPECT_EQ(o.status, 502);
+  EXPECT_FALSE(o.answered);
+  EXPECT_EQ(channel.answer_calls, 0);
+  EXPECT_GE(channel.wakes, 1);
 }
 
 TEST_F(BrokerTest, AQueuedRequestIsTakenAtOnceByTheNextWorker) {

@@ -80,6 +80,11 @@ std::string header_of(const rpc::GatewayRequest& r, const std::string& name) {
                        {"X-Echo-Custom", header_of(req, "X-Custom")},
                        {"Content-Type", "text/plain"}};
       reply.body = req.method == "POST" ? req.body : "hello from " + pid + "\n";
+      if (const std::string n = header_of(req, "X-Want-Bytes"); !n.empty()) {
+        reply.body.resize(std::stoul(n));
+        for (std::size_t b = 0; b < reply.body.size(); ++b)
+          reply.body[b] = static_cast<char>('a' + b % 26);
+      }
       c.call("gateway.reply", rpc::pack_params(reply), 10s);
     }
   } catch (const std::exception& e) {
@@ -241,6 +246,30 @@ TEST_F(GatewayTest, PipelinedRequestsOnOneConnectionAreAllAnswered) {
   ASSERT_TRUE(workers_waiting(1));
   const std::string out = python("pipelined " + std::to_string(port_) + " 3 /hello");
   EXPECT_NE(out.find("\"statuses\": [200, 200, 200]"), std::string::npos) << out;
+}
+
+TEST_F(GatewayTest, AnAnswerBiggerThanTheSocketTakesAtOnceArrivesWholeToASlowReader) {
+  start();
+  worker();
+  ASSERT_TRUE(workers_waiting(1));
+  const std::string out =
+      python("slowread " + std::to_string(port_) + " /big " + std::to_string(12 << 20));
+  EXPECT_NE(out.find("\"statuses\": [200, 200], \"intact\": [true, true], \"connections\": 1"),
+            std::string::npos)
+      << out;
+  EXPECT_TRUE(log_has("GET /big status=200 ms=")) << log();
+}
+
+TEST_F(GatewayTest, AHeadAnswerHasNoBodyAndTheConnectionServesTheNextRequest) {
+  start();
+  const pid_t w = worker();
+  ASSERT_TRUE(workers_waiting(1));
+  const std::string out = python("headthenget " + std::to_string(port_) + " /hello");
+  const std::string length = std::to_string(("hello from " + std::to_string(w) + "\n").size());
+  EXPECT_NE(out.find("\"head\": [200, \"" + length + "\", 0]"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"get\": [200, \"" + length + "\", " + length + "]"), std::string::npos)
+      << out;
+  EXPECT_EQ(json_field(out, "get_body"), "hello from " + std::to_string(w)) << out;
 }
 
 TEST_F(GatewayTest, AnIdleKeptAliveConnectionIsClosedAfterTheKeepAliveTimeout) {

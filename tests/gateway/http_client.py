@@ -17,6 +17,7 @@ import http.client
 import json
 import re
 import socket
+import string
 import sys
 import threading
 import time
@@ -103,6 +104,34 @@ def main():
             closed = False
         out = {"status": r.status, "closed": closed,
                "closed_after_ms": int((time.monotonic() - t0) * 1000)}
+    elif mode == "slowread":
+        # Asks for a big answer and reads it only after a while: it cannot
+        # fit the sockets' buffers meanwhile. Twice on one connection.
+        path, size = sys.argv[3], int(sys.argv[4])
+        want = (string.ascii_lowercase * (size // 26 + 1))[:size].encode()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        statuses, intact, ports = [], [], set()
+        for _ in range(2):
+            c.request("GET", path, headers={"X-Want-Bytes": str(size)})
+            time.sleep(0.5)
+            r = c.getresponse()
+            body = r.read()
+            statuses.append(r.status)
+            intact.append(body == want)
+            ports.add(c.sock.getsockname()[1])
+        out = {"statuses": statuses, "intact": intact, "connections": len(ports)}
+    elif mode == "headthenget":
+        path = sys.argv[3]
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("HEAD", path)
+        r = c.getresponse()
+        head_body = r.read()
+        head = [r.status, r.getheader("Content-Length"), len(head_body)]
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read()
+        out = {"head": head, "get": [r.status, r.getheader("Content-Length"), len(body)],
+               "get_body": body.decode(errors="replace").strip()}
     elif mode == "post":
         path, data = sys.argv[3], open(sys.argv[4], "rb").read()
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

@@ -10,7 +10,9 @@
 namespace coproc::gateway {
 
 struct Broker::Exchange {
-  enum class State { queued, held, done };
+  // answering: a worker replied and its thread is sending the answer
+  // (AnswerChannel::answer_now); no timeout applies any more.
+  enum class State { queued, held, answering, done };
   rpc::GatewayRequest request;  // immutable once queued
   bool idempotent = false;
   int attempts = 0;
@@ -18,6 +20,7 @@ struct Broker::Exchange {
   Clock::time_point since;  // queued at, or taken at
   WorkerCall holder;
   Outcome outcome;
+  AnswerChannel* channel = nullptr;  // the HTTP thread's, or null: `done` instead
   std::condition_variable done;
 };
 
@@ -92,7 +95,22 @@ std::string Broker::new_request_id_locked() {
 void Broker::finish_locked(Exchange& ex, Outcome outcome) {
   ex.state = Exchange::State::done;
   ex.outcome = std::move(outcome);
-  ex.done.notify_all();
+  if (ex.channel) {
+    ex.channel->wake();
+  } else {
+    ex.done.notify_all();
+  }
+}
+
+void Broker::wait_locked(Exchange& ex, std::unique_lock<std::mutex>& lock,
+                         Clock::time_point deadline) {
+  if (ex.channel) {
+    ex.channel->wait_until(lock, deadline);
+  } else if (deadline == Clock::time_point::max()) {
+    ex.done.wait(lock);
+  } else {
+    ex.done.wait_until(lock, deadline);
+  }
 }
 
 void Broker::take_locked(const std::shared_ptr<Exchange>& ex, const WorkerCall& worker) {
@@ -134,8 +152,9 @@ void Broker::deliver(std::vector<Handoff>& handoffs) {
   handoffs.clear();
 }
 
-Outcome Broker::serve(rpc::GatewayRequest request, bool idempotent) {
+Outcome Broker::serve(rpc::GatewayRequest request, bool idempotent, AnswerChannel* channel) {
   auto ex = std::make_shared<Exchange>();
+  ex->channel = channel;
   std::vector<Handoff> handoffs;
   std::unique_lock<std::mutex> lock(mutex_);
   if (stopping_) return gateway_answer(503, "the gateway is stopping");
@@ -158,11 +177,17 @@ Outcome Broker::serve(rpc::GatewayRequest request, bool idempotent) {
     lock.lock();
   }
   while (ex->state != Exchange::State::done) {
+    if (ex->state == Exchange::State::answering) {
+      wait_locked(*ex, lock, Clock::time_point::max());
+      continue;
+    }
     const auto limit =
         ex->state == Exchange::State::queued ? limits_.queue_timeout : limits_.reply_timeout;
     const auto deadline = ex->since + limit;
-    if (ex->done.wait_until(lock, deadline) != std::cv_status::timeout) continue;
-    if (Clock::now() < ex->since + limit) continue;  // state changed meanwhile
+    if (Clock::now() < deadline) {
+      wait_locked(*ex, lock, deadline);
+      continue;  // woken, or look again whether the deadline passed
+    }
     if (ex->state == Exchange::State::queued) {
       auto& pending = queues_[ex->request.queue].pending;
       pending.erase(std::remove(pending.begin(), pending.end(), ex), pending.end());
@@ -224,12 +249,27 @@ void Broker::reply(const PeerCredentials& peer, rpc::GatewayReplyParams reply) {
     }
     ex = it->second;
     held_.erase(it);
-    ex->state = Exchange::State::done;
-    ex->outcome = std::move(o);
+    if (!ex->channel) {
+      ex->state = Exchange::State::done;
+      ex->outcome = std::move(o);
+    } else {
+      ex->state = Exchange::State::answering;
+    }
   }
-  // Woken after the unlock: woken under it, the HTTP thread would at once
-  // block again on the mutex this thread still holds (a second wake-up).
-  ex->done.notify_all();
+  if (!ex->channel) {
+    // Woken after the unlock: woken under it, the HTTP thread would at once
+    // block again on the mutex this thread still holds (a second wake-up).
+    ex->done.notify_all();
+    return;
+  }
+  // This thread sends the answer; the HTTP thread sleeps on until its
+  // client's next request, woken only when the answer did not go out whole.
+  const bool sent = ex->channel->answer_now(o);
+  std::lock_guard<std::mutex> lock(mutex_);
+  ex->outcome = std::move(o);
+  ex->outcome.answered = sent;
+  ex->state = Exchange::State::done;
+  if (!sent || ex->channel->needs_wake()) ex->channel->wake();
 }
 
 std::vector<QueueStatus> Broker::status() const {

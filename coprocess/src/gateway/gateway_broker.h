@@ -46,6 +46,33 @@ struct Outcome {
   std::string body;
   std::int32_t worker_pid = 0;  // 0: no worker answered
   std::string failure;          // why the gateway answered itself ("" when a worker did)
+  /// The worker's answer went out whole from the thread that got it
+  /// (AnswerChannel::answer_now): nothing left for the HTTP thread to send.
+  bool answered = false;
+};
+
+/// How an HTTP connection thread waits for its outcome when it can do better
+/// than the exchange's condition variable (gateway_connection.cc): the thread
+/// that gets the worker's reply sends the answer itself, and the HTTP thread
+/// sleeps until its client sends the next request. One wake-up per request
+/// instead of two. The broker calls these; the HTTP thread is in serve().
+class AnswerChannel {
+ public:
+  virtual ~AnswerChannel() = default;
+  /// From the thread with the worker's reply, outside the broker's lock:
+  /// sends the answer if the socket takes it without blocking. True when it
+  /// went out whole (the outcome is then `answered`); else the HTTP thread
+  /// sends it (or what is left of it).
+  virtual bool answer_now(const Outcome& outcome) = 0;
+  /// Under the broker's lock: whether the waiting thread must be woken even
+  /// though the answer went out whole (it no longer sleeps until its
+  /// client's next request).
+  virtual bool needs_wake() const = 0;
+  /// Under the broker's lock: ends the current wait_until().
+  virtual void wake() = 0;
+  /// Sleeps until wake(), `deadline`, or something else worth a look;
+  /// `lock` (the broker's) is released while sleeping.
+  virtual void wait_until(std::unique_lock<std::mutex>& lock, Clock::time_point deadline) = 0;
 };
 
 /// A worker's gateway.next call, as the broker keeps it.
@@ -78,8 +105,9 @@ class Broker {
   bool has_queue(const std::string& queue) const;
 
   /// Puts `request` (request_id is set here) in its queue and waits for the
-  /// outcome. `idempotent` allows one re-queue when configured.
-  Outcome serve(rpc::GatewayRequest request, bool idempotent);
+  /// outcome. `idempotent` allows one re-queue when configured. With a
+  /// `channel`, the wait and a worker's answer go through it.
+  Outcome serve(rpc::GatewayRequest request, bool idempotent, AnswerChannel* channel = nullptr);
 
   /// gateway.next. Returns the packed result at once when a request is
   /// queued (or nil when timeout is zero); otherwise calls `defer` and keeps
@@ -114,6 +142,8 @@ class Broker {
   void match_locked(Queue& q, std::vector<Handoff>* out);
   void take_locked(const std::shared_ptr<Exchange>& ex, const WorkerCall& worker);
   void finish_locked(Exchange& ex, Outcome outcome);
+  static void wait_locked(Exchange& ex, std::unique_lock<std::mutex>& lock,
+                          Clock::time_point deadline);
   static void deliver(std::vector<Handoff>& handoffs);
   void housekeep();
   std::string new_request_id_locked();

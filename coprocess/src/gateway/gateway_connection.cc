@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <utility>
 
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponseImpl.h>
@@ -10,6 +14,7 @@
 #include <Poco/Net/PollSet.h>
 #include <Poco/Timestamp.h>
 
+#include "gateway_socket.h"
 #include "log.h"
 
 namespace coproc::gateway {
@@ -43,6 +48,25 @@ double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
+// The status, headers and body of `o` into `response`; returns the body.
+std::string fill(HTTPResponse& response, const Outcome& o) {
+  response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(o.status));
+  std::string body = o.body;
+  if (o.worker_pid == 0 || !o.failure.empty()) {
+    // The gateway's own answer: the status line says it; no internals.
+    response.setContentType("text/plain; charset=utf-8");
+    body = std::to_string(o.status) + " " +
+           HTTPResponse::getReasonForStatus(static_cast<HTTPResponse::HTTPStatus>(o.status)) + "\n";
+  } else {
+    for (const auto& [name, value] : o.headers) {
+      if (!hop_by_hop(name)) response.add(name, value);
+    }
+  }
+  const bool no_body = o.status == 204 || o.status == 304;
+  if (no_body) body.clear();
+  return body;
+}
+
 // Poco's server session, with a cheaper wait for the requests after the
 // first: Poco's hasMoreRequests() polls through a new epoll instance each
 // time (epoll_create, epoll_ctl, epoll_wait, close: four system calls per
@@ -57,18 +81,42 @@ class Session : public Poco::Net::HTTPServerSession {
     readable_.add(socket, Poco::Net::PollSet::POLL_READ);
   }
 
+  /// Bytes of the client's already read from the socket, not yet parsed.
+  bool has_buffered() { return buffered() > 0; }
+
+  /// The last answer went out at `t` (FastAnswer): the keep-alive timeout
+  /// counts from then, not from the next_request() call. `readable`: the
+  /// socket was seen readable since (no need to ask again).
+  void answered(Clock::time_point t, bool readable) {
+    answered_at_ = t;
+    readable_seen_ = readable;
+  }
+
   bool next_request() {
     if (first_) {
       first_ = false;
       return hasMoreRequests();
     }
     if (!socket().impl()->initialized() || !canKeepAlive() || !getKeepAlive()) return false;
-    if (buffered() > 0) return true;
-    return !readable_.poll(keepalive_timeout_).empty();
+    const bool readable_seen = std::exchange(readable_seen_, false);
+    const auto answered_at = std::exchange(answered_at_, std::nullopt);
+    if (buffered() > 0 || readable_seen) return true;
+    Poco::Timespan timeout = keepalive_timeout_;
+    if (answered_at) {
+      const auto idle =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - *answered_at);
+      timeout = std::max<Poco::Timespan::TimeDiff>(
+          0, keepalive_timeout_.totalMicroseconds() - idle.count());
+    }
+    return !readable_.poll(timeout).empty();
   }
+
+  const Poco::Timespan& keepalive_timeout() const { return keepalive_timeout_; }
 
  private:
   const Poco::Timespan keepalive_timeout_;
+  std::optional<Clock::time_point> answered_at_;
+  bool readable_seen_ = false;
   Poco::Net::PollSet readable_;
   bool first_ = true;
 };
@@ -76,15 +124,19 @@ class Session : public Poco::Net::HTTPServerSession {
 class Connection : public Poco::Net::TCPServerConnection {
  public:
   Connection(const Poco::Net::StreamSocket& socket, const ConnectionEnv& env)
-      : TCPServerConnection(socket), env_(env), params_(env.params), entry_(this->socket()) {}
+      : TCPServerConnection(socket),
+        env_(env),
+        params_(env.params),
+        entry_(this->socket()),
+        wait_(this->socket()) {}
 
   void run() override;
 
  private:
   enum class After { next_request, close, linger_and_close };
   // Serves one parsed request and says what the connection does next.
-  After serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-             Clock::time_point started);
+  After serve(Session& session, Poco::Net::HTTPServerRequest& request,
+              Poco::Net::HTTPServerResponse& response, Clock::time_point started);
   void send_error(Poco::Net::HTTPServerSession& session, int status, const std::string& method,
                   const std::string& path, Clock::time_point started, const std::string& why);
   void write(Poco::Net::HTTPServerResponse& response, const Outcome& o);
@@ -96,7 +148,85 @@ class Connection : public Poco::Net::TCPServerConnection {
   Poco::Net::HTTPServerParams::Ptr params_;  // Poco wants it non-const
   LiveConnections::Entry entry_;
   std::string remote_;
+  ClientWait wait_;
 };
+
+// The answer of a request on a plain, kept-alive connection, sent by the
+// thread that gets the worker's reply (Broker::reply) while this
+// connection's thread sleeps until the client's next request: one wake-up
+// of this thread per request instead of two (the reply, then the next
+// request). What the socket does not take at once, this thread sends.
+class FastAnswer final : public AnswerChannel {
+ public:
+  FastAnswer(ClientWait& wait, bool client_readable, std::function<void(const Outcome&)> log,
+             const Poco::Net::HTTPServerResponse& model, bool head,
+             std::chrono::microseconds keepalive)
+      : wait_(wait),
+        client_readable_(client_readable),
+        log_(std::move(log)),
+        head_(head),
+        version_(model.getVersion()),
+        keep_alive_(model.getKeepAlive()),
+        keepalive_(keepalive) {}
+
+  bool answer_now(const Outcome& o) override;
+  bool needs_wake() const override { return client_readable_; }
+  void wake() override { wait_.wake(); }
+  void wait_until(std::unique_lock<std::mutex>& lock, Clock::time_point deadline) override {
+    const bool watch_client = !client_readable_;
+    lock.unlock();
+    // Never longer than the keep-alive timeout: once the answer is out, this
+    // thread must see it in time to close an idle connection.
+    const bool readable = wait_.wait(watch_client, std::min(deadline, Clock::now() + keepalive_));
+    lock.lock();
+    if (readable) client_readable_ = true;  // no use watching it again: it stays readable
+  }
+
+  /// After serve(), when the answer went out whole: when.
+  Clock::time_point answered_at() const { return answered_at_; }
+  /// After serve(): whether the client's socket was seen readable.
+  bool client_readable() const { return client_readable_; }
+  /// After serve(): what answer_now() began and could not finish ("" if none).
+  std::string rest() const { return unsent_.substr(std::min(sent_, unsent_.size())); }
+
+ private:
+  ClientWait& wait_;
+  bool client_readable_;  // under the broker's lock
+  const std::function<void(const Outcome&)> log_;
+  const bool head_;
+  const std::string version_;
+  const bool keep_alive_;
+  const std::chrono::microseconds keepalive_;
+  Clock::time_point answered_at_;
+  std::string unsent_;
+  std::size_t sent_ = 0;
+};
+
+bool FastAnswer::answer_now(const Outcome& o) {
+  try {
+    // As HTTPServerResponseImpl::sendBuffer would send it (Connection::run, write).
+    HTTPResponse response;
+    response.setDate(Poco::Timestamp());
+    response.setVersion(version_);
+    response.setKeepAlive(keep_alive_);
+    std::string body = fill(response, o);
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
+    std::ostringstream head;
+    response.write(head);
+    std::string all = head.str();
+    if (!head_) all += body;
+    sent_ = wait_.send_now(all.data(), all.size());
+    if (sent_ == all.size()) {
+      answered_at_ = Clock::now();
+      log_(o);
+      return true;
+    }
+    if (sent_ > 0) unsent_ = std::move(all);
+  } catch (const std::exception&) {
+    // Nothing sent: the connection thread answers as it would without this.
+  }
+  return false;
+}
 
 void Connection::run() {
   if (!env_.live.add(&entry_)) return;
@@ -123,7 +253,7 @@ void Connection::run() {
         response.setVersion(request.getVersion());
         response.setKeepAlive(env_.params->getKeepAlive() && request.getKeepAlive() &&
                               session.canKeepAlive());
-        after = serve(request, response, started);
+        after = serve(session, request, response, started);
         session.setKeepAlive(after == After::next_request && response.getKeepAlive() &&
                              session.canKeepAlive());
       } catch (const Poco::Net::NoMessageException&) {
@@ -158,8 +288,9 @@ void Connection::run() {
   env_.stats.connection_closed();
 }
 
-Connection::After Connection::serve(Poco::Net::HTTPServerRequest& request,
-                       Poco::Net::HTTPServerResponse& response, Clock::time_point started) {
+Connection::After Connection::serve(Session& session, Poco::Net::HTTPServerRequest& request,
+                                    Poco::Net::HTTPServerResponse& response,
+                                    Clock::time_point started) {
   const std::string method = request.getMethod();
   const std::string& uri = request.getURI();
   const auto q = uri.find('?');
@@ -208,28 +339,42 @@ Connection::After Connection::serve(Poco::Net::HTTPServerRequest& request,
   for (const auto& [name, value] : request) r.headers.emplace_back(name, value);
   r.remote_addr = remote_;
   r.queue = queue;
-  const Outcome o = env_.broker.serve(std::move(r), idempotent_method(method));
+  // A plain kept-alive connection: the worker's answer goes out from the
+  // thread that gets it (FastAnswer). Bytes of the client's already
+  // buffered would never wake this thread: it is then woken at the answer.
+  std::optional<FastAnswer> fast;
+  if (wait_.available() && response.getKeepAlive() && !socket().secure()) {
+    fast.emplace(
+        wait_, session.has_buffered(),
+        [this, &method, &path, started](const Outcome& o) {
+          log(method, path, o.status, ms_since(started), &o, o.failure);
+        },
+        response, method == "HEAD",
+        std::chrono::microseconds(session.keepalive_timeout().totalMicroseconds()));
+  }
+  const Outcome o =
+      env_.broker.serve(std::move(r), idempotent_method(method), fast ? &*fast : nullptr);
+  if (o.answered) {  // sent and logged by FastAnswer
+    session.answered(fast->answered_at(), fast->client_readable());
+    return After::next_request;
+  }
+  if (const std::string rest = fast ? fast->rest() : std::string(); !rest.empty()) {
+    // What the socket did not take at once.
+    for (std::size_t sent = 0; sent < rest.size();) {
+      const int n = socket().sendBytes(rest.data() + sent, static_cast<int>(rest.size() - sent));
+      if (n <= 0) return After::close;
+      sent += static_cast<std::size_t>(n);
+    }
+    log(method, path, o.status, ms_since(started), &o, o.failure);
+    return After::next_request;
+  }
   write(response, o);
   log(method, path, o.status, ms_since(started), &o, o.failure);
   return After::next_request;
 }
 
 void Connection::write(Poco::Net::HTTPServerResponse& response, const Outcome& o) {
-  response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(o.status));
-  std::string body = o.body;
-  if (o.worker_pid == 0 || !o.failure.empty()) {
-    // The gateway's own answer: the status line says it; no internals.
-    response.setContentType("text/plain; charset=utf-8");
-    body = std::to_string(o.status) + " " + HTTPResponse::getReasonForStatus(
-                                                  static_cast<HTTPResponse::HTTPStatus>(o.status)) +
-           "\n";
-  } else {
-    for (const auto& [name, value] : o.headers) {
-      if (!hop_by_hop(name)) response.add(name, value);
-    }
-  }
-  const bool no_body = o.status == 204 || o.status == 304;
-  if (no_body) body.clear();
+  const std::string body = fill(response, o);
   // Header and body in one buffer: one write for a small answer.
   response.sendBuffer(body.data(), body.size());
 }
