@@ -103,10 +103,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void background_when_readable();
 
   void flush_when_writable();
-  /// POSIX: sets the socket's SO_RCVTIMEO (the leader's blocking recv()).
-  void set_receive_timeout(std::chrono::steady_clock::duration d);
-  /// The longest single wait in recv(); the deadline is checked after it.
-  static constexpr std::chrono::milliseconds kReceiveSlice{200};
   /// Writes queued requests; false when the socket failed. Needs mu_.
   bool flush_locked();
   /// Ends the stream so a blocked reader wakes up (platform code).
@@ -125,8 +121,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   net::ConnectionIo socket_;  // POSIX: write readiness only; Windows: stop event
   const int fd_;
   rpc::StreamDecoder decoder_;  // touched only by the thread holding the reader role
-  // POSIX: the SO_RCVTIMEO now set (zero: unset); reader role holder only.
-  std::chrono::steady_clock::duration receive_timeout_{};
 
   mutable std::mutex mu_;
   bool dead_ = false;

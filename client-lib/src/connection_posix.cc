@@ -1,10 +1,10 @@
 // Connection over a Unix socket: non-blocking sendmsg() from the calling
 // thread (SCM_RIGHTS with the first bytes), the I/O thread finishing writes
-// the socket buffer could not take, and one blocking recv() per answer for
-// the leader (SO_RCVTIMEO bounds it by the call's deadline).
-#include <fcntl.h>
+// the socket buffer could not take, and poll() + one non-blocking recv() per
+// answer for the leader (poll's timeout is the call's deadline).
+#include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,12 +16,7 @@
 namespace coproc {
 
 Connection::Connection(asio::io_context& io, int fd)
-    : io_(io), socket_(io), fd_(fd), decoder_(client_decode_limits(), 64 * 1024) {
-  // Blocking, so that the leader waits in recv() itself; every other
-  // operation passes MSG_DONTWAIT.
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-}
+    : io_(io), socket_(io), fd_(fd), decoder_(client_decode_limits(), 64 * 1024) {}
 
 Connection::~Connection() {
   socket_.forget();
@@ -88,41 +83,18 @@ void Connection::flush_when_writable() {
 
 void Connection::lead(const std::shared_ptr<PendingCall>& call,
                       std::chrono::steady_clock::time_point deadline) {
-  // One blocking recv() per answer, as a program reading its own socket
-  // would: a poll() first would be a second system call on every call.
+  // Wait in poll(), then read without waiting. A task asleep in recv() on a
+  // Unix stream socket is woken by every wake-up of the socket's queue,
+  // among them the one the kernel makes when the co-process *reads* our
+  // request (its buffer space comes back to us): the caller would wake, find
+  // nothing and sleep again — two wake-ups per answer. poll() sleeps for
+  // POLLIN only, so the caller wakes once, when the answer (or the end of
+  // the stream, or close()'s shutdown) arrives. Waiting first saves a recv()
+  // that would only say EAGAIN: the answer is rarely there already.
   while (!call->done()) {
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) return;  // deadline
-    // SO_RCVTIMEO is set only when the deadline is nearer than what is set
-    // (or after a wait that ended early), so calls with ordinary timeouts
-    // never touch it.
-    if (receive_timeout_ > left || receive_timeout_ == receive_timeout_.zero()) {
-      set_receive_timeout(std::min<std::chrono::steady_clock::duration>(left, kReceiveSlice));
-    }
-    auto buf = decoder_.prepare();
-    const ssize_t n = ::recv(fd_, buf.data, buf.size, 0);
-    const int err = n < 0 ? errno : 0;
-    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
-      // The slice ran out: wait on with the whole slice, or what is left.
-      const auto now_left = deadline - std::chrono::steady_clock::now();
-      if (receive_timeout_ < kReceiveSlice && now_left > receive_timeout_) {
-        receive_timeout_ = receive_timeout_.zero();
-      }
-      continue;
-    }
-    if (n < 0 && err == EINTR) continue;
-    if (consume_read(static_cast<long>(n), err) == ReadState::closed) return;
+    if (!net::wait_ready(fd_, POLLIN, deadline)) return;  // deadline
+    if (read_once() == ReadState::closed) return;
   }
-}
-
-void Connection::set_receive_timeout(std::chrono::steady_clock::duration d) {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-  if (us < 1) us = 1;  // zero would mean "wait forever"
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(us / 1000000);
-  tv.tv_usec = static_cast<suseconds_t>(us % 1000000);
-  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  receive_timeout_ = std::chrono::microseconds(us);
 }
 
 Connection::ReadState Connection::read_once() {
