@@ -91,8 +91,10 @@ void Connection::lead(const std::shared_ptr<PendingCall>& call,
   // POLLIN only, so the caller wakes once, when the answer (or the end of
   // the stream, or close()'s shutdown) arrives. Waiting first saves a recv()
   // that would only say EAGAIN: the answer is rarely there already.
+  // The clock, not poll()'s return, says when the deadline has passed.
   while (!call->done()) {
-    if (!net::wait_ready(fd_, POLLIN, deadline)) return;  // deadline
+    if (net::ms_left(deadline) == 0) return;                 // deadline
+    if (!net::wait_ready(fd_, POLLIN, deadline)) continue;  // timed out: check the clock
     if (read_once() == ReadState::closed) return;
   }
 }
