@@ -68,10 +68,15 @@ struct FakeChannel : AnswerChannel {
     return takes;
   }
   bool needs_wake() const override { return false; }
-  void wake() override {
-    ++wakes;
-    woken.notify_all();
-  }
+  struct CountingWaker : Waker {
+    explicit CountingWaker(FakeChannel& c) : channel(c) {}
+    void wake() override {
+      ++channel.wakes;
+      channel.woken.notify_all();
+    }
+    FakeChannel& channel;
+  };
+  std::shared_ptr<Waker> waker() override { return std::make_shared<CountingWaker>(*this); }
   void wait_until(std::unique_lock<std::mutex>& lock, Clock::time_point deadline) override {
     woken.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(10)));
   }

@@ -96,7 +96,7 @@ void Broker::finish_locked(Exchange& ex, Outcome outcome) {
   ex.state = Exchange::State::done;
   ex.outcome = std::move(outcome);
   if (ex.channel) {
-    ex.channel->wake();
+    ex.channel->waker()->wake();  // rare paths (503, 504, 502, stop): under the lock
   } else {
     ex.done.notify_all();
   }
@@ -265,11 +265,15 @@ void Broker::reply(const PeerCredentials& peer, rpc::GatewayReplyParams reply) {
   // This thread sends the answer; the HTTP thread sleeps on until its
   // client's next request, woken only when the answer did not go out whole.
   const bool sent = ex->channel->answer_now(o);
-  std::lock_guard<std::mutex> lock(mutex_);
-  ex->outcome = std::move(o);
-  ex->outcome.answered = sent;
-  ex->state = Exchange::State::done;
-  if (!sent || ex->channel->needs_wake()) ex->channel->wake();
+  std::shared_ptr<Waker> waker;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ex->outcome = std::move(o);
+    ex->outcome.answered = sent;
+    ex->state = Exchange::State::done;
+    if (!sent || ex->channel->needs_wake()) waker = ex->channel->waker();
+  }
+  if (waker) waker->wake();
 }
 
 std::vector<QueueStatus> Broker::status() const {

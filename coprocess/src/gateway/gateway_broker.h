@@ -56,6 +56,13 @@ struct Outcome {
 /// that gets the worker's reply sends the answer itself, and the HTTP thread
 /// sleeps until its client sends the next request. One wake-up per request
 /// instead of two. The broker calls these; the HTTP thread is in serve().
+/// Ends an AnswerChannel's wait (AnswerChannel::waker).
+class Waker {
+ public:
+  virtual ~Waker() = default;
+  virtual void wake() = 0;
+};
+
 class AnswerChannel {
  public:
   virtual ~AnswerChannel() = default;
@@ -68,8 +75,10 @@ class AnswerChannel {
   /// though the answer went out whole (it no longer sleeps until its
   /// client's next request).
   virtual bool needs_wake() const = 0;
-  /// Under the broker's lock: ends the current wait_until().
-  virtual void wake() = 0;
+  /// Under the broker's lock: what ends the current wait_until(). It may
+  /// outlive the channel, so the broker wakes after releasing its lock (woken
+  /// under it, the thread would at once block again on that lock).
+  virtual std::shared_ptr<Waker> waker() = 0;
   /// Sleeps until wake(), `deadline`, or something else worth a look;
   /// `lock` (the broker's) is released while sleeping.
   virtual void wait_until(std::unique_lock<std::mutex>& lock, Clock::time_point deadline) = 0;

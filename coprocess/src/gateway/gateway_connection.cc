@@ -7,9 +7,13 @@
 #include <sstream>
 #include <utility>
 
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPChunkedStream.h>
+#include <Poco/Net/HTTPFixedLengthStream.h>
+#include <Poco/Net/HTTPHeaderStream.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/HTTPStream.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/PollSet.h>
 #include <Poco/Timestamp.h>
@@ -67,6 +71,56 @@ std::string fill(HTTPResponse& response, const Outcome& o) {
   return body;
 }
 
+// How an answer to one request is sent: its HTTP version, whether the
+// connection stays open, and whether it carries the body (not for HEAD).
+struct AnswerShape {
+  std::string version;
+  bool keep_alive = false;
+  bool head = false;
+};
+
+// The whole answer, header and body in one buffer (one write for a small
+// one), as Poco's HTTPServerResponseImpl::sendBuffer would send it.
+std::string answer_bytes(const AnswerShape& shape, const Outcome& o) {
+  HTTPResponse response;
+  response.setDate(Poco::Timestamp());
+  response.setVersion(shape.version);
+  response.setKeepAlive(shape.keep_alive);
+  const std::string body = fill(response, o);
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  std::ostringstream head;
+  response.write(head);
+  std::string all = head.str();
+  if (!shape.head) all += body;
+  return all;
+}
+
+// A request as Poco's HTTPServerRequestImpl reads it (HTTPRequest::read
+// through HTTPHeaderInputStream, then the same body stream for the same
+// framing), without the getpeername() and getsockname() it asks on every
+// request: two system calls for addresses the connection already knows.
+class Request : public Poco::Net::HTTPRequest {
+ public:
+  explicit Request(Poco::Net::HTTPServerSession& session) {
+    Poco::Net::HTTPHeaderInputStream header(session);
+    read(header);
+    if (getChunkedTransferEncoding()) {
+      body_ = std::make_unique<Poco::Net::HTTPChunkedInputStream>(session);
+    } else if (hasContentLength()) {
+      body_ =
+          std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(session, getContentLength64());
+    } else if (getMethod() == HTTP_GET || getMethod() == HTTP_HEAD || getMethod() == HTTP_DELETE) {
+      body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(session, 0);
+    } else {
+      body_ = std::make_unique<Poco::Net::HTTPInputStream>(session);
+    }
+  }
+  std::istream& stream() { return *body_; }
+
+ private:
+  std::unique_ptr<std::istream> body_;
+};
+
 // Poco's server session, with a cheaper wait for the requests after the
 // first: Poco's hasMoreRequests() polls through a new epoll instance each
 // time (epoll_create, epoll_ctl, epoll_wait, close: four system calls per
@@ -121,34 +175,41 @@ class Session : public Poco::Net::HTTPServerSession {
   bool first_ = true;
 };
 
+struct ClientWaker final : Waker {
+  explicit ClientWaker(std::shared_ptr<ClientWait> w) : wait(std::move(w)) {}
+  void wake() override { wait->wake(); }
+  const std::shared_ptr<ClientWait> wait;
+};
+
 class Connection : public Poco::Net::TCPServerConnection {
  public:
   Connection(const Poco::Net::StreamSocket& socket, const ConnectionEnv& env)
       : TCPServerConnection(socket),
         env_(env),
-        params_(env.params),
         entry_(this->socket()),
-        wait_(this->socket()) {}
+        wait_(std::make_shared<ClientWait>(this->socket())),
+        waker_(std::make_shared<ClientWaker>(wait_)) {}
 
   void run() override;
 
  private:
   enum class After { next_request, close, linger_and_close };
   // Serves one parsed request and says what the connection does next.
-  After serve(Session& session, Poco::Net::HTTPServerRequest& request,
-              Poco::Net::HTTPServerResponse& response, Clock::time_point started);
+  After serve(Session& session, Request& request, AnswerShape& shape, Clock::time_point started);
   void send_error(Poco::Net::HTTPServerSession& session, int status, const std::string& method,
                   const std::string& path, Clock::time_point started, const std::string& why);
-  void write(Poco::Net::HTTPServerResponse& response, const Outcome& o);
+  void write(const AnswerShape& shape, const Outcome& o);
+  void send_all(const std::string& bytes);
   void log(const std::string& method, const std::string& path, int status, double ms,
            const Outcome* o, const std::string& why);
   void linger();
 
   const ConnectionEnv& env_;
-  Poco::Net::HTTPServerParams::Ptr params_;  // Poco wants it non-const
   LiveConnections::Entry entry_;
   std::string remote_;
-  ClientWait wait_;
+  // Shared: a Broker::reply may wake it after this connection ended.
+  std::shared_ptr<ClientWait> wait_;
+  std::shared_ptr<Waker> waker_;
 };
 
 // The answer of a request on a plain, kept-alive connection, sent by the
@@ -158,20 +219,19 @@ class Connection : public Poco::Net::TCPServerConnection {
 // request). What the socket does not take at once, this thread sends.
 class FastAnswer final : public AnswerChannel {
  public:
-  FastAnswer(ClientWait& wait, bool client_readable, std::function<void(const Outcome&)> log,
-             const Poco::Net::HTTPServerResponse& model, bool head,
+  FastAnswer(ClientWait& wait, std::shared_ptr<Waker> waker, bool client_readable,
+             std::function<void(const Outcome&)> log, AnswerShape shape,
              std::chrono::microseconds keepalive)
       : wait_(wait),
+        waker_(std::move(waker)),
         client_readable_(client_readable),
         log_(std::move(log)),
-        head_(head),
-        version_(model.getVersion()),
-        keep_alive_(model.getKeepAlive()),
+        shape_(std::move(shape)),
         keepalive_(keepalive) {}
 
   bool answer_now(const Outcome& o) override;
   bool needs_wake() const override { return client_readable_; }
-  void wake() override { wait_.wake(); }
+  std::shared_ptr<Waker> waker() override { return waker_; }
   void wait_until(std::unique_lock<std::mutex>& lock, Clock::time_point deadline) override {
     const bool watch_client = !client_readable_;
     lock.unlock();
@@ -191,11 +251,10 @@ class FastAnswer final : public AnswerChannel {
 
  private:
   ClientWait& wait_;
+  const std::shared_ptr<Waker> waker_;
   bool client_readable_;  // under the broker's lock
   const std::function<void(const Outcome&)> log_;
-  const bool head_;
-  const std::string version_;
-  const bool keep_alive_;
+  const AnswerShape shape_;
   const std::chrono::microseconds keepalive_;
   Clock::time_point answered_at_;
   std::string unsent_;
@@ -204,17 +263,7 @@ class FastAnswer final : public AnswerChannel {
 
 bool FastAnswer::answer_now(const Outcome& o) {
   try {
-    // As HTTPServerResponseImpl::sendBuffer would send it (Connection::run, write).
-    HTTPResponse response;
-    response.setDate(Poco::Timestamp());
-    response.setVersion(version_);
-    response.setKeepAlive(keep_alive_);
-    std::string body = fill(response, o);
-    response.setContentLength(static_cast<std::streamsize>(body.size()));
-    std::ostringstream head;
-    response.write(head);
-    std::string all = head.str();
-    if (!head_) all += body;
+    std::string all = answer_bytes(shape_, o);
     sent_ = wait_.send_now(all.data(), all.size());
     if (sent_ == all.size()) {
       answered_at_ = Clock::now();
@@ -247,14 +296,13 @@ void Connection::run() {
       env_.live.arm(&entry_, started + env_.config.request_timeout);
       After after = After::close;
       try {
-        Poco::Net::HTTPServerResponseImpl response(session);
-        Poco::Net::HTTPServerRequestImpl request(response, session, params_.get());
-        response.setDate(Poco::Timestamp());
-        response.setVersion(request.getVersion());
-        response.setKeepAlive(env_.params->getKeepAlive() && request.getKeepAlive() &&
-                              session.canKeepAlive());
-        after = serve(session, request, response, started);
-        session.setKeepAlive(after == After::next_request && response.getKeepAlive() &&
+        Request request(session);
+        AnswerShape shape{
+            request.getVersion(),
+            env_.params->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive(),
+            request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD};
+        after = serve(session, request, shape, started);
+        session.setKeepAlive(after == After::next_request && shape.keep_alive &&
                              session.canKeepAlive());
       } catch (const Poco::Net::NoMessageException&) {
         break;  // the client closed between requests
@@ -276,7 +324,7 @@ void Connection::run() {
         break;
       }
       env_.live.disarm(&entry_);
-      // The answer is out: the response object flushed it when it ended.
+      // The answer is out: sent whole (write, send_all) or by FastAnswer.
       if (after == After::linger_and_close) linger();
       if (after != After::next_request) break;
     }
@@ -288,8 +336,7 @@ void Connection::run() {
   env_.stats.connection_closed();
 }
 
-Connection::After Connection::serve(Session& session, Poco::Net::HTTPServerRequest& request,
-                                    Poco::Net::HTTPServerResponse& response,
+Connection::After Connection::serve(Session& session, Request& request, AnswerShape& shape,
                                     Clock::time_point started) {
   const std::string method = request.getMethod();
   const std::string& uri = request.getURI();
@@ -300,8 +347,8 @@ Connection::After Connection::serve(Session& session, Poco::Net::HTTPServerReque
     o.status = status;
     o.failure = why;
     env_.live.disarm(&entry_);
-    response.setKeepAlive(false);
-    write(response, o);
+    shape.keep_alive = false;
+    write(shape, o);
     log(method, path, status, ms_since(started), &o, why);
     return After::linger_and_close;
   };
@@ -315,7 +362,7 @@ Connection::After Connection::serve(Session& session, Poco::Net::HTTPServerReque
       request.getContentLength64() > static_cast<Poco::Int64>(max_body)) {
     return refuse(413, "the body is over gateway.max_body_bytes");
   }
-  if (request.getExpectContinue()) response.sendContinue();
+  if (request.getExpectContinue()) send_all(shape.version + " 100 Continue\r\n\r\n");
   rpc::GatewayRequest r;
   {
     std::istream& in = request.stream();
@@ -343,14 +390,13 @@ Connection::After Connection::serve(Session& session, Poco::Net::HTTPServerReque
   // thread that gets it (FastAnswer). Bytes of the client's already
   // buffered would never wake this thread: it is then woken at the answer.
   std::optional<FastAnswer> fast;
-  if (wait_.available() && response.getKeepAlive() && !socket().secure()) {
+  if (wait_->available() && shape.keep_alive && !socket().secure()) {
     fast.emplace(
-        wait_, session.has_buffered(),
+        *wait_, waker_, session.has_buffered(),
         [this, &method, &path, started](const Outcome& o) {
           log(method, path, o.status, ms_since(started), &o, o.failure);
         },
-        response, method == "HEAD",
-        std::chrono::microseconds(session.keepalive_timeout().totalMicroseconds()));
+        shape, std::chrono::microseconds(session.keepalive_timeout().totalMicroseconds()));
   }
   const Outcome o =
       env_.broker.serve(std::move(r), idempotent_method(method), fast ? &*fast : nullptr);
@@ -359,38 +405,34 @@ Connection::After Connection::serve(Session& session, Poco::Net::HTTPServerReque
     return After::next_request;
   }
   if (const std::string rest = fast ? fast->rest() : std::string(); !rest.empty()) {
-    // What the socket did not take at once.
-    for (std::size_t sent = 0; sent < rest.size();) {
-      const int n = socket().sendBytes(rest.data() + sent, static_cast<int>(rest.size() - sent));
-      if (n <= 0) return After::close;
-      sent += static_cast<std::size_t>(n);
-    }
-    log(method, path, o.status, ms_since(started), &o, o.failure);
-    return After::next_request;
+    send_all(rest);  // what the socket did not take at once
+  } else {
+    write(shape, o);
   }
-  write(response, o);
   log(method, path, o.status, ms_since(started), &o, o.failure);
   return After::next_request;
 }
 
-void Connection::write(Poco::Net::HTTPServerResponse& response, const Outcome& o) {
-  const std::string body = fill(response, o);
-  // Header and body in one buffer: one write for a small answer.
-  response.sendBuffer(body.data(), body.size());
+void Connection::write(const AnswerShape& shape, const Outcome& o) {
+  send_all(answer_bytes(shape, o));
+}
+
+void Connection::send_all(const std::string& bytes) {
+  for (std::size_t sent = 0; sent < bytes.size();) {
+    const int n = socket().sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent));
+    if (n <= 0) throw Poco::IOException("the client stopped taking the answer");
+    sent += static_cast<std::size_t>(n);
+  }
 }
 
 void Connection::send_error(Poco::Net::HTTPServerSession& session, int status,
                             const std::string& method, const std::string& path,
                             Clock::time_point started, const std::string& why) {
   try {
-    Poco::Net::HTTPServerResponseImpl response(session);
-    response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-    response.setKeepAlive(false);
-    response.setDate(Poco::Timestamp());
     Outcome o;
     o.status = status;
     o.failure = why;
-    write(response, o);
+    write(AnswerShape{Poco::Net::HTTPMessage::HTTP_1_1, false, false}, o);
     session.setKeepAlive(false);
     log(method, path, status, ms_since(started), &o, why);
   } catch (const Poco::Exception& e) {
