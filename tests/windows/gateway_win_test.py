@@ -83,6 +83,16 @@ class GatewayWinTest(unittest.TestCase):
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
+    def log_search(self, pattern, timeout=10):
+        """The first match of `pattern` in the log, waiting for it: a
+        request's log line is written right after its answer went out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = re.search(pattern, self.log())
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
     def start(self, allow="default=BUILTIN\\Users", extra=(), expect_up=True):
         args = ["--set", "server.pipe_name=" + self.endpoint, "--log-level", "debug",
                 "--state-dir", windows_path(os.path.join(self.tmp, "state")),
@@ -206,7 +216,7 @@ class GatewayWinTest(unittest.TestCase):
             first.wait(timeout=30)
             status, body, _ = pending.result(timeout=60)
         self.assertEqual(status, 502, body)
-        killed = re.search(r"status=502 .*worker_pid=(\d+)", self.log())
+        killed = self.log_search(r"status=502 .*worker_pid=(\d+)")
         self.assertIsNotNone(killed, self.log())
         status, body, headers = self.get("/hello")
         self.assertEqual(status, 200, body)
