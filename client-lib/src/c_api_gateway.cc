@@ -10,6 +10,7 @@
 #include <msgpack.hpp>
 
 #include "c_api_internal.h"
+#include "client_internals.h"
 #include "coproc/gateway.h"
 #include "gateway_messages.h"
 
@@ -94,21 +95,21 @@ coproc_status take_request(coproc_client* client, const char* fn, std::string_vi
   // The co-process answers at timeout_ms; the call waits a little longer.
   options.timeout_ms = static_cast<int>(timeout_ms + 10000);
   options.idempotent = 0;  // a resend could take a second request
-  const CallResult result = client->cpp.call(method, params.bytes, options);
+  // The answer stays decoded: the request's fields are read from it as it
+  // arrived (a worker's every request passes here).
+  rpc::Response answer;
+  const CallResult result =
+      ClientInternals::call_decoded(client->cpp, method, params.bytes, options, &answer);
   if (!result.ok()) return from_result(client, result);
   auto req = std::make_unique<coproc_gateway_request>();
   try {
-    msgpack::object_handle h = msgpack::unpack(result.result.data(), result.result.size());
-    if (!rpc::read_result(h.get(), &req->r)) {
+    if (!rpc::read_result(answer.result, &req->r)) {
       return fail(client, COPROC_E_TIMEOUT,
                   std::string(fn) + ": no request within " + std::to_string(timeout_ms) + " ms");
     }
   } catch (const msgpack::type_error&) {
     return fail(client, COPROC_E_PROTOCOL,
                 "protocol: " + std::string(method) + " returned a result of unexpected shape");
-  } catch (const msgpack::unpack_error&) {
-    return fail(client, COPROC_E_PROTOCOL,
-                "protocol: " + std::string(method) + " returned invalid MessagePack");
   }
   *out = req.release();
   return succeed(client);

@@ -9,6 +9,7 @@
 #include <asio.hpp>
 
 #include "async_call.h"
+#include "client_internals.h"
 #include "connection.h"
 #include "connector.h"
 #include "idempotency.h"
@@ -127,8 +128,10 @@ class Client::Impl {
     return ok;
   }
 
+  /// With `decoded`, a successful answer goes there as decoded and the
+  /// result's bytes stay empty (PendingCall::take_result).
   CallResult call(std::string_view method, std::string_view packed_params,
-                  const CallOptions& co) {
+                  const CallOptions& co, rpc::Response* decoded = nullptr) {
     if (CallResult bad = check_call(method, &packed_params); !bad.ok()) return bad;
     const int timeout_ms = co.timeout_ms > 0 ? co.timeout_ms : options_.call_timeout_ms;
     const auto deadline = net::Clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -161,7 +164,9 @@ class Client::Impl {
         return make_error(COPROC_E_TIMEOUT, "no answer to " + std::string(method) + " within " +
                                                 std::to_string(timeout_ms) + " ms");
       }
-      if (call->outcome() != PendingCall::Outcome::connection_lost) return call->take_result();
+      if (call->outcome() != PendingCall::Outcome::connection_lost) {
+        return call->take_result(decoded);
+      }
       CallResult lost = call->take_result();
       lost_before = true;
       if (!call->written) continue;  // never reached the co-process: just send it again
@@ -305,8 +310,47 @@ class Client::Impl {
   // params beyond it are too large, whatever else is wrong with them.
   static constexpr std::uint32_t kMaxEntries = 1u << 20;
 
+  /// Walks one msgpack value without building it: accepts only an array
+  /// within the entry and depth limits (stricter on depth than msgpack's
+  /// count), so what it accepts unpack() would accept too.
+  struct ParamsCheck : msgpack::null_visitor {
+    int depth = 0;
+    bool top_is_array = false;
+    bool seen_any = false;
+    bool open(std::uint32_t entries, bool array) {
+      if (!seen_any) top_is_array = array;
+      seen_any = true;
+      return entries <= kMaxEntries && ++depth < 64;
+    }
+    bool scalar() {
+      seen_any = true;
+      return top_is_array;
+    }
+    bool visit_nil() { return scalar(); }
+    bool visit_boolean(bool) { return scalar(); }
+    bool visit_positive_integer(std::uint64_t) { return scalar(); }
+    bool visit_negative_integer(std::int64_t) { return scalar(); }
+    bool visit_float32(float) { return scalar(); }
+    bool visit_float64(double) { return scalar(); }
+    bool visit_str(const char*, std::uint32_t) { return scalar(); }
+    bool visit_bin(const char*, std::uint32_t) { return scalar(); }
+    bool visit_ext(const char*, std::uint32_t) { return scalar(); }
+    bool start_array(std::uint32_t n) { return open(n, true) && top_is_array; }
+    bool start_map(std::uint32_t n) { return open(n, false) && top_is_array; }
+    bool end_array() { return --depth >= 0; }
+    bool end_map() { return --depth >= 0; }
+  };
+
   /// False with the reason in `*why`; an empty reason means too many entries.
   static bool params_are_one_array(std::string_view bytes, std::string* why) {
+    // Every call's params pass here: the common case, valid params, is
+    // checked without allocating; anything else is unpacked for the reason.
+    ParamsCheck check;
+    std::size_t checked = 0;
+    if (msgpack::parse(bytes.data(), bytes.size(), checked, check) && checked == bytes.size() &&
+        check.top_is_array) {
+      return true;
+    }
     try {
       std::size_t offset = 0;
       msgpack::object_handle oh = msgpack::unpack(
@@ -365,6 +409,12 @@ ServerInfo Client::server_info() const { return impl_->server_info(); }
 CallResult Client::call(std::string_view method, std::string_view packed_params,
                         const CallOptions& options) {
   return impl_->call(method, packed_params, options);
+}
+
+CallResult ClientInternals::call_decoded(Client& client, std::string_view method,
+                                         std::string_view packed_params,
+                                         const CallOptions& options, rpc::Response* answer) {
+  return client.impl_->call(method, packed_params, options, answer);
 }
 
 std::shared_ptr<AsyncCall> Client::call_async(std::string_view method,

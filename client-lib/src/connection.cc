@@ -24,6 +24,16 @@ rpc::DecodeLimits client_decode_limits() {
   return l;
 }
 
+CallResult result_of(const rpc::Response& answer) {
+  if (answer.error) {
+    return remote_error(answer.error->code, answer.error->name, answer.error->message);
+  }
+  CallResult r;
+  r.status = COPROC_OK;
+  r.result = pack_object(answer.result);
+  return r;
+}
+
 bool Connection::alive() const {
   std::lock_guard<std::mutex> lock(mu_);
   return !dead_ && write_error_.empty();
@@ -203,14 +213,7 @@ bool Connection::dispatch_buffered() {
       call = std::move(it->second);
       pending_.erase(it);
     }
-    CallResult r;
-    if (resp->error) {
-      r = remote_error(resp->error->code, resp->error->name, resp->error->message);
-    } else {
-      r.status = COPROC_OK;
-      r.result = pack_object(resp->result);
-    }
-    call->complete(PendingCall::Outcome::answered, std::move(r));
+    call->complete(std::move(*resp));
   }
 }
 

@@ -17,6 +17,10 @@
 
 namespace coproc {
 
+/// What a call returns for the co-process's answer: its remote error, or
+/// COPROC_OK with the result packed.
+CallResult result_of(const rpc::Response& answer);
+
 class PendingCall {
  public:
   enum class Outcome {
@@ -64,12 +68,18 @@ class PendingCall {
       outcome_ = outcome;
       result_ = std::move(result);
     }
-    done_.store(true, std::memory_order_release);
-    cv_.notify_one();
-    if (on_complete_) {
-      auto notify = std::move(on_complete_);
-      notify(*this);
+    finish();
+  }
+  /// Called once by the connection with the co-process's answer, which
+  /// stays decoded until the caller takes it (take_result).
+  void complete(rpc::Response answer) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      outcome_ = Outcome::answered;
+      answer_ = std::move(answer);
+      has_answer_ = true;
     }
+    finish();
   }
 
   bool done() const { return done_.load(std::memory_order_acquire); }
@@ -110,12 +120,38 @@ class PendingCall {
     std::lock_guard<std::mutex> lock(mu_);
     return outcome_;
   }
-  CallResult take_result() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return std::move(result_);
+  /// The call's result, valid once done(). An answer's result is packed
+  /// here, in the caller's thread — unless `decoded` is given and the answer
+  /// is a success: then `*decoded` receives it as decoded (no packing, no
+  /// second decoding by the caller) and the result's bytes stay empty.
+  CallResult take_result(rpc::Response* decoded = nullptr) {
+    rpc::Response answer;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!has_answer_) return std::move(result_);
+      has_answer_ = false;
+      answer = std::move(answer_);
+    }
+    if (decoded && !answer.error) {
+      *decoded = std::move(answer);
+      CallResult ok;
+      ok.status = COPROC_OK;
+      return ok;
+    }
+    return result_of(answer);
   }
 
  private:
+  /// Marks the call done, wakes its caller and runs on_complete_.
+  void finish() {
+    done_.store(true, std::memory_order_release);
+    cv_.notify_one();
+    if (on_complete_) {
+      auto notify = std::move(on_complete_);
+      notify(*this);
+    }
+  }
+
   const rpc::MsgId msgid_;
   const std::string request_;
   const std::vector<int> fds_;
@@ -130,6 +166,8 @@ class PendingCall {
   bool turn_ = false;
   Outcome outcome_ = Outcome::waiting;
   CallResult result_;
+  rpc::Response answer_;  // when has_answer_: taken by take_result()
+  bool has_answer_ = false;
 };
 
 }  // namespace coproc

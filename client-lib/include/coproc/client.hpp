@@ -107,6 +107,7 @@ class Client {
   CallResult ping(long long* rtt_us);
 
  private:
+  friend struct ClientInternals;  // the library's own C functions (not installed)
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
