@@ -18,7 +18,9 @@ bool outbox_holds_unsent_mail(const std::string& state_dir) {
   bool mail = false, all_sent = false;
   for (const auto& entry : std::filesystem::directory_iterator(outbox_dir(state_dir), ec)) {
     const std::string name = entry.path().filename().string();
-    mail = mail || is_mail_file_name(name);
+    std::error_code size_error;
+    mail = mail || is_mail_file_name(name) ||
+           (name == kAcceptedLogName && entry.file_size(size_error) > 0 && !size_error);
     all_sent = all_sent || name == kAllSentMarkerName;
   }
   return mail && !all_sent;

@@ -16,6 +16,9 @@ constexpr std::string_view kMailFileSuffix = ".mail";
 /// state change is on disk, when nothing is left to deliver, and removes it
 /// before a new mail's file is written.
 constexpr std::string_view kAllSentMarkerName = "all-sent";
+/// The outbox's write-ahead log of accepted mail: entries in it may be mail
+/// whose file a power cut took, which the co-process writes again at start.
+constexpr std::string_view kAcceptedLogName = "accepted.log";
 
 /// <state-dir>/outbox
 std::string outbox_dir(const std::string& state_dir);
@@ -25,8 +28,10 @@ std::string outbox_dir(const std::string& state_dir);
 bool is_mail_file_name(std::string_view name);
 
 /// True when the outbox holds accepted mail that may still have to leave:
-/// any mail file, unless the all-sent marker says every one is finished. An
-/// outbox from before the marker existed counts as holding unsent mail.
+/// any mail file or a non-empty accepted.log, unless the all-sent marker
+/// says every one is finished (the marker is removed durably before a new
+/// mail reaches the log). An outbox from before the marker existed counts
+/// as holding unsent mail.
 bool outbox_holds_unsent_mail(const std::string& state_dir);
 
 }  // namespace coproc

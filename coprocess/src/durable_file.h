@@ -19,6 +19,22 @@ namespace coproc {
 void write_file_durably(const std::string& dir, const std::string& name, std::string_view content,
                         bool sync_dir);
 
+/// Writes dir/name through dir/.name.tmp and a rename, without flushing it
+/// to disk: a crash of the process leaves the whole file or none, a power
+/// cut may leave neither. For files whose content is durable elsewhere (the
+/// outbox's accepted.log) until flush_files() is called. Throws
+/// std::system_error.
+void write_file_unflushed(const std::string& dir, const std::string& name, std::string_view content);
+
+/// Makes the files `names` in `dir` durable, content and names (after
+/// write_file_unflushed()); a file that is gone is skipped. Linux: one
+/// syncfs() of dir's file system, which writes back every file of it in one
+/// go (per-file fsyncs cost a disk cache flush each, about as much as the
+/// writes they save); other POSIX systems: fsync of each, then of dir;
+/// Windows: FlushFileBuffers of each (renames are written through). Throws
+/// std::system_error.
+void flush_files(const std::string& dir, const std::vector<std::string>& names);
+
 /// Renames `from` to `to` (same volume), replacing `to`. Durable once
 /// fsync_directory() of the target's folder returned. Throws std::system_error.
 void rename_file(const std::string& from, const std::string& to);
@@ -65,8 +81,12 @@ class AppendFile {
   void open(const std::string& path, bool create);
   /// Throws std::system_error.
   void append(std::string_view data);
-  /// Flushes what was appended to the disk. Throws std::system_error.
+  /// Flushes what was appended to the disk (fdatasync / FlushFileBuffers).
+  /// Throws std::system_error.
   void sync();
+  /// Cuts the file to its first `size` bytes; appends go on from there.
+  /// Throws std::system_error.
+  void truncate(std::uint64_t size);
   void close() noexcept;
 
  private:

@@ -34,7 +34,8 @@ void write_all(int fd, std::string_view content, const std::string& path) {
   }
 }
 
-void write_synced(const std::string& dir, const std::string& name, std::string_view content) {
+void write_through_temp(const std::string& dir, const std::string& name, std::string_view content,
+                        bool flush) {
   const std::string tmp = dir + "/." + name + ".tmp";
   const std::string final_path = dir + "/" + name;
   {
@@ -42,7 +43,7 @@ void write_synced(const std::string& dir, const std::string& name, std::string_v
     if (f.fd < 0) fail("cannot create " + tmp);
     try {
       write_all(f.fd, content, tmp);
-      if (::fsync(f.fd) != 0) fail("cannot fsync " + tmp);
+      if (flush && ::fsync(f.fd) != 0) fail("cannot fsync " + tmp);
     } catch (...) {
       remove_file(tmp);
       throw;
@@ -60,8 +61,30 @@ void write_synced(const std::string& dir, const std::string& name, std::string_v
 
 void write_file_durably(const std::string& dir, const std::string& name, std::string_view content,
                         bool sync_dir) {
-  write_synced(dir, name, content);
+  write_through_temp(dir, name, content, true);
   if (sync_dir) fsync_directory(dir);
+}
+
+void write_file_unflushed(const std::string& dir, const std::string& name, std::string_view content) {
+  write_through_temp(dir, name, content, false);
+}
+
+void flush_files(const std::string& dir, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+#ifdef __linux__
+  Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (d.fd < 0) fail("cannot open directory " + dir);
+  if (::syncfs(d.fd) != 0) fail("cannot flush the file system of " + dir);
+#else
+  for (const std::string& name : names) {
+    const std::string path = dir + "/" + name;
+    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (f.fd < 0 && errno == ENOENT) continue;
+    if (f.fd < 0) fail("cannot open " + path);
+    if (::fsync(f.fd) != 0) fail("cannot fsync " + path);
+  }
+  fsync_directory(dir);
+#endif
 }
 
 void rename_file(const std::string& from, const std::string& to) {
@@ -149,7 +172,14 @@ void AppendFile::append(std::string_view data) {
 }
 
 void AppendFile::sync() {
-  if (::fsync(static_cast<int>(handle_)) != 0) fail("cannot flush " + path_);
+  // The file's size is part of what fdatasync writes: appends are durable.
+  if (::fdatasync(static_cast<int>(handle_)) != 0) fail("cannot flush " + path_);
+}
+
+void AppendFile::truncate(std::uint64_t size) {
+  if (::ftruncate(static_cast<int>(handle_), static_cast<off_t>(size)) != 0) {
+    fail("cannot truncate " + path_);
+  }
 }
 
 void AppendFile::close() noexcept {

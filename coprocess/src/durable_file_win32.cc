@@ -41,15 +41,17 @@ void write_all(HANDLE h, std::string_view content, const std::string& path) {
 
 }  // namespace
 
-void write_file_durably(const std::string& dir, const std::string& name, std::string_view content,
-                        bool sync_dir) {
+namespace {
+
+void write_through_temp(const std::string& dir, const std::string& name, std::string_view content,
+                        bool flush) {
   const std::string tmp = dir + "/." + name + ".tmp";
   {
     Handle f{open_file(tmp, GENERIC_WRITE, CREATE_ALWAYS)};
     if (f.h == INVALID_HANDLE_VALUE) fail("cannot create " + tmp);
     try {
       write_all(f.h, content, tmp);
-      if (!::FlushFileBuffers(f.h)) fail("cannot flush " + tmp);
+      if (flush && !::FlushFileBuffers(f.h)) fail("cannot flush " + tmp);
     } catch (...) {
       ::CloseHandle(f.h);
       f.h = INVALID_HANDLE_VALUE;
@@ -63,7 +65,31 @@ void write_file_durably(const std::string& dir, const std::string& name, std::st
     remove_file(tmp);
     throw;
   }
+}
+
+}  // namespace
+
+void write_file_durably(const std::string& dir, const std::string& name, std::string_view content,
+                        bool sync_dir) {
+  write_through_temp(dir, name, content, true);
   if (sync_dir) fsync_directory(dir);
+}
+
+void write_file_unflushed(const std::string& dir, const std::string& name, std::string_view content) {
+  write_through_temp(dir, name, content, false);
+}
+
+void flush_files(const std::string& dir, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    const std::string path = dir + "/" + name;
+    Handle f{open_file(path, GENERIC_WRITE, OPEN_EXISTING)};
+    if (f.h == INVALID_HANDLE_VALUE) {
+      const DWORD code = ::GetLastError();
+      if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) continue;
+      fail("cannot open " + path, code);
+    }
+    if (!::FlushFileBuffers(f.h)) fail("cannot flush " + path);
+  }
 }
 
 void rename_file(const std::string& from, const std::string& to) {
@@ -170,6 +196,17 @@ void AppendFile::append(std::string_view data) {
 void AppendFile::sync() {
   if (handle_ == -1 || !::FlushFileBuffers(reinterpret_cast<HANDLE>(handle_))) {
     fail("cannot flush " + path_);
+  }
+}
+
+void AppendFile::truncate(std::uint64_t size) {
+  // The append handle has no FILE_WRITE_DATA, which SetEndOfFile needs.
+  Handle f{open_file(path_, GENERIC_WRITE, OPEN_EXISTING)};
+  if (f.h == INVALID_HANDLE_VALUE) fail("cannot open " + path_);
+  LARGE_INTEGER at;
+  at.QuadPart = static_cast<LONGLONG>(size);
+  if (!::SetFilePointerEx(f.h, at, nullptr, FILE_BEGIN) || !::SetEndOfFile(f.h)) {
+    fail("cannot truncate " + path_);
   }
 }
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
+#include <vector>
 
 #include "temp_dir.h"
 
@@ -162,6 +166,19 @@ TEST_F(MailOutbox, OnlyMailStillToDeliverCountsAsUnsentForTheService) {
   EXPECT_FALSE(outbox_holds_unsent_mail(state_dir)) << "still nothing to send after a reopen";
 }
 
+TEST_F(MailOutbox, MailOnlyInAcceptedLogCountsAsUnsentForTheService) {
+  const std::string state_dir = tmp_.path();
+  MailRecord r = record(1);
+  {
+    Outbox box(dir());
+    box.add(r, "m");
+  }
+  ASSERT_EQ(::unlink((dir() + "/" + r.id + ".mail").c_str()), 0);  // a power cut took it
+  EXPECT_TRUE(outbox_holds_unsent_mail(state_dir));
+  Outbox again(dir());
+  EXPECT_EQ(again.unfinished().size(), 1u);
+}
+
 TEST_F(MailOutbox, AStaleAllSentMarkerIsRemovedWhenMailIsStillToDeliver) {
   const std::string state_dir = tmp_.path();
   {
@@ -309,6 +326,140 @@ TEST_F(MailOutbox, OldFinishedMailIsRemovedButUnsentMailStays) {
   EXPECT_TRUE(box.get(old_queued.id));
   EXPECT_FALSE(box.reserve(1, "k")) << "an expired record's key is free again";
   box.release(1, "k");
+}
+
+std::uint64_t size_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+}
+
+// A power cut may take a mail file that was renamed but not yet flushed:
+// accepted.log, flushed before mail.send answered, has its bytes.
+TEST_F(MailOutbox, AMailFileAPowerCutTookIsWrittenAgainFromAcceptedLog) {
+  MailRecord r = record(1000, "key-1");
+  {
+    Outbox box(dir());
+    box.add(r, "Subject: x\r\n\r\nbody\r\n");
+  }
+  const std::string file = dir() + "/" + r.id + ".mail";
+  const std::string as_written = test::read_file(file);
+  ASSERT_GT(size_of(dir() + "/accepted.log"), as_written.size());
+  ASSERT_EQ(::unlink(file.c_str()), 0);
+
+  Outbox again(dir());
+  ASSERT_TRUE(again.get(r.id));
+  EXPECT_EQ(again.get(r.id)->state, "queued");
+  EXPECT_EQ(again.read_message(r.id), "Subject: x\r\n\r\nbody\r\n");
+  EXPECT_EQ(test::read_file(file), as_written);
+  EXPECT_TRUE(again.reserve(1000, "key-1")) << "its idempotency key is known again";
+}
+
+TEST_F(MailOutbox, AMailFileAPowerCutLeftHalfWrittenIsWrittenAgain) {
+  MailRecord r = record(1000);
+  {
+    Outbox box(dir());
+    box.add(r, std::string(5000, 'm'));
+  }
+  const std::string file = dir() + "/" + r.id + ".mail";
+  const std::string whole = test::read_file(file);
+  test::write_file(file, whole.substr(0, 100));
+
+  Outbox again(dir());
+  ASSERT_TRUE(again.get(r.id));
+  EXPECT_EQ(again.read_message(r.id), std::string(5000, 'm'));
+  EXPECT_EQ(test::read_file(file), whole);
+}
+
+TEST_F(MailOutbox, ATornLastEntryOfAcceptedLogIsDroppedAndTheRestStands) {
+  MailRecord a = record(1), b = record(1);
+  {
+    Outbox box(dir());
+    box.add(a, "first");
+    box.add(b, "second");
+  }
+  // A third append that a power cut cut short: never acknowledged.
+  const std::string log = test::read_file(dir() + "/accepted.log");
+  test::write_file(dir() + "/accepted.log", log + std::string("\0\0\1\0partial", 11));
+  ASSERT_EQ(::unlink((dir() + "/" + b.id + ".mail").c_str()), 0);
+
+  MailRecord c = record(1);
+  {
+    Outbox again(dir());
+    EXPECT_EQ(again.unfinished().size(), 2u);
+    EXPECT_EQ(again.read_message(b.id), "second");
+    EXPECT_EQ(test::read_file(dir() + "/accepted.log"), log) << "the torn entry is cut off";
+    again.add(c, "third");
+  }
+  ASSERT_EQ(::unlink((dir() + "/" + c.id + ".mail").c_str()), 0);
+  Outbox third(dir());  // what came after the cut is readable
+  EXPECT_EQ(third.read_message(c.id), "third");
+  EXPECT_EQ(third.unfinished().size(), 3u);
+}
+
+// Outboxes of earlier versions have no accepted.log: their files are all
+// flushed already, and they load as they are.
+TEST_F(MailOutbox, AnOutboxWithoutAcceptedLogLoadsAsItIs) {
+  MailRecord a = record(1), b = record(2);
+  {
+    Outbox box(dir());
+    box.add(a, "one");
+    box.add(b, "two");
+    a.state = "sent";
+    box.update(a);
+  }
+  ASSERT_EQ(::unlink((dir() + "/accepted.log").c_str()), 0);
+  Outbox again(dir());
+  ASSERT_TRUE(again.get(a.id));
+  EXPECT_EQ(again.get(a.id)->state, "sent");
+  EXPECT_EQ(again.read_message(b.id), "two");
+  EXPECT_EQ(again.unfinished().size(), 1u);
+}
+
+TEST_F(MailOutbox, AcceptedLogIsCheckpointedOnceItPassesItsLimit) {
+  Outbox box(dir(), 16u << 20, 2000);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    MailRecord r = record(1);
+    ids.push_back(r.id);
+    box.add(r, std::string(500, 'x'));
+    EXPECT_LT(size_of(dir() + "/accepted.log"), 2000u + 1200u) << "after mail " << i;
+  }
+  for (const std::string& id : ids) EXPECT_EQ(box.read_message(id), std::string(500, 'x'));
+}
+
+TEST_F(MailOutbox, ConcurrentSubmissionsAreAllStored) {
+  std::vector<std::string> ids(64);
+  {
+    Outbox box(dir());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 8; ++i) {
+          MailRecord r = record(static_cast<std::uint32_t>(t));
+          ids[static_cast<std::size_t>(t * 8 + i)] = r.id;
+          box.add(r, "mail " + r.id);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  for (const std::string& id : ids) ASSERT_EQ(::unlink((dir() + "/" + id + ".mail").c_str()), 0);
+  Outbox again(dir());  // every one comes back from the log alone
+  ASSERT_EQ(again.unfinished().size(), ids.size());
+  for (const std::string& id : ids) EXPECT_EQ(again.read_message(id), "mail " + id);
+}
+
+TEST_F(MailOutbox, ExpiredMailDoesNotComeBackFromAcceptedLog) {
+  MailRecord old_sent = record(1);
+  old_sent.state = "sent";
+  old_sent.updated_ms = 10;
+  {
+    Outbox box(dir());
+    box.add(old_sent, "m");
+    ASSERT_EQ(box.remove_finished_before(now_ms() - 1000), 1u);
+  }
+  Outbox again(dir());
+  EXPECT_FALSE(again.get(old_sent.id));
 }
 
 }  // namespace

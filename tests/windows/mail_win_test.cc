@@ -171,5 +171,34 @@ TEST_F(MailWinTest, WrongPasswordFailsWithTheServersReply) {
   EXPECT_EQ(log().find("not-the-password"), std::string::npos);
 }
 
+// The outbox's write-ahead log on a Windows file system: mail.send answered
+// once accepted.log was flushed (FlushFileBuffers); after TerminateProcess
+// and the loss of the mail files (as a power cut may take files renamed
+// but not flushed) every accepted mail still leaves, rewritten from the log.
+TEST_F(MailWinTest, AcceptedMailWhoseFileIsLostLeavesFromAcceptedLogAfterTerminateProcess) {
+  start_relay("starttls", "localhost", 1, password(servers.value("SMTP_PASSWORD")));  // nobody there
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(send("kept " + std::to_string(i)));
+  for (const std::string& id : ids) ASSERT_FALSE(id.empty());
+  kill_coprocess();  // TerminateProcess: only what is on disk survives
+  const std::string outbox = state_dir() + "/outbox/";
+  WIN32_FILE_ATTRIBUTE_DATA log_info{};
+  ASSERT_TRUE(::GetFileAttributesExA((outbox + "accepted.log").c_str(), GetFileExInfoStandard, &log_info));
+  EXPECT_GT(log_info.nFileSizeLow, 0u) << "accepted.log holds the accepted mail";
+  for (const std::string& id : ids) {
+    ASSERT_TRUE(::DeleteFileA((outbox + id + ".mail").c_str())) << id << ": " << ::GetLastError();
+  }
+
+  coproc_client_close(client_);
+  client_ = nullptr;
+  start_relay("starttls", "localhost", servers.port("SMTP_STARTTLS_PORT"),
+              {"--set", "smtp.auth=plain", "--set", "smtp.password=" + servers.value("SMTP_PASSWORD")});
+  for (const std::string& id : ids) {
+    const std::string final_status = wait_for(id, "sent");
+    EXPECT_EQ(json_string(final_status, "state"), "sent") << id << " " << final_status << log();
+  }
+  EXPECT_NE(log().find("3 mail files written again from it"), std::string::npos) << log();
+}
+
 }  // namespace
 }  // namespace coproc::test

@@ -41,6 +41,24 @@ MailRecord read_header(const std::string& path) {
   return oh.get().as<MailRecord>();
 }
 
+// The record at the start of a mail file's content.
+MailRecord record_in(const std::string& content) {
+  if (content.size() < 4) throw std::runtime_error("shorter than its header");
+  const std::size_t n = header_length(content);
+  if (4 + n > content.size()) throw std::runtime_error("shorter than its header");
+  msgpack::object_handle oh = msgpack::unpack(content.data() + 4, n);
+  return oh.get().as<MailRecord>();
+}
+
+// Ids name files: a damaged log must not make one reach outside the outbox.
+bool plausible_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  c == '-' || c == '_';
+         });
+}
+
 std::string pack_record(const MailRecord& r) {
   std::stringstream out;
   msgpack::pack(out, r);
@@ -49,8 +67,26 @@ std::string pack_record(const MailRecord& r) {
 
 }  // namespace
 
-Outbox::Outbox(std::string dir, std::uint64_t compact_log_bytes)
-    : dir_(std::move(dir)), compact_log_bytes_(compact_log_bytes) {
+Outbox::Outbox(std::string dir, std::uint64_t compact_log_bytes, std::uint64_t checkpoint_bytes)
+    : dir_(std::move(dir)),
+      compact_log_bytes_(compact_log_bytes),
+      checkpoint_bytes_(checkpoint_bytes),
+      journal_commit_(
+          [this] {
+            const std::uint64_t size = journal_bytes_;  // written before the flush starts
+            journal_.sync();
+            journal_synced_bytes_ = size;
+          },
+          [this] {
+            // The failed entries must not come back at the next start.
+            try {
+              journal_.truncate(journal_synced_bytes_);
+              journal_bytes_ = journal_synced_bytes_;
+            } catch (const std::exception& e) {
+              journal_broken_ = true;
+              COPROC_LOG(error, "mail", "accepted.log: cannot cut back what failed to flush: " << e.what());
+            }
+          }) {
   make_private_directory(dir_);
   load();
 }
@@ -67,6 +103,7 @@ std::string Outbox::new_id() {
 }
 
 void Outbox::load() {
+  recover_journal();
   std::set<std::string> mails;
   std::vector<std::string> junk;
   for (const std::string& name : list_directory(dir_)) {
@@ -112,6 +149,95 @@ void Outbox::load() {
 }
 
 Outbox::~Outbox() = default;
+
+void Outbox::recover_journal() {
+  journal_.open(journal_path(), true);
+  std::string log;
+  try {
+    log = read_whole_file(journal_path());
+  } catch (const std::system_error& e) {
+    throw std::system_error(e.code(), std::string("cannot read accepted.log: ") + e.what());
+  }
+  std::size_t pos = 0, restored = 0;
+  while (pos + 4 <= log.size()) {
+    const std::size_t n = header_length(log.substr(pos, 4));
+    if (pos + 4 + n > log.size()) break;  // torn last entry: never acknowledged
+    const std::string content = log.substr(pos + 4, n);
+    std::string id;
+    try {
+      id = record_in(content).id;
+    } catch (const std::exception&) {
+      break;
+    }
+    if (!plausible_id(id)) break;
+    bool intact = false;
+    try {
+      intact = read_whole_file(dir_ + "/" + mail_name(id)) == content;
+    } catch (const std::exception&) {
+    }
+    if (!intact) {
+      // The log keeps these bytes durable until the next checkpoint.
+      write_file_unflushed(dir_, mail_name(id), content);
+      ++restored;
+    }
+    journal_ids_.push_back(id);
+    pos += 4 + n;
+  }
+  if (pos != log.size()) {
+    COPROC_LOG(warn, "mail", "accepted.log ends in " << (log.size() - pos)
+                                                    << " bytes of an entry never acknowledged; cut off");
+    journal_.truncate(pos);  // appends must follow the last whole entry
+    journal_.sync();
+  }
+  journal_bytes_ = pos;
+  journal_synced_bytes_ = pos;
+  if (!journal_ids_.empty()) {
+    COPROC_LOG(info, "mail", "accepted.log: " << journal_ids_.size() << " entries, " << restored
+                                              << " mail files written again from it");
+  }
+}
+
+void Outbox::append_to_journal(const std::string& id, std::string_view entry) {
+  const std::uint64_t before = journal_bytes_;
+  try {
+    journal_.append(entry);
+  } catch (...) {
+    // A partial entry would make every later one unreadable: cut it off.
+    try {
+      journal_.truncate(before);
+    } catch (const std::exception& e) {
+      journal_broken_ = true;
+      COPROC_LOG(error, "mail", "accepted.log: cannot cut off a failed append: " << e.what());
+    }
+    throw;
+  }
+  journal_bytes_ = before + entry.size();
+  journal_ids_.push_back(id);
+}
+
+void Outbox::checkpoint_journal() {
+  if (journal_ids_.empty() && journal_bytes_ == 0 && !journal_broken_) return;
+  std::vector<std::string> names;
+  names.reserve(journal_ids_.size());
+  for (const std::string& id : journal_ids_) names.push_back(mail_name(id));
+  flush_files(dir_, names);
+  journal_.truncate(0);
+  journal_.sync();
+  journal_ids_.clear();
+  journal_bytes_ = 0;
+  journal_synced_bytes_ = 0;
+  journal_broken_ = false;
+}
+
+bool Outbox::checkpoint_journal_now() {
+  try {
+    journal_commit_.exclusive([this] { checkpoint_journal(); });
+    return true;
+  } catch (const std::exception& e) {
+    COPROC_LOG(warn, "mail", "accepted.log: checkpoint failed (tried again later): " << e.what());
+    return false;
+  }
+}
 
 bool Outbox::replay_state_log() {
   std::string log;
@@ -186,7 +312,12 @@ void Outbox::release(std::uint32_t uid, const std::string& key) {
 void Outbox::add(const MailRecord& record, const std::string& message) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (all_sent_marked_) unmark_all_sent();  // before the mail can be on disk
+    if (all_sent_marked_) {
+      // Gone for good before the mail can be on disk: with the marker a
+      // power cut would leave the mail waiting until someone starts us.
+      unmark_all_sent();
+      fsync_directory(dir_);
+    }
     ++adds_under_way_;
   }
   struct AddUnderWay {
@@ -197,14 +328,23 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
     }
   } under_way{*this};
   const std::string header = pack_record(record);
-  std::string content;
-  content.reserve(4 + header.size() + message.size());
-  content += frame_length(header.size());
-  content += header;
-  content += message;
-  write_file_durably(dir_, mail_name(record.id), content, false);
+  // The log's entry: the file's length, then the file's content.
+  std::string entry;
+  entry.reserve(8 + header.size() + message.size());
+  entry += frame_length(4 + header.size() + message.size());
+  entry += frame_length(header.size());
+  entry += header;
+  entry += message;
+  const std::string_view content = std::string_view(entry).substr(4);
+  if (journal_broken_ || journal_bytes_ > checkpoint_bytes_) {
+    if (!checkpoint_journal_now() && journal_broken_) {
+      throw std::system_error(std::make_error_code(std::errc::io_error),
+                              "accepted.log cannot be appended to until a checkpoint succeeds");
+    }
+  }
+  write_file_unflushed(dir_, mail_name(record.id), content);
   try {
-    sync_directory_after_rename();
+    journal_commit_.commit([&] { append_to_journal(record.id, entry); });
   } catch (...) {
     // Not acknowledged, so it must not be delivered after a restart either.
     remove_file(dir_ + "/" + mail_name(record.id));
@@ -220,33 +360,6 @@ void Outbox::add(const MailRecord& record, const std::string& message) {
     }
   }
   key_released_.notify_all();
-}
-
-void Outbox::sync_directory_after_rename() {
-  std::unique_lock<std::mutex> lock(dir_sync_mutex_);
-  const std::uint64_t mine = ++renames_;
-  while (synced_renames_ < mine) {
-    if (dir_syncing_) {
-      dir_synced_.wait(lock);  // a sync is running; it may have started before our rename
-      continue;
-    }
-    dir_syncing_ = true;
-    const std::uint64_t covered = renames_;  // every rename counted so far is done
-    lock.unlock();
-    std::system_error failure(0, std::generic_category());
-    bool failed = false;
-    try {
-      fsync_directory(dir_);
-    } catch (const std::system_error& e) {
-      failure = e;
-      failed = true;
-    }
-    lock.lock();
-    dir_syncing_ = false;
-    if (!failed) synced_renames_ = std::max(synced_renames_, covered);
-    dir_synced_.notify_all();
-    if (failed) throw failure;
-  }
 }
 
 void Outbox::update(const MailRecord& record) {
@@ -351,6 +464,8 @@ std::map<std::string, std::uint64_t> Outbox::counts() const {
 }
 
 std::size_t Outbox::remove_finished_before(std::int64_t cutoff_ms) {
+  // A removed mail must not come back from accepted.log after a restart.
+  if (!checkpoint_journal_now()) return 0;
   std::vector<std::string> victims;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -1,21 +1,34 @@
 // The durable outbox under <state-dir>/outbox/, per accepted mail:
-//   <id>.mail   the record as accepted (4-byte big-endian length, then the
-//               MessagePack record) followed by the message; written through
-//               a temp file, fsynced, renamed, directory fsynced — all before
-//               mail.send answers
-//   states.log  the records' later states (attempts, sent, failed), appended
-//               one framed record per change, not fsynced: a crash of the
-//               process never loses them; a power cut may bring back an
-//               older state, which can only cause a resend (same
-//               Message-ID), never a lost mail. Rewritten compactly at start
-//               and when it grows.
-//   all-sent    present while nothing is left to deliver (see
-//               common/src/outbox_layout.h): coproc-service then does not
-//               start the co-process at boot for mail that is only kept.
+//   <id>.mail     the record as accepted (4-byte big-endian length, then the
+//                 MessagePack record) followed by the message; written
+//                 through a temp file and renamed, not flushed: until a
+//                 checkpoint flushes it, accepted.log holds the same bytes
+//   accepted.log  the write-ahead log of acceptance: per mail, a 4-byte
+//                 big-endian length and then exactly the <id>.mail file's
+//                 content. mail.send answers only once its entry is on disk
+//                 (fdatasync / FlushFileBuffers), and concurrent mail.send
+//                 calls share one flush (group commit, group_commit.h). A
+//                 checkpoint (when the log passes its limit, and before
+//                 expired mail is removed) flushes the mail files it covers
+//                 (flush_files: one syncfs on Linux), then empties the log.
+//                 At start every entry whose file is missing or differs is
+//                 written again, and a torn last entry (never
+//                 acknowledged) is cut off. An outbox without the log
+//                 (older versions) loads as it is.
+//   states.log    the records' later states (attempts, sent, failed),
+//                 appended one framed record per change, not fsynced: a
+//                 crash of the process never loses them; a power cut may
+//                 bring back an older state, which can only cause a resend
+//                 (same Message-ID), never a lost mail. Rewritten compactly
+//                 at start and when it grows.
+//   all-sent      present while nothing is left to deliver (see
+//                 common/src/outbox_layout.h): coproc-service then does not
+//                 start the co-process at boot for mail that is only kept.
 // Idempotency keys are per owner uid and survive restarts because they are
 // part of the record. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -27,6 +40,7 @@
 #include <vector>
 
 #include "durable_file.h"
+#include "group_commit.h"
 #include "mail_types.h"
 #include "outbox_layout.h"
 
@@ -39,8 +53,10 @@ class Outbox {
   /// files of mails that no longer exist. Throws
   /// std::system_error / std::runtime_error when the directory is unusable.
   /// states.log is rewritten compactly once it grows past
-  /// `compact_log_bytes` (and at start when it is damaged or too big).
-  explicit Outbox(std::string dir, std::uint64_t compact_log_bytes = 16u << 20);
+  /// `compact_log_bytes` (and at start when it is damaged or too big);
+  /// accepted.log is checkpointed once it passes `checkpoint_bytes`.
+  explicit Outbox(std::string dir, std::uint64_t compact_log_bytes = 16u << 20,
+                  std::uint64_t checkpoint_bytes = 4u << 20);
   ~Outbox();
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
@@ -53,8 +69,10 @@ class Outbox {
   std::optional<MailRecord> reserve(std::uint32_t uid, const std::string& key);
   void release(std::uint32_t uid, const std::string& key);
 
-  /// Writes record and message durably (one file) and registers the record (and its
-  /// key, releasing the reservation). Throws std::system_error on disk errors.
+  /// Writes record and message durably (its file, and its entry in
+  /// accepted.log, flushed together with those of concurrent calls) and
+  /// registers the record (and its key, releasing the reservation). Throws
+  /// std::system_error on disk errors; then the mail is not stored.
   void add(const MailRecord& record, const std::string& message);
 
   /// Records a new state of a known record (states.log, see above). A record
@@ -93,8 +111,8 @@ class Outbox {
   /// keep the marker and lose the "sent" states). Never throws: without the
   /// marker the service merely starts the co-process at boot. Needs mutex_.
   void mark_all_sent_if_done();
-  /// Removes the marker (made durable by the directory fsync of the mail
-  /// written next). Throws std::system_error. Needs mutex_.
+  /// Removes the marker (the caller makes that durable with a directory
+  /// fsync). Throws std::system_error. Needs mutex_.
   void unmark_all_sent();
   static bool unfinished_state(const std::string& state) {
     return state == "queued" || state == "sending";
@@ -110,14 +128,28 @@ class Outbox {
   std::map<std::string, MailRecord> records_;
   std::map<std::pair<std::uint32_t, std::string>, std::string> keys_;
   std::set<std::pair<std::uint32_t, std::string>> reserved_;
-  /// Group commit of the directory: concurrent add() calls share one
-  /// fsync of the directory instead of one each.
-  void sync_directory_after_rename();
-  std::mutex dir_sync_mutex_;
-  std::condition_variable dir_synced_;
-  std::uint64_t renames_ = 0;      // renames done so far
-  std::uint64_t synced_renames_ = 0;  // renames known durable
-  bool dir_syncing_ = false;
+
+  /// accepted.log (see above). Writes again the mail files of its entries
+  /// that are missing or differ and cuts off a torn last entry; before
+  /// load() reads the folder.
+  void recover_journal();
+  /// Appends one entry; under journal_commit_'s lock.
+  void append_to_journal(const std::string& id, std::string_view entry);
+  /// Flushes the mail files the log covers and the folder, then empties the
+  /// log; under journal_commit_'s lock with no sync running.
+  void checkpoint_journal();
+  /// checkpoint_journal() when the log holds anything; false (logged) when
+  /// that failed.
+  bool checkpoint_journal_now();
+  std::string journal_path() const { return dir_ + "/" + std::string(kAcceptedLogName); }
+
+  const std::uint64_t checkpoint_bytes_;
+  AppendFile journal_;
+  std::atomic<std::uint64_t> journal_bytes_{0};  // appended; changed under journal_commit_'s lock
+  std::uint64_t journal_synced_bytes_ = 0;  // a flushed prefix; set by the syncing leader
+  std::vector<std::string> journal_ids_;    // the mails in the log; under journal_commit_'s lock
+  std::atomic<bool> journal_broken_{false};  // an append failed and could not be cut back
+  GroupCommit journal_commit_;
 
   AppendFile log_;                 // states.log; guarded by mutex_
   std::uint64_t log_bytes_ = 0;
