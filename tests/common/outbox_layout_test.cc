@@ -21,6 +21,19 @@ TEST(OutboxLayout, OnlyAcceptedMailFilesNotMarkedAllSentCount) {
   EXPECT_FALSE(outbox_holds_unsent_mail(state.path())) << "every mail is sent or failed";
 }
 
+// After a power cut a mail may be left only in accepted.log (its file was
+// renamed but not flushed): the co-process must start to write it again.
+TEST(OutboxLayout, ANonEmptyAcceptedLogCountsAsMailUnlessAllSent) {
+  test::TempDir state;
+  ::mkdir(outbox_dir(state.path()).c_str(), 0700);
+  test::write_file(outbox_dir(state.path()) + "/accepted.log", "");
+  EXPECT_FALSE(outbox_holds_unsent_mail(state.path())) << "an empty log holds nothing";
+  test::write_file(outbox_dir(state.path()) + "/accepted.log", "entry");
+  EXPECT_TRUE(outbox_holds_unsent_mail(state.path()));
+  test::write_file(outbox_dir(state.path()) + "/all-sent", "");
+  EXPECT_FALSE(outbox_holds_unsent_mail(state.path())) << "every mail in it is sent or failed";
+}
+
 // The co-process (loading its outbox) and the service (deciding to start it
 // at boot) ask the same question with this one function.
 TEST(OutboxLayout, MailFileNamesAreVisibleNamesEndingInDotMail) {
