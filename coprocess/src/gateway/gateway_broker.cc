@@ -1,7 +1,6 @@
 #include "gateway_broker.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <random>
 
 #include "log.h"
@@ -40,7 +39,9 @@ constexpr auto kTick = std::chrono::milliseconds(50);
 
 }  // namespace
 
-Broker::Broker(BrokerLimits limits, const std::vector<std::string>& queues) : limits_(limits) {
+Broker::Broker(BrokerLimits limits, const std::vector<std::string>& queues)
+    : limits_(limits),
+      next_id_((std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) {
   for (const auto& q : queues) queues_[q];
 }
 
@@ -83,13 +84,19 @@ bool Broker::has_queue(const std::string& queue) const {
   return queues_.count(queue) != 0;  // the set of queues never changes
 }
 
+// Unique without a look-up and cheap (mt19937_64 and snprintf were 1 500
+// instructions a request): a counter from a random start, stepped by an odd
+// constant (period 2^64), through splitmix64's finalizer (a bijection), in
+// hex. A reply is accepted only from the account that took the request, so
+// an id need not be secret.
 std::string Broker::new_request_id_locked() {
-  static std::mt19937_64 gen{std::random_device{}()};
-  char buf[17];
-  do {
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
-  } while (held_.count(buf));
-  return buf;
+  std::uint64_t z = (next_id_ += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  char buf[16];
+  for (int i = 15; i >= 0; --i, z >>= 4) buf[i] = "0123456789abcdef"[z & 15];
+  return std::string(buf, sizeof buf);
 }
 
 void Broker::finish_locked(Exchange& ex, Outcome outcome) {

@@ -163,6 +163,7 @@ class Broker {
   std::map<std::string, Queue> queues_;
   std::map<std::string, std::shared_ptr<Exchange>> held_;  // by request_id
   std::size_t queued_total_ = 0;
+  std::uint64_t next_id_;  // new_request_id_locked
   bool stopping_ = false;
   bool started_ = false;
   std::thread housekeeper_;

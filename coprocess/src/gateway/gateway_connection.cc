@@ -1,48 +1,25 @@
 #include "gateway_connection.h"
 
 #include <algorithm>
-#include <cctype>
 #include <functional>
 #include <optional>
-#include <sstream>
 #include <utility>
 
 #include <Poco/Net/HTTPChunkedStream.h>
 #include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPHeaderStream.h>
 #include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/HTTPStream.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/PollSet.h>
-#include <Poco/Timestamp.h>
 
+#include "gateway_answer.h"
 #include "gateway_socket.h"
 #include "log.h"
 
 namespace coproc::gateway {
 namespace {
-
-using Poco::Net::HTTPResponse;
-
-bool iequals(const std::string& a, const char* b) {
-  const std::size_t n = std::char_traits<char>::length(b);
-  if (a.size() != n) return false;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
-}
-
-// Headers about this hop, which the gateway sets itself.
-bool hop_by_hop(const std::string& name) {
-  for (const char* h : {"connection", "keep-alive", "transfer-encoding", "content-length", "te",
-                        "trailer", "upgrade", "proxy-connection"}) {
-    if (iequals(name, h)) return true;
-  }
-  return false;
-}
 
 bool idempotent_method(const std::string& m) {
   return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS";
@@ -50,49 +27,6 @@ bool idempotent_method(const std::string& m) {
 
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-// The status, headers and body of `o` into `response`; returns the body.
-std::string fill(HTTPResponse& response, const Outcome& o) {
-  response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(o.status));
-  std::string body = o.body;
-  if (o.worker_pid == 0 || !o.failure.empty()) {
-    // The gateway's own answer: the status line says it; no internals.
-    response.setContentType("text/plain; charset=utf-8");
-    body = std::to_string(o.status) + " " +
-           HTTPResponse::getReasonForStatus(static_cast<HTTPResponse::HTTPStatus>(o.status)) + "\n";
-  } else {
-    for (const auto& [name, value] : o.headers) {
-      if (!hop_by_hop(name)) response.add(name, value);
-    }
-  }
-  const bool no_body = o.status == 204 || o.status == 304;
-  if (no_body) body.clear();
-  return body;
-}
-
-// How an answer to one request is sent: its HTTP version, whether the
-// connection stays open, and whether it carries the body (not for HEAD).
-struct AnswerShape {
-  std::string version;
-  bool keep_alive = false;
-  bool head = false;
-};
-
-// The whole answer, header and body in one buffer (one write for a small
-// one), as Poco's HTTPServerResponseImpl::sendBuffer would send it.
-std::string answer_bytes(const AnswerShape& shape, const Outcome& o) {
-  HTTPResponse response;
-  response.setDate(Poco::Timestamp());
-  response.setVersion(shape.version);
-  response.setKeepAlive(shape.keep_alive);
-  const std::string body = fill(response, o);
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
-  std::ostringstream head;
-  response.write(head);
-  std::string all = head.str();
-  if (!shape.head) all += body;
-  return all;
 }
 
 // A request as Poco's HTTPServerRequestImpl reads it (HTTPRequest::read
@@ -104,18 +38,21 @@ class Request : public Poco::Net::HTTPRequest {
   explicit Request(Poco::Net::HTTPServerSession& session) {
     Poco::Net::HTTPHeaderInputStream header(session);
     read(header);
+    // No stream where there is no body (a GET's): making one is ~2 000
+    // instructions.
     if (getChunkedTransferEncoding()) {
       body_ = std::make_unique<Poco::Net::HTTPChunkedInputStream>(session);
     } else if (hasContentLength()) {
-      body_ =
-          std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(session, getContentLength64());
-    } else if (getMethod() == HTTP_GET || getMethod() == HTTP_HEAD || getMethod() == HTTP_DELETE) {
-      body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(session, 0);
-    } else {
+      if (getContentLength64() > 0) {
+        body_ =
+            std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(session, getContentLength64());
+      }
+    } else if (getMethod() != HTTP_GET && getMethod() != HTTP_HEAD && getMethod() != HTTP_DELETE) {
       body_ = std::make_unique<Poco::Net::HTTPInputStream>(session);
     }
   }
-  std::istream& stream() { return *body_; }
+  /// The body, or null when there is none.
+  std::istream* body() { return body_.get(); }
 
  private:
   std::unique_ptr<std::istream> body_;
@@ -364,8 +301,8 @@ Connection::After Connection::serve(Session& session, Request& request, AnswerSh
   }
   if (request.getExpectContinue()) send_all(shape.version + " 100 Continue\r\n\r\n");
   rpc::GatewayRequest r;
-  {
-    std::istream& in = request.stream();
+  if (std::istream* body = request.body()) {
+    std::istream& in = *body;
     char buf[16384];
     while (in && r.body.size() <= max_body) {
       in.read(buf, sizeof buf);
