@@ -200,5 +200,41 @@ TEST_F(MailWinTest, AcceptedMailWhoseFileIsLostLeavesFromAcceptedLogAfterTermina
   EXPECT_NE(log().find("3 mail files written again from it"), std::string::npos) << log();
 }
 
+// Past 4 MiB the log is checkpointed: the mail files are flushed
+// (FlushFileBuffers each) and the log is cut to nothing (SetEndOfFile through
+// a second handle: the append handle may not), and appends go on after it.
+TEST_F(MailWinTest, AcceptedLogIsCheckpointedPastFourMebibytesAndAppendsGoOn) {
+  start_relay("starttls", "localhost", 1, password(servers.value("SMTP_PASSWORD")));  // nobody there
+  std::string body;
+  for (int i = 0; i < 20000; ++i) body += "a line of a large mail, long enough to fill a mebibyte quickly.\r\n";
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    char* id = nullptr;
+    ASSERT_EQ(coproc_mail_send(client_, "app@example.org", "someone@example.org",
+                               ("large " + std::to_string(i)).c_str(), body.c_str(), &id),
+              COPROC_OK)
+        << coproc_errmsg(client_);
+    ids.push_back(id);
+    coproc_free(id);
+  }
+  const std::string outbox = state_dir() + "/outbox/";
+  WIN32_FILE_ATTRIBUTE_DATA log_info{};
+  ASSERT_TRUE(::GetFileAttributesExA((outbox + "accepted.log").c_str(), GetFileExInfoStandard, &log_info));
+  EXPECT_EQ(log_info.nFileSizeHigh, 0u);
+  EXPECT_GT(log_info.nFileSizeLow, body.size()) << "the last mail is in the log";
+  EXPECT_LT(log_info.nFileSizeLow, 2 * body.size()) << "the four before it were checkpointed";
+  kill_coprocess();
+  ASSERT_TRUE(::DeleteFileA((outbox + ids.back() + ".mail").c_str()));
+
+  coproc_client_close(client_);
+  client_ = nullptr;
+  start_relay("starttls", "localhost", 1, password(servers.value("SMTP_PASSWORD")));
+  for (const std::string& id : ids) {
+    const std::string state = json_string(status(id), "state");
+    EXPECT_TRUE(state == "queued" || state == "sending") << id << ": '" << state << "'" << log();
+  }
+  EXPECT_NE(log().find("1 entries, 1 mail files written again from it"), std::string::npos) << log();
+}
+
 }  // namespace
 }  // namespace coproc::test
