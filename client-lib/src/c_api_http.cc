@@ -20,6 +20,7 @@
 
 #include "async_call.h"
 #include "c_api_internal.h"
+#include "client_internals.h"
 #include "coproc/http.h"
 #include "http_messages.h"
 #include "methods.h"
@@ -67,10 +68,11 @@ rpc::HttpRequestParams params_of(const coproc_http_request& r, bool to_fd) {
 
 // The response of a successful http.request result, or a failure status.
 coproc_status response_of(coproc_client* client, const CallResult& result,
-                          std::unique_ptr<coproc_http_response>* response) {
+                          std::unique_ptr<coproc_http_response>* response,
+                          const msgpack::object* decoded = nullptr) {
   if (!result.ok()) return from_result(client, result);
   rpc::HttpResponseResult parsed;
-  if (!rpc::read_result(result.result, &parsed)) {
+  if (decoded ? !rpc::read_result(*decoded, &parsed) : !rpc::read_result(result.result, &parsed)) {
     return fail(client, COPROC_E_PROTOCOL,
                 "protocol: http.request returned a result of unexpected shape");
   }
@@ -111,11 +113,17 @@ coproc_status perform(coproc_client* client, const coproc_http_request& r,
   options.timeout_ms = static_cast<int>(std::min<long long>(base_ms + 5000, INT_MAX));
   options.idempotent = idempotent_request(r, fd >= 0);
   if (fd >= 0) options.fds.push_back(fd);
-  CallResult result =
-      client->cpp.call(rpc::method::kHttpRequest, rpc::pack_params(params_of(r, fd >= 0)).bytes,
-                       options);
+  // The answer stays decoded: the response is read from it as it arrived
+  // (the body is not packed again and decoded a second time).
+  rpc::Response answer;
+  CallResult result = ClientInternals::call_decoded(
+      client->cpp, rpc::method::kHttpRequest, rpc::pack_params(params_of(r, fd >= 0)).bytes,
+      options, &answer);
   std::unique_ptr<coproc_http_response> response;
-  if (const coproc_status st = response_of(client, result, &response); st != COPROC_OK) return st;
+  if (const coproc_status st = response_of(client, result, &response, &answer.result);
+      st != COPROC_OK) {
+    return st;
+  }
   if (!r.output_file.empty() && fd < 0) {
     // No descriptor could travel (Windows): the body came in the reply.
     std::string error;

@@ -47,7 +47,14 @@ Packed pack_result(const HttpResponseResult& r) {
 bool read_result(std::string_view packed, HttpResponseResult* out) {
   try {
     msgpack::object_handle h = msgpack::unpack(packed.data(), packed.size());
-    const msgpack::object& m = h.get();
+    return read_result(h.get(), out);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool read_result(const msgpack::object& m, HttpResponseResult* out) {
+  try {
     if (m.type != msgpack::type::MAP) return false;
     for (std::uint32_t i = 0; i < m.via.map.size; ++i) {
       const auto& kv = m.via.map.ptr[i];

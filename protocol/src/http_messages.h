@@ -62,5 +62,7 @@ Packed pack_result(const HttpResponseResult& result);
 
 /// Reads a packed http.request result; false when it is not that shape.
 bool read_result(std::string_view packed, HttpResponseResult* out);
+/// The same from the decoded result.
+bool read_result(const msgpack::object& result, HttpResponseResult* out);
 
 }  // namespace coproc::rpc
