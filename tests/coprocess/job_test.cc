@@ -155,10 +155,10 @@ TEST_F(JobTest, ResultOverMaxResultBytesFailsTheJobAsTooLarge) {
 TEST_F(JobTest, AtMostMaxRunningJobsRunAtOnceTheOthersWaitInOrder) {
   start({"--set", "job.max_running=2"});
   auto c = connect();
-  // Sleeps of 1 s: what is looked at while a wave runs (3 queued, the 5th
-  // still waiting when cancelled) has a second, not 300 ms, on a loaded
+  // Sleeps of 2 s: what is looked at while a wave runs (3 queued, the 5th
+  // still waiting when cancelled) has seconds, not 300 ms, on a loaded
   // machine.
-  constexpr auto kSleep = 1000ms;
+  constexpr auto kSleep = 2000ms;
   const auto started = Clock::now();
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(submit(*c, sleep_job(kSleep.count())));
@@ -177,10 +177,12 @@ TEST_F(JobTest, AtMostMaxRunningJobsRunAtOnceTheOthersWaitInOrder) {
     EXPECT_EQ(state_of(c->call("job.wait", wait_params(ids[i], 10000), 15s)), "done") << i;
   }
   EXPECT_EQ(state_of(c->call("job.wait", wait_params(ids[4], 10000), 15s)), "cancelled");
-  // Four sleeps two at a time: two waves, not one (took >= 2 sleeps), not
-  // four: the jobs of each wave ended together by the co-process's log,
-  // where one after the other would put a whole sleep between their ends.
-  // (Total time against 4 sleeps failed at load 15: a bound on scheduling.)
+  // Four sleeps two at a time: two waves, not one, not four. Read from the
+  // co-process's log, not from the total time (a bound on 4 sleeps failed at
+  // load 15): a runner logs a job's end before it takes the next job, and a
+  // sleep never ends early, so a job that waited for another ends a whole
+  // sleep or more after it. The jobs of one wave end less than a sleep apart
+  // (by how late a runner started: 585 ms under ASan at load 14).
   const auto took = Clock::now() - started;
   EXPECT_GE(took, 2 * kSleep);
   const std::string text = log();
@@ -195,9 +197,9 @@ TEST_F(JobTest, AtMostMaxRunningJobsRunAtOnceTheOthersWaitInOrder) {
   std::vector<long> ends;
   for (int i = 0; i < 4; ++i) ends.push_back(ended_ms(ids[i]));
   for (int i = 0; i < 4; ++i) ASSERT_GE(ends[i], 0) << ids[i] << " has no end in the log\n" << text;
-  EXPECT_LT(std::abs(ends[1] - ends[0]), kSleep.count() / 2) << "the first wave ran one by one";
-  EXPECT_LT(std::abs(ends[3] - ends[2]), kSleep.count() / 2) << "the second wave ran one by one";
-  EXPECT_GE(std::min(ends[2], ends[3]) - std::max(ends[0], ends[1]), kSleep.count() / 2)
+  EXPECT_LT(std::abs(ends[1] - ends[0]), kSleep.count()) << "the first wave ran one by one";
+  EXPECT_LT(std::abs(ends[3] - ends[2]), kSleep.count()) << "the second wave ran one by one";
+  EXPECT_GE(std::min(ends[2], ends[3]) - std::min(ends[0], ends[1]), kSleep.count())
       << "the second wave did not wait for the first";
   EXPECT_EQ(jobs_field("runners"), 2) << "runners are kept, not one thread per job";
   EXPECT_EQ(log().find("job " + ids[4] + " uid=0 method=debug.sleep done"), std::string::npos);
