@@ -520,7 +520,9 @@ TEST_F(HttpRequestTest, SysCancelAbortsTheRequestAndNeverPoolsItsHalfReadConnect
   EXPECT_EQ(r.msgid, 7u);
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->name, "cancelled") << r.error->message;
-  EXPECT_LT(took, std::chrono::seconds(1)) << "the 5 s body was not waited for";
+  // Not waited for: the body's last part comes 5 s after its first, about
+  // 4.7 s after this cancel (1 s was a bound on a loaded machine's pace).
+  EXPECT_LT(took, std::chrono::seconds(3)) << "the 5 s body was waited for";
   EXPECT_EQ(http_status_field(*watcher, "aborted"), 1);
   EXPECT_EQ(http_status_field(*watcher, "cancelled"), 1);
   EXPECT_EQ(http_status_field(*watcher, "in_flight"), 0);
