@@ -726,6 +726,26 @@ TEST_F(MailComponentTest, KillNineDuringSubmissionsLosesNoQueuedMailEvenWithoutI
             << " mail files taken away, all delivered\n";
 }
 
+// A flush of accepted.log that fails (fdatasync of /dev/null: EINVAL)
+// reaches the caller as "unavailable" with the reason, and nothing counts
+// as queued.
+TEST_F(MailComponentTest, AFailedFlushOfTheOutboxIsAClearErrorAndNothingIsQueued) {
+  ::mkdir(state_dir().c_str(), 0755);
+  ::mkdir((state_dir() + "/outbox").c_str(), 0700);
+  ASSERT_EQ(::symlink("/dev/null", (state_dir() + "/outbox/accepted.log").c_str()), 0);
+  start_coprocess({"--set", "mail.transport=maildir"});
+  auto c = connect();
+  auto r = send(*c, simple_mail());
+  ASSERT_TRUE(r.error) << "answered queued although its flush failed";
+  EXPECT_EQ(r.error->name, "unavailable");
+  EXPECT_EQ(r.error->message.rfind("the outbox cannot store the mail right now: cannot flush ", 0), 0u)
+      << r.error->message;
+  EXPECT_NE(r.error->message.find("accepted.log: Invalid argument"), std::string::npos)
+      << r.error->message;
+  EXPECT_EQ(listed(*c), 0u);
+  EXPECT_FALSE(c->call("sys.ping").error) << "the connection goes on";
+}
+
 // coprocctl mail test (issue 18): the co-process walks the way to its relay
 // and says which stage failed and why.
 class MailTestMethodTest : public MailComponentTest {

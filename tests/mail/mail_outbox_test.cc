@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -447,6 +449,46 @@ TEST_F(MailOutbox, ConcurrentSubmissionsAreAllStored) {
   Outbox again(dir());  // every one comes back from the log alone
   ASSERT_EQ(again.unfinished().size(), ids.size());
   for (const std::string& id : ids) EXPECT_EQ(again.read_message(id), "mail " + id);
+}
+
+// fdatasync of a character device fails (EINVAL): accepted.log pointed at
+// /dev/null is a log whose every flush fails, on a real file system.
+TEST_F(MailOutbox, AFailedFlushOfAcceptedLogFailsEveryWaitingSubmissionAndStoresNone) {
+  ASSERT_EQ(::mkdir(dir().c_str(), 0700), 0);
+  ASSERT_EQ(::symlink("/dev/null", (dir() + "/accepted.log").c_str()), 0);
+  Outbox box(dir());
+  std::atomic<int> failed{0};
+  std::mutex mutex;
+  std::vector<std::string> errors, ids;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      MailRecord r = record(1, "key-" + Outbox::new_id());
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        ids.push_back(r.id);
+      }
+      try {
+        box.add(r, "m");
+      } catch (const std::system_error& e) {
+        ++failed;
+        std::lock_guard<std::mutex> lock(mutex);
+        errors.push_back(e.what());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 6) << "no submission may count as stored";
+  for (const std::string& e : errors) {
+    EXPECT_TRUE(e.find("cannot flush " + dir() + "/accepted.log") != std::string::npos ||
+                e.find("accepted.log cannot be appended to") != std::string::npos)
+        << e;
+  }
+  EXPECT_TRUE(box.list(std::nullopt, std::nullopt, 100).empty());
+  EXPECT_TRUE(box.unfinished().empty());
+  for (const std::string& id : ids) {
+    EXPECT_NE(::access((dir() + "/" + id + ".mail").c_str(), F_OK), 0) << id << " left on disk";
+  }
 }
 
 TEST_F(MailOutbox, ExpiredMailDoesNotComeBackFromAcceptedLog) {
