@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <msgpack.hpp>
 
@@ -25,31 +26,33 @@ const char* text_or_empty(const coproc_gateway_request* req, std::string coproc:
   return req ? (req->r.*field).c_str() : "";
 }
 
-std::string trim(const std::string& s) {
+std::string_view trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
+  if (b == std::string_view::npos) return {};
   const auto e = s.find_last_not_of(" \t\r");
   return s.substr(b, e - b + 1);
 }
 
 // "Name: value" lines separated by LF (or CRLF); blank lines are skipped.
-// False with `*error` for a line without a name and a colon.
+// False with `*error` for a line without a name and a colon. Read in place:
+// only the names and values are copied.
 bool parse_headers(const char* text, rpc::GatewayHeaders* out, std::string* error) {
   if (!text) return true;
-  const std::string all(text);
+  const std::string_view all(text);
   std::size_t start = 0;
   while (start <= all.size()) {
     auto end = all.find('\n', start);
-    if (end == std::string::npos) end = all.size();
-    const std::string line = trim(all.substr(start, end - start));
+    if (end == std::string_view::npos) end = all.size();
+    const std::string_view line = trim(all.substr(start, end - start));
     start = end + 1;
     if (line.empty()) continue;
     const auto colon = line.find(':');
-    if (colon == std::string::npos || colon == 0) {
-      *error = "header line '" + line + "' is not 'Name: value'";
+    if (colon == std::string_view::npos || colon == 0) {
+      *error = "header line '" + std::string(line) + "' is not 'Name: value'";
       return false;
     }
-    out->emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+    out->emplace_back(std::string(trim(line.substr(0, colon))),
+                      std::string(trim(line.substr(colon + 1))));
   }
   return true;
 }

@@ -129,10 +129,13 @@ class Client::Impl {
   }
 
   /// With `decoded`, a successful answer goes there as decoded and the
-  /// result's bytes stay empty (PendingCall::take_result).
+  /// result's bytes stay empty (PendingCall::take_result); the params are
+  /// then the library's own, packed by protocol/, and not checked again.
   CallResult call(std::string_view method, std::string_view packed_params,
                   const CallOptions& co, rpc::Response* decoded = nullptr) {
-    if (CallResult bad = check_call(method, &packed_params); !bad.ok()) return bad;
+    if (!decoded) {
+      if (CallResult bad = check_call(method, &packed_params); !bad.ok()) return bad;
+    }
     const int timeout_ms = co.timeout_ms > 0 ? co.timeout_ms : options_.call_timeout_ms;
     const auto deadline = net::Clock::now() + std::chrono::milliseconds(timeout_ms);
     const bool idempotent = co.idempotent < 0 ? rpc::is_idempotent(method) : co.idempotent != 0;
