@@ -169,13 +169,39 @@ def start(d):
     os.rename(tmp, os.path.join(d, "servers.env"))
 
 
+def ours(group, d):
+    """Whether process group `group` is still one of this folder's servers.
+
+    A pids file may be left by an earlier run; its ids may have been reused
+    since (they wrap within minutes on a busy machine), so a group is
+    signalled only if one of its processes names a file in `d` on its command line (the
+    `timeout` leader, aiosmtpd, the nginx master all do).
+    """
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        # Fields after the command name (which may hold spaces): state, ppid, pgrp.
+        if int(stat.rsplit(")", 1)[1].split()[2]) == group and d.rstrip("/") + "/" in cmdline:
+            return True
+    return False
+
+
 def stop(d):
     pids = os.path.join(d, "pids")
     if not os.path.exists(pids):
         return
     for line in open(pids):
         try:
-            os.killpg(int(line), signal.SIGTERM)
+            group = int(line)
+            if ours(group, d):
+                os.killpg(group, signal.SIGTERM)
         except (ProcessLookupError, ValueError):
             pass
     os.remove(pids)
