@@ -63,14 +63,11 @@ ServiceStatus ServiceFixture::status() {
   EXPECT_FALSE(r.error.has_value()) << (r.error ? r.error->message : "");
   ServiceStatus s;
   if (r.error) return s;
-  s.state = str_field(r.result, "state");
-  s.pid = int_field(r.result, "pid");
-  s.generation = int_field(r.result, "generation");
-  s.restarts = int_field(r.result, "restarts");
-  s.consecutive_failures = int_field(r.result, "consecutive_failures");
-  s.next_restart_ms = int_field(r.result, "next_restart_ms");
-  s.last_exit_reason = str_field(r.result, "last_exit_reason");
-  s.crash_loop = bool_field(r.result, "crash_loop");
+  try {
+    r.result.convert(s);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "malformed svc.status result: " << e.what();
+  }
   return s;
 }
 

@@ -10,22 +10,14 @@
 #include <vector>
 
 #include "raw_client.h"
+#include "svc_messages.h"
 #include "temp_dir.h"
 #include "test_process.h"
 
 namespace coproc::test {
 
-/// svc.status, decoded.
-struct ServiceStatus {
-  std::string state;
-  std::int64_t pid = 0;
-  std::int64_t generation = 0;
-  std::int64_t restarts = 0;
-  std::int64_t consecutive_failures = 0;
-  std::int64_t next_restart_ms = 0;
-  std::string last_exit_reason;
-  bool crash_loop = false;
-};
+/// svc.status, decoded with the shape the service packs it in.
+using ServiceStatus = rpc::SvcStatusResult;
 
 /// An integer / string / bool field of a result map (test fails if missing).
 std::int64_t int_field(const msgpack::object& map, const std::string& key);
