@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <deque>
+#include <memory>
 #include <mutex>
 
 #include "temp_dir.h"
@@ -59,78 +60,74 @@ class ScriptedTransport : public Transport {
 
 class DeliveryWorkers : public ::testing::Test {
  protected:
-  std::string add(Outbox& box) {
+  DeliveryWorkers() { settings_.workers = 1; }
+
+  /// Starts the workers with settings_ over the scripted transport.
+  void start() {
+    service_ = std::make_unique<DeliveryService>(box_, std::make_shared<ScriptedTransport>(script_),
+                                                 settings_);
+    service_->start();
+  }
+  /// Adds one queued mail to the outbox; returns its id.
+  std::string add() {
     MailRecord r;
     r.id = Outbox::new_id();
     r.envelope_from = "a@example.org";
     r.recipients = {"b@example.org"};
     r.created_ms = r.updated_ms = now_ms();
-    box.add(r, "m");
+    box_.add(r, "m");
     return r.id;
   }
-  bool wait_state(Outbox& box, const std::string& id, const std::string& state) {
-    return test::wait_until([&] { return box.get(id)->state == state; }, std::chrono::seconds(20));
+  /// Starts the workers, hands them one new mail and waits until it is in
+  /// `state`; returns its record then.
+  MailRecord send_until(const std::string& state) {
+    start();
+    const std::string id = add();
+    service_->enqueue(id);
+    EXPECT_TRUE(
+        test::wait_until([&] { return box_.get(id)->state == state; }, std::chrono::seconds(20)))
+        << "the mail never became " << state << ", it is " << box_.get(id)->state;
+    return *box_.get(id);
   }
+
   test::TempDir tmp_;
   Script script_;
+  Outbox box_{tmp_.file("o")};
+  DeliverySettings settings_;
+  std::unique_ptr<DeliveryService> service_;  // stops before box_ goes
 };
 
 TEST_F(DeliveryWorkers, TransientFailuresAreRetriedUntilDelivered) {
-  Outbox box(tmp_.file("o"));
   script_.outcomes = {"transient", "transient"};
-  DeliverySettings s;
-  s.workers = 1;
-  s.retry_initial_ms = 20;
-  DeliveryService service(box, std::make_shared<ScriptedTransport>(script_), s);
-  service.start();
-  std::string id = add(box);
-  service.enqueue(id);
-  ASSERT_TRUE(wait_state(box, id, "sent"));
-  EXPECT_EQ(box.get(id)->attempts, 3);
-  EXPECT_EQ(box.get(id)->last_error, "");
+  settings_.retry_initial_ms = 20;
+  const MailRecord r = send_until("sent");
+  EXPECT_EQ(r.attempts, 3);
+  EXPECT_EQ(r.last_error, "");
 }
 
 TEST_F(DeliveryWorkers, PermanentFailureFailsAtOnceWithTheReply) {
-  Outbox box(tmp_.file("o"));
   script_.outcomes = {"permanent"};
-  DeliverySettings s;
-  s.workers = 1;
-  DeliveryService service(box, std::make_shared<ScriptedTransport>(script_), s);
-  service.start();
-  std::string id = add(box);
-  service.enqueue(id);
-  ASSERT_TRUE(wait_state(box, id, "failed"));
-  EXPECT_EQ(box.get(id)->attempts, 1);
-  EXPECT_EQ(box.get(id)->last_error, "550 5.1.1 no such user");
+  const MailRecord r = send_until("failed");
+  EXPECT_EQ(r.attempts, 1);
+  EXPECT_EQ(r.last_error, "550 5.1.1 no such user");
 }
 
 TEST_F(DeliveryWorkers, TransientFailuresPastMaxAgeBecomeFailed) {
-  Outbox box(tmp_.file("o"));
   for (int i = 0; i < 1000; ++i) script_.outcomes.push_back("transient");
-  DeliverySettings s;
-  s.workers = 1;
-  s.retry_initial_ms = 20;
-  s.retry_max_ms = 40;
-  s.max_age_ms = 300;
-  DeliveryService service(box, std::make_shared<ScriptedTransport>(script_), s);
-  service.start();
-  std::string id = add(box);
-  service.enqueue(id);
-  ASSERT_TRUE(wait_state(box, id, "failed"));
-  EXPECT_GE(box.get(id)->attempts, 3);
-  EXPECT_EQ(box.get(id)->last_error, "451 4.3.0 try later");
+  settings_.retry_initial_ms = 20;
+  settings_.retry_max_ms = 40;
+  settings_.max_age_ms = 300;
+  const MailRecord r = send_until("failed");
+  EXPECT_GE(r.attempts, 3);
+  EXPECT_EQ(r.last_error, "451 4.3.0 try later");
 }
 
 TEST_F(DeliveryWorkers, OneSessionCarriesUpToBatchMessages) {
-  Outbox box(tmp_.file("o"));
-  DeliverySettings s;
-  s.workers = 1;
-  s.batch = 5;
-  std::vector<std::string> ids;
-  for (int i = 0; i < 12; ++i) ids.push_back(add(box));
-  DeliveryService service(box, std::make_shared<ScriptedTransport>(script_), s);
-  service.start();  // picks up the 12 queued mails from the outbox
-  ASSERT_TRUE(test::wait_until([&] { return box.counts()["sent"] == 12; }, std::chrono::seconds(20)));
+  settings_.batch = 5;
+  for (int i = 0; i < 12; ++i) add();
+  start();  // picks up the 12 queued mails from the outbox
+  ASSERT_TRUE(
+      test::wait_until([&] { return box_.counts()["sent"] == 12; }, std::chrono::seconds(20)));
   EXPECT_EQ(script_.opens.load(), 3);  // 5 + 5 + 2
 }
 
