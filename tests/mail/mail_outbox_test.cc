@@ -54,6 +54,13 @@ class MailOutbox : public ::testing::Test {
     r.created_ms = r.updated_ms = now_ms();
     return r;
   }
+  /// Adds `r` to the outbox, then records it in `state`, and closes the outbox.
+  void add_then_mark(MailRecord& r, const std::string& state) {
+    Outbox box(dir());
+    box.add(r, "m");
+    r.state = state;
+    box.update(r);
+  }
   test::TempDir tmp_;
 };
 
@@ -109,35 +116,26 @@ TEST_F(MailOutbox, ReleasedReservationCanBeTakenAgain) {
 }
 
 TEST_F(MailOutbox, MailBeingSentIsQueuedAgainAfterACrash) {
-  std::string id;
+  const MailRecord r = record(1);
   {
     Outbox box(dir());
-    MailRecord r = record(1);
-    id = r.id;
     box.add(r, "m");
-    auto claimed = box.claim(id);
+    auto claimed = box.claim(r.id);
     ASSERT_TRUE(claimed);
     EXPECT_EQ(claimed->state, "sending");
-    EXPECT_FALSE(box.claim(id)) << "a second worker must not get it";
+    EXPECT_FALSE(box.claim(r.id)) << "a second worker must not get it";
     EXPECT_EQ(box.counts()["sending"], 1u);
   }
   Outbox again(dir());
-  EXPECT_EQ(again.get(id)->state, "queued");
+  EXPECT_EQ(again.get(r.id)->state, "queued");
 }
 
 TEST_F(MailOutbox, SentStateIsDurable) {
-  std::string id;
-  {
-    Outbox box(dir());
-    MailRecord r = record(1);
-    id = r.id;
-    box.add(r, "m");
-    r.state = "sent";
-    r.attempts = 1;
-    box.update(r);
-  }
+  MailRecord r = record(1);
+  r.attempts = 1;
+  add_then_mark(r, "sent");
   Outbox again(dir());
-  EXPECT_EQ(again.get(id)->state, "sent");
+  EXPECT_EQ(again.get(r.id)->state, "sent");
   EXPECT_TRUE(again.unfinished().empty());
 }
 
@@ -196,29 +194,22 @@ TEST_F(MailOutbox, AStaleAllSentMarkerIsRemovedWhenMailIsStillToDeliver) {
 }
 
 TEST_F(MailOutbox, TornStateLogFallsBackToTheRecordAsAccepted) {
-  std::string id;
-  {
-    Outbox box(dir());
-    MailRecord r = record(1);
-    id = r.id;
-    box.add(r, "m");
-    r.state = "sent";
-    box.update(r);
-  }
+  MailRecord sent = record(1);
+  add_then_mark(sent, "sent");
   // What a power cut may leave: the last entry cut short.
   std::string log = test::read_file(dir() + "/states.log");
   ASSERT_GT(log.size(), 10u);
   test::write_file(dir() + "/states.log", log.substr(0, log.size() - 5));
   {
     Outbox again(dir());
-    ASSERT_TRUE(again.get(id));
-    EXPECT_EQ(again.get(id)->state, "queued") << "sent again rather than lost";
-    MailRecord r = *again.get(id);
+    ASSERT_TRUE(again.get(sent.id));
+    EXPECT_EQ(again.get(sent.id)->state, "queued") << "sent again rather than lost";
+    MailRecord r = *again.get(sent.id);
     r.state = "failed";
     again.update(r);  // the log was rewritten cleanly at start: appending works
   }
   Outbox third(dir());
-  EXPECT_EQ(third.get(id)->state, "failed");
+  EXPECT_EQ(third.get(sent.id)->state, "failed");
 }
 
 std::uint64_t inode_of(const std::string& path) {
@@ -241,12 +232,7 @@ TEST_F(MailOutbox, StateLogIsCompactedAsSoonAsItPassesItsLimit) {
 
 TEST_F(MailOutbox, AnIntactStateLogIsNotRewrittenAtStart) {
   MailRecord r = record(1);
-  {
-    Outbox box(dir());
-    box.add(r, "m");
-    r.state = "sent";
-    box.update(r);
-  }
+  add_then_mark(r, "sent");
   const std::uint64_t before = inode_of(dir() + "/states.log");
   ASSERT_NE(before, 0u);
   {
@@ -263,11 +249,9 @@ TEST_F(MailOutbox, AnIntactStateLogIsNotRewrittenAtStart) {
 }
 
 TEST_F(MailOutbox, LatestStateWinsAcrossManyUpdates) {
-  std::string id;
+  MailRecord r = record(1);
   {
     Outbox box(dir());
-    MailRecord r = record(1);
-    id = r.id;
     box.add(r, "m");
     for (int i = 1; i <= 50; ++i) {
       r.attempts = i;
@@ -276,8 +260,8 @@ TEST_F(MailOutbox, LatestStateWinsAcrossManyUpdates) {
     }
   }
   Outbox again(dir());
-  EXPECT_EQ(again.get(id)->attempts, 50);
-  EXPECT_EQ(again.get(id)->last_error, "451 try 50");
+  EXPECT_EQ(again.get(r.id)->attempts, 50);
+  EXPECT_EQ(again.get(r.id)->last_error, "451 try 50");
 }
 
 TEST_F(MailOutbox, LeftoversOfUnfinishedSubmissionsAreRemoved) {
