@@ -18,6 +18,9 @@ struct SocketAccess {
   std::string group;  // empty: the sockets keep the group they were made with
 };
 
+/// A mode as the messages about sockets and files write it: "0660".
+std::string octal_mode(unsigned mode);
+
 /// Reads server.socket_mode (an octal mode) and server.allowed_group (a
 /// group that must exist). False with a sentence naming the option when
 /// either is wrong.

@@ -14,12 +14,6 @@
 namespace coproc {
 namespace {
 
-std::string octal(unsigned mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
-  return buf;
-}
-
 std::string user_name(uid_t uid) {
   const passwd* pw = ::getpwuid(uid);
   return pw ? pw->pw_name : std::to_string(uid);
@@ -31,10 +25,16 @@ std::string group_name(gid_t gid) {
 }
 
 std::string describe(const struct stat& st) {
-  return octal(st.st_mode) + " " + user_name(st.st_uid) + ":" + group_name(st.st_gid);
+  return octal_mode(st.st_mode) + " " + user_name(st.st_uid) + ":" + group_name(st.st_gid);
 }
 
 }  // namespace
+
+std::string octal_mode(unsigned mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+  return buf;
+}
 
 bool socket_access_from_config(const Config& config, SocketAccess* out, std::string* error) {
   const std::string mode = config.str("server.socket_mode");
@@ -80,7 +80,7 @@ bool apply_socket_access(const std::string& path, const SocketAccess& access, st
       ::chmod(path.c_str(), static_cast<mode_t>(access.mode)) != 0) {
     const int err = errno;
     ::chmod(path.c_str(), 0600);
-    *error = "cannot change the mode of " + path + " to " + octal(access.mode) + ": " +
+    *error = "cannot change the mode of " + path + " to " + octal_mode(access.mode) + ": " +
              std::strerror(err);
     return false;
   }
@@ -105,7 +105,7 @@ std::string socket_unit_settings(const SocketAccess& access, const std::string& 
       "# boot and on every `systemctl daemon-reload`). Edit coproc.conf, not this.\n"
       "[Socket]\n"
       "SocketMode=" +
-      octal(access.mode) + "\n";
+      octal_mode(access.mode) + "\n";
   if (!access.group.empty()) out += "SocketGroup=" + access.group + "\n";
   return out;
 }

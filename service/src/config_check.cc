@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -19,12 +18,6 @@
 
 namespace coproc {
 namespace {
-
-std::string octal(unsigned mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
-  return buf;
-}
 
 // Whether the user the service and the co-process run as can read `st`
 // (mode bits; ACLs are not looked at).
@@ -88,15 +81,15 @@ class Checker {
     struct stat st;
     if (::stat(path_.c_str(), &st) != 0) return;  // load() already said so
     if (st.st_mode & S_IWOTH) {
-      error(path_, "every user may write it (mode " + octal(st.st_mode) +
+      error(path_, "every user may write it (mode " + octal_mode(st.st_mode) +
                        "): chmod 0640, owner root:coproc");
     }
     if (!config_.str("smtp.password").empty() && (st.st_mode & S_IROTH)) {
-      error(path_, "it holds smtp.password and every user may read it (mode " + octal(st.st_mode) +
-                       "): chmod 0640, owner root:coproc");
+      error(path_, "it holds smtp.password and every user may read it (mode " +
+                       octal_mode(st.st_mode) + "): chmod 0640, owner root:coproc");
     }
     if (!can_read(st, reader_)) {
-      error(path_, "user " + reader_.name + " cannot read it (mode " + octal(st.st_mode) +
+      error(path_, "user " + reader_.name + " cannot read it (mode " + octal_mode(st.st_mode) +
                        "), and the service runs as that user: chown root:coproc and chmod 0640");
     }
   }
@@ -111,11 +104,11 @@ class Checker {
     }
     if ((access.mode & 0006) != 0 && !access.group.empty()) {
       warning(at("server.socket_mode"), "server.allowed_group is set but server.socket_mode " +
-                                            octal(access.mode) +
+                                            octal_mode(access.mode) +
                                             " lets every user connect anyway: use 0660");
     }
     if ((access.mode & 0600) != 0600) {
-      error(at("server.socket_mode"), "server.socket_mode " + octal(access.mode) +
+      error(at("server.socket_mode"), "server.socket_mode " + octal_mode(access.mode) +
                                           " does not let the service's own user connect: "
                                           "keep the owner's rw (06xx)");
     }
@@ -150,7 +143,7 @@ class Checker {
     }
     if (!can_read(st, reader_)) {
       error(at(option), std::string(option) + ": user " + reader_.name + " cannot read '" + file +
-                            "' (mode " + octal(st.st_mode) + ")");
+                            "' (mode " + octal_mode(st.st_mode) + ")");
       return;
     }
     std::ifstream in(file);
