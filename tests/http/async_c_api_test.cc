@@ -11,8 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "c_client_fixture.h"
 #include "coproc/coproc.h"
-#include "coprocess_fixture.h"
 #include "http_test_params.h"
 #include "nginx_server.h"
 
@@ -42,14 +42,6 @@ class AsyncCApiTest : public CoprocessFixture {
     return field_int(field(r.result, "http"), key);
   }
 
-  coproc_client* new_client() {
-    coproc_client* c = nullptr;
-    EXPECT_EQ(coproc_client_new(&c), COPROC_OK);
-    EXPECT_EQ(coproc_client_set_str(c, COPROC_OPT_ENDPOINT, socket_path().c_str()), COPROC_OK);
-    EXPECT_EQ(coproc_client_set_int(c, COPROC_OPT_AUTO_LAUNCH, 0), COPROC_OK);
-    return c;
-  }
-
   static NginxServer* nginx_;
 };
 
@@ -77,7 +69,7 @@ TEST_F(AsyncCApiTest, SingleThreadedCProgramHasTenSlowGetsInTheTimeOfAFew) {
 
 TEST_F(AsyncCApiTest, PendingCallsAcrossAReconnectFollowTheRulesOfBlockingCalls) {
   start();
-  coproc_client* c = new_client();
+  coproc_client* c = new_c_client(socket_path());
   // A job that is still running when the co-process restarts.
   char* submitted = nullptr;
   ASSERT_EQ(coproc_call_json(c, "job.submit",
@@ -121,7 +113,7 @@ TEST_F(AsyncCApiTest, PendingCallsAcrossAReconnectFollowTheRulesOfBlockingCalls)
 
 TEST_F(AsyncCApiTest, ClosingTheClientEndsItsCallsInFlight) {
   start();
-  coproc_client* c = new_client();
+  coproc_client* c = new_c_client(socket_path());
   coproc_pending* p = nullptr;
   ASSERT_EQ(coproc_call_json_async(c, "debug.sleep", R"({"ms": 20000})", &p), COPROC_OK);
   const auto started = std::chrono::steady_clock::now();

@@ -13,13 +13,13 @@
 
 #include <gtest/gtest.h>
 
-#include "coprocess_fixture.h"
+#include "c_client_fixture.h"
 #include "nginx_server.h"
 
 namespace coproc::test {
 namespace {
 
-class HttpCApiTest : public CoprocessFixture {
+class HttpCApiTest : public CClientFixture {
  protected:
   static void SetUpTestSuite() {
     nginx_ = new NginxServer();
@@ -34,16 +34,7 @@ class HttpCApiTest : public CoprocessFixture {
     nginx_ = nullptr;
   }
 
-  void SetUp() override {
-    start_coprocess({"--set", "http.ca_file=" + nginx_->ca_file()});
-    ASSERT_EQ(coproc_client_new(&client_), COPROC_OK);
-    ASSERT_EQ(coproc_client_set_str(client_, COPROC_OPT_ENDPOINT, socket_path().c_str()), COPROC_OK);
-    ASSERT_EQ(coproc_client_set_int(client_, COPROC_OPT_AUTO_LAUNCH, 0), COPROC_OK);
-  }
-  void TearDown() override {
-    coproc_client_close(client_);
-    CoprocessFixture::TearDown();
-  }
+  void SetUp() override { start_with_client({"--set", "http.ca_file=" + nginx_->ca_file()}); }
 
   /// Runs coprocctl with `args`; returns its exit code, stdout in *out.
   int coprocctl(const std::vector<std::string>& args, std::string* out) {
@@ -60,7 +51,6 @@ class HttpCApiTest : public CoprocessFixture {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
-  coproc_client* client_ = nullptr;
   static NginxServer* nginx_;
   static std::string big_;
 };

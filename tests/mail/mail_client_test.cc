@@ -11,25 +11,16 @@
 #include <cstdio>
 #include <cstring>
 
-#include "coprocess_fixture.h"
+#include "c_client_fixture.h"
 #include "mail_parse.h"
 #include "smtp_test_server.h"
 
 namespace coproc::test {
 namespace {
 
-class MailClientTest : public CoprocessFixture {
+class MailClientTest : public CClientFixture {
  protected:
-  void SetUp() override {
-    start_coprocess({"--set", "mail.transport=maildir"});
-    ASSERT_EQ(coproc_client_new(&client_), COPROC_OK);
-    ASSERT_EQ(coproc_client_set_str(client_, COPROC_OPT_ENDPOINT, socket_path().c_str()), COPROC_OK);
-    ASSERT_EQ(coproc_client_set_int(client_, COPROC_OPT_AUTO_LAUNCH, 0), COPROC_OK);
-  }
-  void TearDown() override {
-    coproc_client_close(client_);
-    CoprocessFixture::TearDown();
-  }
+  void SetUp() override { start_with_client({"--set", "mail.transport=maildir"}); }
 
   // JSON of mail.status once the mail left the queue.
   std::string final_status(const std::string& id) {
@@ -74,7 +65,6 @@ class MailClientTest : public CoprocessFixture {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
-  coproc_client* client_ = nullptr;
   std::string last_err_;
 };
 

@@ -6,31 +6,24 @@
 #include <string>
 #include <vector>
 
+#include "c_client_fixture.h"
 #include "coproc/mail.h"
-#include "coprocess_fixture.h"
 #include "postfix_test_server.h"
 
 namespace coproc::test {
 namespace {
 
-class PostfixRelayTest : public CoprocessFixture {
+class PostfixRelayTest : public CClientFixture {
  protected:
   void SetUp() override {
     ASSERT_EQ(PostfixTestServer::unavailable_reason(), "");
     postfix_.start();
-    start_coprocess({"--set", "smtp.host=127.0.0.1", "--set",
-                     "smtp.port=" + std::to_string(postfix_.port()), "--set", "smtp.security=none"});
-    ASSERT_EQ(coproc_client_new(&client_), COPROC_OK);
-    ASSERT_EQ(coproc_client_set_str(client_, COPROC_OPT_ENDPOINT, socket_path().c_str()), COPROC_OK);
-    ASSERT_EQ(coproc_client_set_int(client_, COPROC_OPT_AUTO_LAUNCH, 0), COPROC_OK);
-  }
-  void TearDown() override {
-    coproc_client_close(client_);
-    CoprocessFixture::TearDown();
+    start_with_client({"--set", "smtp.host=127.0.0.1", "--set",
+                       "smtp.port=" + std::to_string(postfix_.port()), "--set",
+                       "smtp.security=none"});
   }
 
   PostfixTestServer postfix_;
-  coproc_client* client_ = nullptr;
 };
 
 TEST_F(PostfixRelayTest, EveryQueuedMailIsDeliveredByPostfixWithItsEnvelope) {
