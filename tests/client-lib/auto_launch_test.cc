@@ -2,7 +2,6 @@
 // first call gets the co-process launched and succeeds, and coprocctl shows
 // both the service's and the co-process's state.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,61 +9,26 @@
 #include <vector>
 
 #include "coproc/client.hpp"
-#include "raw_client.h"
-#include "temp_dir.h"
-#include "test_process.h"
+#include "service_fixture.h"
 
 namespace coproc::test {
 namespace {
 
-class AutoLaunchTest : public ::testing::Test {
+class AutoLaunchTest : public ServiceFixture {
  protected:
-  void SetUp() override { start_service({}); }
-  void start_service(const std::vector<std::string>& extra_args) {
-    ::mkdir(dir_.file("run").c_str(), 0755);
-    ::mkdir(dir_.file("state").c_str(), 0755);
-    TestProcess::Options o;
-    o.argv = {bin_path("coproc-service"), "--runtime-dir", dir_.file("run"), "--state-dir",
-              dir_.file("state"), "--config", "/dev/null", "--log-level", "debug", "--set",
-              "service.user="};
-    o.argv.insert(o.argv.end(), extra_args.begin(), extra_args.end());
-    o.output_path = dir_.file("service.log");
-    service_ = TestProcess(o);
-    const bool up = wait_until(
-        [&] {
-          if (!service_.running()) return true;
-          try {
-            RawClient probe(control_path());
-            return !probe.call("svc.status").error.has_value();
-          } catch (const std::exception&) {
-            return false;
-          }
-        },
-        std::chrono::seconds(20));
-    ASSERT_TRUE(up && service_.running()) << read_file(dir_.file("service.log"));
-  }
+  void SetUp() override { start_service(); }
   void restart_service(const std::vector<std::string>& extra_args) {
     service_.stop();
     start_service(extra_args);
   }
-  void TearDown() override {
-    service_.stop();
-    if (HasFailure()) std::cerr << read_file(dir_.file("service.log"));
-  }
 
-  std::string control_path() const { return dir_.file("run") + "/control.sock"; }
-  std::int64_t service_reported_pid() {
-    RawClient c(control_path());
-    rpc::Response r = c.call("svc.status");
-    const msgpack::object* pid = r.error ? nullptr : map_get(r.result, "pid");
-    return pid && pid->type == msgpack::type::POSITIVE_INTEGER ? pid->as<std::int64_t>() : -1;
-  }
+  std::int64_t service_reported_pid() { return status().pid; }
 
   /// A call through a fresh client with a 3 s connect deadline; the status
   /// must come well before the deadline.
   CallResult call_within_deadline(std::chrono::milliseconds* took) {
     ClientOptions o;
-    o.endpoint = dir_.file("run") + "/coproc.sock";
+    o.endpoint = client_path();
     o.connect_timeout_ms = 3000;
     Client client(o);
     const auto t0 = std::chrono::steady_clock::now();
@@ -73,14 +37,11 @@ class AutoLaunchTest : public ::testing::Test {
                                                                   t0);
     return r;
   }
-
-  TempDir dir_;
-  TestProcess service_;
 };
 
 TEST_F(AutoLaunchTest, FirstCallWithOnlyTheServiceRunningGetsTheCoprocessLaunched) {
   ClientOptions o;
-  o.endpoint = dir_.file("run") + "/coproc.sock";
+  o.endpoint = client_path();
   o.connect_timeout_ms = 20000;
   Client client(o);
   CallResult r = client.call("sys.ping", "");
@@ -93,7 +54,7 @@ TEST_F(AutoLaunchTest, FirstCallWithOnlyTheServiceRunningGetsTheCoprocessLaunche
 
 TEST_F(AutoLaunchTest, CoprocctlStatusShowsTheServiceAndTheCoprocess) {
   TestProcess::Options o;
-  o.argv = {bin_path("coprocctl"), "--runtime-dir", dir_.file("run"), "status"};
+  o.argv = {bin_path("coprocctl"), "--runtime-dir", runtime_dir(), "status"};
   o.output_path = dir_.file("coprocctl.out");
   TestProcess ctl(o);
   const int status = ctl.wait(std::chrono::seconds(60));
@@ -101,19 +62,15 @@ TEST_F(AutoLaunchTest, CoprocctlStatusShowsTheServiceAndTheCoprocess) {
   ASSERT_TRUE(WIFEXITED(status)) << out;
   EXPECT_EQ(WEXITSTATUS(status), 0) << out;
   EXPECT_NE(out.find("service (" + control_path() + "):\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("coprocess (" + dir_.file("run") + "/coproc.sock):\n"), std::string::npos)
-      << out;
+  EXPECT_NE(out.find("coprocess (" + client_path() + "):\n"), std::string::npos) << out;
   EXPECT_NE(out.find("pid: " + std::to_string(service_reported_pid())), std::string::npos) << out;
 }
-
 
 // Issue 13 item 7: a launch that cannot succeed is reported with the
 // service's reason, not as a bare "timeout: sys.hello ... no answer" when
 // the connect deadline passes.
 TEST_F(AutoLaunchTest, MissingCoprocessBinaryIsReportedWithTheServicesReason) {
-  const std::string binary = dir_.file("coprocess-copy");
-  write_file(binary, "#!/bin/sh\nexit 0\n");
-  ::chmod(binary.c_str(), 0755);
+  const std::string binary = write_script("coprocess-copy", "#!/bin/sh\nexit 0\n");
   restart_service({"--set", "service.coprocess_path=" + binary});
   ::unlink(binary.c_str());  // removed after start-up, e.g. by a broken upgrade
   std::chrono::milliseconds took{};
@@ -138,23 +95,11 @@ TEST_F(AutoLaunchTest, MissingServiceUserIsReportedWithTheServicesReason) {
 }
 
 TEST_F(AutoLaunchTest, CrashLoopIsReportedWithTheServicesReason) {
-  const std::string crasher = dir_.file("crasher");
-  write_file(crasher, "#!/bin/sh\nexit 3\n");
-  ::chmod(crasher.c_str(), 0755);
+  const std::string crasher = write_script("crasher", "#!/bin/sh\nexit 3\n");
   restart_service({"--set", "service.coprocess_path=" + crasher, "--set",
                    "service.restart_initial_ms=200", "--set", "service.restart_max_ms=20000"});
-  {
-    RawClient c(control_path());
-    c.call("svc.launch");  // the first failure; the supervisor goes on restarting
-  }
-  ASSERT_TRUE(wait_until(
-      [&] {
-        RawClient c(control_path());
-        const rpc::Response st = c.call("svc.status");
-        const msgpack::object* loop = st.error ? nullptr : map_get(st.result, "crash_loop");
-        return loop && loop->type == msgpack::type::BOOLEAN && loop->via.boolean;
-      },
-      std::chrono::seconds(20)));
+  control_call("svc.launch");  // the first failure; the supervisor goes on restarting
+  ASSERT_TRUE(wait_until([&] { return status().crash_loop; }, std::chrono::seconds(20)));
   std::chrono::milliseconds took{};
   const CallResult r = call_within_deadline(&took);
   ASSERT_FALSE(r.ok());
