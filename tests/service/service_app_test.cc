@@ -25,18 +25,27 @@ class ServiceAppTest : public ServiceFixture {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0;
   }
+  /// svc.launch; the pid of the co-process it reports (-1 and a failure if none).
+  pid_t launch() {
+    const rpc::Response r = control_call("svc.launch");
+    EXPECT_FALSE(r.error.has_value()) << r.error->message;
+    return r.error ? -1 : static_cast<pid_t>(int_field(r.result, "pid"));
+  }
+  /// SIGTERM to the service: it exits 0 within 20 s and `coprocess` is gone.
+  void terminate_service(pid_t coprocess) {
+    service_.signal(SIGTERM);
+    const int wstatus = service_.wait(seconds(20));
+    ASSERT_NE(wstatus, -1) << "service did not stop";
+    EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << wstatus;
+    EXPECT_NE(::kill(coprocess, 0), 0) << "the co-process survived the service";
+  }
 };
 
 TEST_F(ServiceAppTest, TermStopsTheCoprocessCleanlyAndRemovesTheSockets) {
   start_service();
-  const rpc::Response r = control_call("svc.launch");
-  ASSERT_FALSE(r.error.has_value()) << r.error->message;
-  const pid_t coprocess = static_cast<pid_t>(int_field(r.result, "pid"));
-  service_.signal(SIGTERM);
-  const int wstatus = service_.wait(seconds(20));
-  ASSERT_NE(wstatus, -1) << "service did not stop";
-  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << wstatus;
-  EXPECT_NE(::kill(coprocess, 0), 0) << "co-process survived the service";
+  const pid_t coprocess = launch();
+  ASSERT_GT(coprocess, 0);
+  ASSERT_NO_FATAL_FAILURE(terminate_service(coprocess));
   const std::string text = log();
   EXPECT_NE(text.find("co-process pid=" + std::to_string(coprocess) +
                       " stopped (exited with status 0)"),
@@ -58,14 +67,9 @@ while True:
 )");
   start_service({"--set", "service.coprocess_path=" + script, "--set",
                  "service.stop_timeout_ms=500"});
-  const rpc::Response r = control_call("svc.launch");
-  ASSERT_FALSE(r.error.has_value()) << r.error->message;
-  const pid_t coprocess = static_cast<pid_t>(int_field(r.result, "pid"));
-  service_.signal(SIGTERM);
-  const int wstatus = service_.wait(seconds(20));
-  ASSERT_NE(wstatus, -1) << "service did not stop";
-  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << wstatus;
-  EXPECT_NE(::kill(coprocess, 0), 0) << "stubborn co-process survived";
+  const pid_t coprocess = launch();
+  ASSERT_GT(coprocess, 0);
+  ASSERT_NO_FATAL_FAILURE(terminate_service(coprocess));
   const std::string text = log();
   EXPECT_NE(text.find("still running 500 ms after SIGTERM; sending SIGKILL"), std::string::npos)
       << text;
