@@ -120,10 +120,7 @@ TEST_F(SmtpTransportTest, MissingStartTlsFailsAndNoCredentialsAreSentInClear) {
   o.auth_in_clear = true;
   SmtpTestServer server(o);
   server.start();
-  auto s = settings(server.port(), SmtpSecurity::starttls);
-  s.username = "alice";
-  s.password = "s3cret";
-  std::string e = deliver(s);
+  std::string e = deliver(as_alice(server.port(), "s3cret"));
   EXPECT_EQ(e.rfind("transient: the relay does not offer STARTTLS", 0), 0u) << e;
   EXPECT_NE(server.events().find("EHLO client.test tls=False"), std::string::npos);
   EXPECT_EQ(server.events().find("AUTH"), std::string::npos) << server.events();
@@ -138,10 +135,7 @@ TEST_F(SmtpTransportTest, CertificateForAnotherHostNameIsRejected) {
   o.password = "s3cret";
   SmtpTestServer server(o);
   server.start();
-  auto s = settings(server.port(), SmtpSecurity::starttls);
-  s.username = "alice";
-  s.password = "s3cret";
-  std::string e = deliver(s);
+  std::string e = deliver(as_alice(server.port(), "s3cret"));
   EXPECT_EQ(e.rfind("transient: certificate: TLS with 127.0.0.1 failed: the relay's certificate is not valid for the host name '127.0.0.1'", 0), 0u) << e;
   // Both sides of the mismatch are named.
   EXPECT_NE(e.find("the relay's certificate is for 'wrong-host.invalid', not for '127.0.0.1' "
