@@ -73,7 +73,13 @@ coproc_status check_reply(coproc_client* client, const char* fn,
   return COPROC_OK;
 }
 
-coproc_status check_timeout(coproc_client* client, const char* fn, long timeout_ms) {
+// What every call that takes a request checks first: a client, somewhere to
+// put the request (`out_name`, cleared) and a timeout in range.
+coproc_status check_take(coproc_client* client, const char* fn, const char* out_name,
+                         coproc_gateway_request** out, long timeout_ms) {
+  if (out) *out = nullptr;
+  if (!client) return fail(nullptr, COPROC_E_MISUSE, std::string(fn) + ": client is NULL");
+  if (!out) return fail(client, COPROC_E_MISUSE, std::string(fn) + ": " + out_name + " is NULL");
   if (timeout_ms < 0 || timeout_ms > rpc::GatewayNextParams::kMaxTimeoutMs) {
     return fail(client, COPROC_E_MISUSE,
                 std::string(fn) + ": timeout_ms must be between 0 and " +
@@ -145,10 +151,8 @@ extern "C" {
 
 coproc_status coproc_gateway_next(coproc_client* client, const char* queue, long timeout_ms,
                                   coproc_gateway_request** out) {
-  if (out) *out = nullptr;
-  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_gateway_next: client is NULL");
-  if (!out) return fail(client, COPROC_E_MISUSE, "coproc_gateway_next: out is NULL");
-  if (auto st = coproc::capi::check_timeout(client, __func__, timeout_ms); st != COPROC_OK) {
+  if (auto st = coproc::capi::check_take(client, __func__, "out", out, timeout_ms);
+      st != COPROC_OK) {
     return st;
   }
   return guard(client, __func__, [&] {
@@ -183,10 +187,8 @@ coproc_status coproc_gateway_reply_next(coproc_client* client,
                                         const char* headers, const void* body, size_t body_len,
                                         const char* queue, long timeout_ms,
                                         coproc_gateway_request** next) {
-  if (next) *next = nullptr;
-  if (!client) return fail(nullptr, COPROC_E_MISUSE, "coproc_gateway_reply_next: client is NULL");
-  if (!next) return fail(client, COPROC_E_MISUSE, "coproc_gateway_reply_next: next is NULL");
-  if (auto st = coproc::capi::check_timeout(client, __func__, timeout_ms); st != COPROC_OK) {
+  if (auto st = coproc::capi::check_take(client, __func__, "next", next, timeout_ms);
+      st != COPROC_OK) {
     return st;
   }
   return guard(client, __func__, [&] {
