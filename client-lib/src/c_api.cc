@@ -12,6 +12,25 @@ namespace {
 
 thread_local std::string t_last_error;  // failures without a handle
 
+/// The body of coproc_client_set_str / _set_int: `edit` changes a copy of
+/// the requested options (COPROC_OK) or refuses (a recorded failure); only
+/// an accepted copy reaches the client.
+template <class Edit>
+coproc_status edit_options(coproc_client* c, const char* fn, Edit&& edit) {
+  if (!c) return fail(nullptr, COPROC_E_MISUSE, std::string(fn) + ": client is NULL");
+  return guard(c, fn, [&] {
+    ClientOptions o = c->requested;
+    if (const coproc_status st = edit(o); st != COPROC_OK) return st;
+    c->requested = o;
+    c->cpp.set_options(o);
+    return succeed(c);
+  });
+}
+
+coproc_status unknown_option(coproc_client* c, const char* fn, int option) {
+  return fail(c, COPROC_E_MISUSE, std::string(fn) + ": unknown option " + std::to_string(option));
+}
+
 }  // namespace
 
 coproc_status fail(coproc_client* c, coproc_status s, std::string message) {
@@ -37,6 +56,14 @@ coproc_status succeed(coproc_client* c) {
   std::lock_guard<std::mutex> lock(c->errors_mu);
   auto it = c->errors.find(std::this_thread::get_id());
   if (it != c->errors.end()) it->second.clear();
+  return COPROC_OK;
+}
+
+coproc_status check_call(coproc_client* c, const char* fn, const char* method) {
+  if (!c) return fail(nullptr, COPROC_E_MISUSE, std::string(fn) + ": client is NULL");
+  if (!method || !*method) {
+    return fail(c, COPROC_E_MISUSE, std::string(fn) + ": method is NULL or empty");
+  }
   return COPROC_OK;
 }
 
@@ -83,29 +110,22 @@ coproc_status coproc_client_new(coproc_client** out) {
 }
 
 coproc_status coproc_client_set_str(coproc_client* c, coproc_str_option option, const char* value) {
-  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_set_str: client is NULL");
-  return guard(c, __func__, [&] {
+  return capi::edit_options(c, __func__, [&](ClientOptions& o) {
     const std::string v = value ? value : "";
-    ClientOptions o = c->requested;
     switch (option) {
       case COPROC_OPT_ENDPOINT: o.endpoint = v; break;
       case COPROC_OPT_CONTROL_ENDPOINT: o.control_endpoint = v; break;
       case COPROC_OPT_CLIENT_NAME: o.client_name = v.empty() ? "libcoproc" : v; break;
       case COPROC_STR_OPTION_FORCE_INT:
       default:
-        return fail(c, COPROC_E_MISUSE,
-                    "coproc_client_set_str: unknown option " + std::to_string(option));
+        return capi::unknown_option(c, "coproc_client_set_str", option);
     }
-    c->requested = o;
-    c->cpp.set_options(o);
-    return capi::succeed(c);
+    return COPROC_OK;
   });
 }
 
 coproc_status coproc_client_set_int(coproc_client* c, coproc_int_option option, long long value) {
-  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_client_set_int: client is NULL");
-  return guard(c, __func__, [&] {
-    ClientOptions o = c->requested;
+  return capi::edit_options(c, __func__, [&](ClientOptions& o) {
     constexpr long long kMaxMs = 24LL * 3600 * 1000;
     auto range = [&](const char* name, long long min, long long max) {
       return fail(c, COPROC_E_MISUSE, std::string("coproc_client_set_int: ") + name +
@@ -131,12 +151,9 @@ coproc_status coproc_client_set_int(coproc_client* c, coproc_int_option option, 
         break;
       case COPROC_INT_OPTION_FORCE_INT:
       default:
-        return fail(c, COPROC_E_MISUSE,
-                    "coproc_client_set_int: unknown option " + std::to_string(option));
+        return capi::unknown_option(c, "coproc_client_set_int", option);
     }
-    c->requested = o;
-    c->cpp.set_options(o);
-    return capi::succeed(c);
+    return COPROC_OK;
   });
 }
 
@@ -163,8 +180,7 @@ coproc_status coproc_call(coproc_client* c, const char* method, const void* para
                           size_t params_len, void** result, size_t* result_len) {
   if (result) *result = nullptr;
   if (result_len) *result_len = 0;
-  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_call: client is NULL");
-  if (!method || !*method) return fail(c, COPROC_E_MISUSE, "coproc_call: method is NULL or empty");
+  if (auto st = capi::check_call(c, __func__, method); st != COPROC_OK) return st;
   if (!result || !result_len) {
     return fail(c, COPROC_E_MISUSE, "coproc_call: result and result_len must not be NULL");
   }
@@ -186,10 +202,7 @@ coproc_status coproc_call(coproc_client* c, const char* method, const void* para
 coproc_status coproc_call_json(coproc_client* c, const char* method, const char* params_json,
                                char** result_json) {
   if (result_json) *result_json = nullptr;
-  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_call_json: client is NULL");
-  if (!method || !*method) {
-    return fail(c, COPROC_E_MISUSE, "coproc_call_json: method is NULL or empty");
-  }
+  if (auto st = capi::check_call(c, __func__, method); st != COPROC_OK) return st;
   if (!result_json) return fail(c, COPROC_E_MISUSE, "coproc_call_json: result_json is NULL");
   return guard(c, __func__, [&] {
     CallResult r = c->cpp.call_json(method, params_json ? params_json : "");

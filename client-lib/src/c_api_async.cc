@@ -26,6 +26,18 @@ std::optional<AsyncHub::Clock::time_point> deadline_of(long timeout_ms) {
   return AsyncHub::Clock::now() + std::chrono::milliseconds(timeout_ms);
 }
 
+// The result of the completed call of `p` in `*r`, or a recorded failure:
+// COPROC_E_MISUSE while it is still running, its own error when it failed.
+coproc_status completed_result(coproc_pending* p, const char* fn, CallResult* r) {
+  if (!p->call->ready()) {
+    return fail(p->client, COPROC_E_MISUSE,
+                std::string(fn) + ": " + p->call->method() +
+                    " has not completed yet (see coproc_pending_ready)");
+  }
+  *r = p->call->result();
+  return r->ok() ? COPROC_OK : from_result(p->client, *r);
+}
+
 }  // namespace
 }  // namespace coproc::capi
 
@@ -38,10 +50,7 @@ extern "C" {
 coproc_status coproc_call_async(coproc_client* c, const char* method, const void* params,
                                 size_t params_len, coproc_pending** out) {
   if (out) *out = nullptr;
-  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_call_async: client is NULL");
-  if (!method || !*method) {
-    return fail(c, COPROC_E_MISUSE, "coproc_call_async: method is NULL or empty");
-  }
+  if (auto st = capi::check_call(c, __func__, method); st != COPROC_OK) return st;
   if (!out) return fail(c, COPROC_E_MISUSE, "coproc_call_async: out is NULL");
   if (!params && params_len) {
     return fail(c, COPROC_E_MISUSE, "coproc_call_async: params is NULL but params_len is not 0");
@@ -57,10 +66,7 @@ coproc_status coproc_call_async(coproc_client* c, const char* method, const void
 coproc_status coproc_call_json_async(coproc_client* c, const char* method,
                                      const char* params_json, coproc_pending** out) {
   if (out) *out = nullptr;
-  if (!c) return fail(nullptr, COPROC_E_MISUSE, "coproc_call_json_async: client is NULL");
-  if (!method || !*method) {
-    return fail(c, COPROC_E_MISUSE, "coproc_call_json_async: method is NULL or empty");
-  }
+  if (auto st = capi::check_call(c, __func__, method); st != COPROC_OK) return st;
   if (!out) return fail(c, COPROC_E_MISUSE, "coproc_call_json_async: out is NULL");
   return guard(c, __func__, [&] {
     std::string packed, error;
@@ -104,13 +110,10 @@ coproc_status coproc_pending_result(coproc_pending* p, void** result, size_t* re
                 "coproc_pending_result: result and result_len must not be NULL");
   }
   return guard(p->client, __func__, [&] {
-    if (!p->call->ready()) {
-      return fail(p->client, COPROC_E_MISUSE,
-                  "coproc_pending_result: " + p->call->method() +
-                      " has not completed yet (see coproc_pending_ready)");
+    CallResult r;
+    if (auto st = capi::completed_result(p, "coproc_pending_result", &r); st != COPROC_OK) {
+      return st;
     }
-    CallResult r = p->call->result();
-    if (!r.ok()) return capi::from_result(p->client, r);
     void* out = capi::dup_bytes(r.result);
     if (!out) {
       return fail(p->client, COPROC_E_NOMEM, "coproc_pending_result: out of memory");
@@ -128,13 +131,10 @@ coproc_status coproc_pending_result_json(coproc_pending* p, char** result_json) 
     return fail(p->client, COPROC_E_MISUSE, "coproc_pending_result_json: result_json is NULL");
   }
   return guard(p->client, __func__, [&] {
-    if (!p->call->ready()) {
-      return fail(p->client, COPROC_E_MISUSE,
-                  "coproc_pending_result_json: " + p->call->method() +
-                      " has not completed yet (see coproc_pending_ready)");
+    CallResult r;
+    if (auto st = capi::completed_result(p, "coproc_pending_result_json", &r); st != COPROC_OK) {
+      return st;
     }
-    CallResult r = p->call->result();
-    if (!r.ok()) return capi::from_result(p->client, r);
     std::string text, error;
     if (!msgpack_to_json(r.result, &text, &error)) {
       return fail(p->client, COPROC_E_PROTOCOL,

@@ -46,6 +46,9 @@ coproc_status make_pending(coproc_client* c, std::shared_ptr<AsyncCall> call,
 coproc_status fail(coproc_client* c, coproc_status s, std::string message);
 /// Clears this thread's last error on `c`; returns COPROC_OK.
 coproc_status succeed(coproc_client* c);
+/// The checks a call function `fn` starts with: a client and a method name;
+/// COPROC_OK, or a recorded COPROC_E_MISUSE.
+coproc_status check_call(coproc_client* c, const char* fn, const char* method);
 /// COPROC_OK, or records "name: message" of a failed result.
 coproc_status from_result(coproc_client* c, const CallResult& r);
 
