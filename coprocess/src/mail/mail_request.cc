@@ -184,27 +184,13 @@ Attachment parse_attachment(const msgpack::object& o, std::size_t index, CallCon
 
 std::vector<std::string> split_address_list(const std::string& text) {
   std::vector<std::string> out;
-  std::string current;
-  bool quoted = false;
-  int angle = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quoted && c == '\\' && i + 1 < text.size()) {
-      current += c;
-      current += text[++i];
-      continue;
-    }
-    if (c == '"') quoted = !quoted;
-    if (!quoted && c == '<') ++angle;
-    if (!quoted && c == '>' && angle > 0) --angle;
-    if (c == ',' && !quoted && angle == 0) {
-      out.push_back(current);
-      current.clear();
-      continue;
-    }
-    current += c;
-  }
-  out.push_back(current);
+  std::string last = copy_address_list(text, [&](char c, std::string& current) {
+    if (c != ',') return false;
+    out.push_back(current);
+    current.clear();
+    return true;
+  });
+  out.push_back(std::move(last));
   // "a@x," and ", a@x" leave empty pieces; a list that is only blanks stays
   // one empty entry so the caller reports it.
   std::vector<std::string> kept;

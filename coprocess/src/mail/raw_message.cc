@@ -115,32 +115,16 @@ std::string without_comments(std::string_view value) {
 // Group syntax "name: a, b;" becomes ", a, b,": a ':' outside quotes and
 // angle brackets ends a group name, a ';' ends the group.
 std::string without_groups(std::string_view value) {
-  std::string out;
-  bool quoted = false;
-  int angle = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (quoted && c == '\\' && i + 1 < value.size()) {
-      out += c;
-      out += value[++i];
-      continue;
-    }
-    if (c == '"') quoted = !quoted;
-    if (!quoted && c == '<') ++angle;
-    if (!quoted && c == '>' && angle > 0) --angle;
-    if (!quoted && angle == 0 && c == ':') {
+  return copy_address_list(value, [](char c, std::string& out) {
+    if (c == ':') {
       const std::size_t comma = out.rfind(',');
       out.erase(comma == std::string::npos ? 0 : comma + 1);
-      out += ',';
-      continue;
+    } else if (c != ';') {
+      return false;
     }
-    if (!quoted && angle == 0 && c == ';') {
-      out += ',';
-      continue;
-    }
-    out += c;
-  }
-  return out;
+    out += ',';
+    return true;
+  });
 }
 
 // Every address of a comma-separated list, qualified and checked.
