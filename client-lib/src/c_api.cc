@@ -1,5 +1,7 @@
 // The C ABI of libcoproc (coproc.h): client handles, options, calls, the
 // JSON bridge, memory and error messages.
+#include <strings.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -70,6 +72,32 @@ coproc_status check_call(coproc_client* c, const char* fn, const char* method) {
 coproc_status from_result(coproc_client* c, const CallResult& r) {
   if (r.ok()) return succeed(c);
   return fail(c, r.status, r.error_name + ": " + r.error_message);
+}
+
+const char* find_header(const HeaderPairs* headers, const char* name) {
+  if (!headers || !name) return nullptr;
+  for (const auto& [n, v] : *headers) {
+    if (::strcasecmp(n.c_str(), name) == 0) return v.c_str();
+  }
+  return nullptr;
+}
+
+coproc_status header_at(const char* fn, const char* handle, const HeaderPairs* headers,
+                        std::size_t index, const char** name, const char** value) {
+  if (name) *name = nullptr;
+  if (value) *value = nullptr;
+  if (!headers || !name || !value) {
+    return fail(nullptr, COPROC_E_MISUSE,
+                std::string(fn) + ": " + handle + ", name or value is NULL");
+  }
+  if (index >= headers->size()) {
+    return fail(nullptr, COPROC_E_MISUSE,
+                std::string(fn) + ": index " + std::to_string(index) + " is out of range (" +
+                    std::to_string(headers->size()) + " headers)");
+  }
+  *name = (*headers)[index].first.c_str();
+  *value = (*headers)[index].second.c_str();
+  return COPROC_OK;
 }
 
 char* dup_string(std::string_view s) {

@@ -1,8 +1,6 @@
 // The gateway worker C ABI (coproc/gateway.h): gateway.next and
 // gateway.reply with the wire shapes of protocol/src/gateway_messages.h, and
 // a request object read through accessors.
-#include <strings.h>
-
 #include <cstring>
 #include <memory>
 #include <string>
@@ -225,11 +223,7 @@ const char* coproc_gateway_request_queue(const coproc_gateway_request* request) 
 
 const char* coproc_gateway_request_header(const coproc_gateway_request* request,
                                           const char* name) {
-  if (!request || !name) return nullptr;
-  for (const auto& [n, v] : request->r.headers) {
-    if (strcasecmp(n.c_str(), name) == 0) return v.c_str();
-  }
-  return nullptr;
+  return coproc::capi::find_header(request ? &request->r.headers : nullptr, name);
 }
 
 size_t coproc_gateway_request_header_count(const coproc_gateway_request* request) {
@@ -239,21 +233,8 @@ size_t coproc_gateway_request_header_count(const coproc_gateway_request* request
 coproc_status coproc_gateway_request_header_at(const coproc_gateway_request* request,
                                                size_t index, const char** name,
                                                const char** value) {
-  if (name) *name = nullptr;
-  if (value) *value = nullptr;
-  if (!request || !name || !value) {
-    return fail(nullptr, COPROC_E_MISUSE,
-                "coproc_gateway_request_header_at: request, name or value is NULL");
-  }
-  if (index >= request->r.headers.size()) {
-    return fail(nullptr, COPROC_E_MISUSE,
-                "coproc_gateway_request_header_at: index " + std::to_string(index) +
-                    " is out of range (" + std::to_string(request->r.headers.size()) +
-                    " headers)");
-  }
-  *name = request->r.headers[index].first.c_str();
-  *value = request->r.headers[index].second.c_str();
-  return COPROC_OK;
+  return coproc::capi::header_at(__func__, "request", request ? &request->r.headers : nullptr,
+                                 index, name, value);
 }
 
 const void* coproc_gateway_request_body(const coproc_gateway_request* request, size_t* len) {

@@ -2,7 +2,6 @@
 // passes an output file's descriptor, and unpacks the result into a
 // response object with plain accessors.
 #include <fcntl.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -348,11 +347,7 @@ const char* coproc_http_response_reason(const coproc_http_response* response) {
 }
 
 const char* coproc_http_response_header(const coproc_http_response* response, const char* name) {
-  if (!response || !name) return nullptr;
-  for (const auto& [n, v] : response->headers) {
-    if (::strcasecmp(n.c_str(), name) == 0) return v.c_str();
-  }
-  return nullptr;
+  return coproc::capi::find_header(response ? &response->headers : nullptr, name);
 }
 
 size_t coproc_http_response_header_count(const coproc_http_response* response) {
@@ -361,14 +356,8 @@ size_t coproc_http_response_header_count(const coproc_http_response* response) {
 
 coproc_status coproc_http_response_header_at(const coproc_http_response* response, size_t index,
                                              const char** name, const char** value) {
-  if (name) *name = nullptr;
-  if (value) *value = nullptr;
-  if (!response || !name || !value || index >= response->headers.size()) {
-    return fail(nullptr, COPROC_E_MISUSE, "coproc_http_response_header_at: bad argument or index");
-  }
-  *name = response->headers[index].first.c_str();
-  *value = response->headers[index].second.c_str();
-  return COPROC_OK;
+  return coproc::capi::header_at(__func__, "response", response ? &response->headers : nullptr,
+                                 index, name, value);
 }
 
 const void* coproc_http_response_body(const coproc_http_response* response, size_t* len) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "coproc/client.hpp"
 #include "coproc/coproc.h"
@@ -51,6 +53,18 @@ coproc_status succeed(coproc_client* c);
 coproc_status check_call(coproc_client* c, const char* fn, const char* method);
 /// COPROC_OK, or records "name: message" of a failed result.
 coproc_status from_result(coproc_client* c, const CallResult& r);
+
+/// The headers a handle hands out by index (an HTTP response's, a gateway
+/// request's), in the order received.
+using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
+/// Value of the first header named `name` (case-insensitive); nullptr when
+/// there is none, `headers` is NULL (a NULL handle) or `name` is NULL.
+const char* find_header(const HeaderPairs* headers, const char* name);
+/// The body of coproc_*_header_at (`fn`): header `index` into `*name` and
+/// `*value`, or COPROC_E_MISUSE in the thread-local slot when `headers` (the
+/// `handle`, NULL), `name` or `value` is NULL or `index` is out of range.
+coproc_status header_at(const char* fn, const char* handle, const HeaderPairs* headers,
+                        std::size_t index, const char** name, const char** value);
 
 /// NUL-terminated copy freed by coproc_free; nullptr when out of memory.
 char* dup_string(std::string_view s);
