@@ -45,18 +45,40 @@ function(coproc_test name)
     PROPERTIES ${labels} TIMEOUT ${T_TIMEOUT} ${lock} ${fixtures})
 endfunction()
 
-# coproc_cobol_program(TARGET OUTPUT SOURCE): the GnuCOBOL program SOURCE
-# linked with libcoproc (and the sanitizers under COPROC_SANITIZE) as OUTPUT,
-# built by target TARGET. Call only when find_program found COBC_EXECUTABLE.
+# coproc_cobol_program(TARGET OUTPUT SOURCE [COPYBOOKS DIR FILES...]): the
+# GnuCOBOL program SOURCE linked with libcoproc (and the sanitizers under
+# COPROC_SANITIZE) as OUTPUT, built by target TARGET; COPYBOOKS names the
+# folder of the copybooks it includes and the files it depends on. Call only
+# when find_program found COBC_EXECUTABLE.
 function(coproc_cobol_program target output source)
+  cmake_parse_arguments(C "" "" "COPYBOOKS" ${ARGN})
+  set(include "")
+  set(copybooks "")
+  if(C_COPYBOOKS)
+    list(POP_FRONT C_COPYBOOKS dir)
+    set(include -I${dir})
+    set(copybooks ${C_COPYBOOKS})
+  endif()
   set(sanitize "")
   if(COPROC_SANITIZE)
     set(sanitize -Q -fsanitize=address,undefined)
   endif()
   add_custom_command(OUTPUT ${output}
-    COMMAND ${COBC_EXECUTABLE} -x -free -fstatic-call ${source} ${sanitize}
+    COMMAND ${COBC_EXECUTABLE} -x -free -fstatic-call ${include} ${source} ${sanitize}
             -L$<TARGET_FILE_DIR:coproc> -lcoproc -o ${output}
-    DEPENDS ${source} coproc
+    DEPENDS ${source} ${copybooks} coproc
     COMMENT "Building the GnuCOBOL program ${target}")
   add_custom_target(${target} ALL DEPENDS ${output})
+endfunction()
+
+# coproc_asan_runtime(VAR): the path of libasan.so in VAR under
+# COPROC_SANITIZE (hosts not built with ASan, such as python3 or a COBOL
+# program, preload it to load the instrumented libcoproc), "" otherwise.
+function(coproc_asan_runtime var)
+  set(path "")
+  if(COPROC_SANITIZE)
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libasan.so
+                    OUTPUT_VARIABLE path OUTPUT_STRIP_TRAILING_WHITESPACE)
+  endif()
+  set(${var} "${path}" PARENT_SCOPE)
 endfunction()
