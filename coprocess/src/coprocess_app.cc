@@ -29,10 +29,6 @@
 #include "sys_methods.h"
 #include "worker_pool.h"
 
-#ifndef COPROC_VERSION
-#define COPROC_VERSION "0.1.0"
-#endif
-
 namespace coproc {
 namespace {
 

@@ -13,10 +13,6 @@
 #include "coprocess_path.h"
 #include "log.h"
 
-#ifndef COPROC_VERSION
-#define COPROC_VERSION "0.0.0"
-#endif
-
 namespace coproc {
 
 using Poco::Util::Option;

@@ -28,10 +28,6 @@
 #include "supervisor.h"
 #include "systemd_notify.h"
 
-#ifndef COPROC_VERSION
-#define COPROC_VERSION "0.0.0"
-#endif
-
 namespace coproc {
 namespace {
 

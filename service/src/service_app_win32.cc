@@ -30,10 +30,6 @@
 #include "supervisor.h"
 #include "win32_error.h"
 
-#ifndef COPROC_VERSION
-#define COPROC_VERSION "0.0.0"
-#endif
-
 namespace coproc {
 namespace {
 
