@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <map>
 #include <thread>
 
 #include "control_server.h"
@@ -23,11 +22,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-rpc::Packed hello_params() {
-  return rpc::pack_value(
-      std::vector<std::map<std::string, int>>{{{"protocol", rpc::kProtocolLevel}}});
-}
 
 class SupervisorWinTest : public CoprocessWinFixture {
  protected:

@@ -25,10 +25,11 @@ string(REPLACE "/" "\\\\" COPROC_WIN_SERVERS_DIR "${COPROC_WIN_SERVERS_DIR}")
 add_library(test_support STATIC
   windows/support/child_process.cc
   windows/support/coprocess_win_fixture.cc
-  windows/support/raw_pipe_client.cc
+  support/raw_rpc_client.cc
+  windows/support/raw_pipe_client_win32.cc
   windows/support/wine_servers.cc
 )
-target_include_directories(test_support PUBLIC windows/support)
+target_include_directories(test_support PUBLIC windows/support support)
 target_link_libraries(test_support PUBLIC protocol common coproc_asio coproc_msgpack GTest::gtest)
 target_compile_definitions(test_support PUBLIC COPROC_BIN_DIR="${COPROC_WIN_BIN_DIR}"
   COPROC_WIN_SERVERS_DIR="${COPROC_WIN_SERVERS_DIR}")
