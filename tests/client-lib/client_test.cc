@@ -16,6 +16,7 @@
 
 #include "coprocess_fixture.h"
 #include "coproc/client.hpp"
+#include "debug_calls.h"
 
 namespace coproc::test {
 namespace {
@@ -27,28 +28,6 @@ struct Writer {
   std::string* out;
   void write(const char* d, std::size_t n) { out->append(d, n); }
 };
-
-/// `[{"data": data}]`, with data as str.
-std::string echo_params(const std::string& data) {
-  std::string out;
-  Writer w{&out};
-  msgpack::packer<Writer> pk(w);
-  pk.pack_array(1);
-  pk.pack_map(1);
-  pk.pack(std::string("data"));
-  pk.pack(data);
-  return out;
-}
-
-std::string sleep_params(int ms) {
-  return rpc::pack_value(std::vector<std::map<std::string, int>>{{{"ms", ms}}}).bytes;
-}
-
-std::string echoed(const CallResult& r) {
-  auto oh = msgpack::unpack(r.result.data(), r.result.size());
-  const msgpack::object* d = map_get(oh.get(), "data");
-  return d ? d->as<std::string>() : "<no data>";
-}
 
 class ClientTest : public CoprocessFixture {
  protected:

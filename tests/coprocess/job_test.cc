@@ -39,7 +39,7 @@ TEST_F(JobTest, JobOfAClosedConnectionIsCollectedByAnotherOfTheSameUid) {
   auto other = connect();
   auto r = other->call("job.wait", wait_params(id, 10000), 15s);
   ASSERT_EQ(state_of(r), "done");
-  EXPECT_EQ(map_get(*map_get(r.result, "result"), "slept_ms")->as<std::int64_t>(), 300);
+  EXPECT_EQ(slept_ms_of(r), 300);
   EXPECT_NE(map_get(r.result, "finished"), nullptr);
   auto list = other->call("job.list");
   ASSERT_FALSE(list.error);
@@ -54,9 +54,9 @@ TEST_F(JobTest, AnotherUidGetsNotFound) {
   const TestUser bob = ensure_user("coproc-t-bob");
   const std::string seen = run_as(bob, [&] {
     RawClient b(socket_path());
-    return state_of(b.call("job.status", string_params({{"job_id", id}}))) + "|" +
+    return state_of(b.call("job.status", id_params(id))) + "|" +
            state_of(b.call("job.wait", wait_params(id, 100))) + "|" +
-           state_of(b.call("job.cancel", string_params({{"job_id", id}}))) + "|" +
+           state_of(b.call("job.cancel", id_params(id))) + "|" +
            std::to_string(map_get(b.call("job.list").result, "jobs")->via.array.size);
   });
   EXPECT_EQ(seen, "error:not_found|error:not_found|error:not_found|0");
@@ -82,7 +82,7 @@ TEST_F(JobTest, WaitReturnsAsSoonAsTheJobEndsAndRunningAtTimeout) {
   const std::string id2 = submit(*c, sleep_job(60000));
   c->send_request(900, "job.wait", wait_params(id2, 20000));
   EXPECT_FALSE(c->call("sys.ping").error);
-  auto cancelled = c->call("job.cancel", string_params({{"job_id", id2}}));
+  auto cancelled = c->call("job.cancel", id_params(id2));
   ASSERT_FALSE(cancelled.error);
   auto waited2 = c->receive_response(5s);
   EXPECT_EQ(waited2.msgid, 900u);
@@ -97,7 +97,7 @@ TEST_F(JobTest, ResultIsDroppedAfterItsTtl) {
   const auto deadline = Clock::now() + 5s;
   std::string state;
   while (Clock::now() < deadline) {
-    state = state_of(c->call("job.status", string_params({{"job_id", id}})));
+    state = state_of(c->call("job.status", id_params(id)));
     if (state != "done") break;
     std::this_thread::sleep_for(100ms);
   }
@@ -172,7 +172,7 @@ TEST_F(JobTest, AtMostMaxRunningJobsRunAtOnceTheOthersWaitInOrder) {
   EXPECT_EQ(jobs_field("runners"), 2);
   EXPECT_EQ(jobs_field("running"), 5);
   // A job cancelled while it waits never runs its method.
-  EXPECT_EQ(state_of(c->call("job.cancel", string_params({{"job_id", ids[4]}}))), "running");
+  EXPECT_EQ(state_of(c->call("job.cancel", id_params(ids[4]))), "running");
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(state_of(c->call("job.wait", wait_params(ids[i], 10000), 15s)), "done") << i;
   }
@@ -213,19 +213,18 @@ TEST_F(JobTest, RestartTurnsAnUnfinishedJobIntoInterruptedAndKeepsAFinishedResul
     finished = submit(*c, sleep_job(0));
     EXPECT_EQ(state_of(c->call("job.wait", wait_params(finished, 5000))), "done");
     unfinished = submit(*c, sleep_job(60000));
-    EXPECT_EQ(state_of(c->call("job.status", string_params({{"job_id", unfinished}}))),
-              "running");
+    EXPECT_EQ(state_of(c->call("job.status", id_params(unfinished))), "running");
   }
   stop_coprocess();
   start();
   auto c = connect();
-  auto r = c->call("job.status", string_params({{"job_id", unfinished}}));
+  auto r = c->call("job.status", id_params(unfinished));
   EXPECT_EQ(state_of(r), "interrupted");
   ASSERT_FALSE(r.error);
-  EXPECT_EQ(map_get(*map_get(r.result, "error"), "name")->as<std::string>(), "unavailable");
-  r = c->call("job.status", string_params({{"job_id", finished}}));
+  EXPECT_EQ(job_error_name(r), "unavailable");
+  r = c->call("job.status", id_params(finished));
   ASSERT_EQ(state_of(r), "done");
-  EXPECT_EQ(map_get(*map_get(r.result, "result"), "slept_ms")->as<std::int64_t>(), 0);
+  EXPECT_EQ(slept_ms_of(r), 0);
 }
 
 }  // namespace

@@ -14,12 +14,11 @@
 
 #include "job_messages.h"
 #include "methods.h"
+#include "raw_rpc_client.h"  // map_get
 #include "rpc_message.h"
 
 namespace coproc::test {
 
-/// Defined by each system's raw client (raw_client.cc, raw_pipe_client.cc).
-const msgpack::object* map_get(const msgpack::object& map, const std::string& key);
 
 /// `[{method: "debug.sleep", params: {ms}, ttl_s?}]` for job.submit.
 inline rpc::Packed sleep_job(std::int64_t ms, std::int64_t ttl_s = 0) {
@@ -46,6 +45,26 @@ inline rpc::Packed job_of(const std::string& method,
 /// `[{job_id, timeout_ms}]` for job.wait.
 inline rpc::Packed wait_params(const std::string& id, std::int64_t timeout_ms) {
   return rpc::pack_params(rpc::JobWaitParams{id, timeout_ms});
+}
+
+/// `[{job_id}]` for job.status and job.cancel.
+inline rpc::Packed id_params(const std::string& job_id) {
+  return string_params({{"job_id", job_id}});
+}
+
+/// The name of a job's error in its record (job.status, job.wait), or
+/// "<no error>".
+inline std::string job_error_name(const rpc::Response& r) {
+  const msgpack::object* error = map_get(r.result, "error");
+  const msgpack::object* name = error ? map_get(*error, "name") : nullptr;
+  return name ? name->as<std::string>() : "<no error>";
+}
+
+/// The slept_ms of a finished debug.sleep job's result, or -1.
+inline std::int64_t slept_ms_of(const rpc::Response& r) {
+  const msgpack::object* result = map_get(r.result, "result");
+  const msgpack::object* ms = result ? map_get(*result, "slept_ms") : nullptr;
+  return ms ? ms->as<std::int64_t>() : -1;
 }
 
 /// The job id, or "error:<name> <message>".

@@ -31,7 +31,7 @@ TEST_F(JobWinTest, JobOfAClosedPipeConnectionIsCollectedByAnotherConnection) {
   auto other = connect();
   auto r = other->call("job.wait", wait_params(id, 10000), 15s);
   ASSERT_EQ(state_of(r), "done") << log();
-  EXPECT_EQ(map_get(*map_get(r.result, "result"), "slept_ms")->as<std::int64_t>(), 300);
+  EXPECT_EQ(slept_ms_of(r), 300);
 }
 
 TEST_F(JobWinTest, KilledCoprocessReportsAnUnfinishedJobAsInterruptedAndKeepsAFinishedResult) {
@@ -42,17 +42,17 @@ TEST_F(JobWinTest, KilledCoprocessReportsAnUnfinishedJobAsInterruptedAndKeepsAFi
     finished = submit(*c, sleep_job(0));
     ASSERT_EQ(state_of(c->call("job.wait", wait_params(finished, 5000))), "done") << log();
     unfinished = submit(*c, sleep_job(60000));
-    ASSERT_EQ(state_of(c->call("job.status", string_params({{"job_id", unfinished}}))), "running");
+    ASSERT_EQ(state_of(c->call("job.status", id_params(unfinished))), "running");
   }
   kill_coprocess();  // TerminateProcess: only what is on disk survives
   start();
   auto c = connect();
-  auto r = c->call("job.status", string_params({{"job_id", unfinished}}));
+  auto r = c->call("job.status", id_params(unfinished));
   ASSERT_EQ(state_of(r), "interrupted") << log();
-  EXPECT_EQ(map_get(*map_get(r.result, "error"), "name")->as<std::string>(), "unavailable");
-  r = c->call("job.status", string_params({{"job_id", finished}}));
+  EXPECT_EQ(job_error_name(r), "unavailable");
+  r = c->call("job.status", id_params(finished));
   ASSERT_EQ(state_of(r), "done");
-  EXPECT_EQ(map_get(*map_get(r.result, "result"), "slept_ms")->as<std::int64_t>(), 0);
+  EXPECT_EQ(slept_ms_of(r), 0);
 }
 
 }  // namespace

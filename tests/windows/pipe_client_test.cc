@@ -6,30 +6,18 @@
 
 #include <atomic>
 #include <future>
-#include <map>
 #include <thread>
 #include <vector>
 
 #include "coproc/client.hpp"
 #include "coprocess_win_fixture.h"
+#include "debug_calls.h"
 
 namespace coproc::test {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-std::string echo_params(const std::string& data) { return string_params({{"data", data}}).bytes; }
-
-std::string sleep_params(int ms) {
-  return rpc::pack_value(std::vector<std::map<std::string, int>>{{{"ms", ms}}}).bytes;
-}
-
-std::string echoed(const CallResult& r) {
-  auto oh = msgpack::unpack(r.result.data(), r.result.size());
-  const msgpack::object* d = map_get(oh.get(), "data");
-  return d ? d->as<std::string>() : "<no data>";
-}
 
 class PipeClientTest : public CoprocessWinFixture {
  protected:
