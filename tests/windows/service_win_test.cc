@@ -87,32 +87,6 @@ ServiceConfig service_config() {
   return out;
 }
 
-bool process_alive(DWORD pid) {
-  HANDLE h = ::OpenProcess(SYNCHRONIZE, FALSE, pid);
-  if (!h) return false;
-  const bool alive = ::WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
-  ::CloseHandle(h);
-  return alive;
-}
-
-void terminate_pid(DWORD pid) {
-  HANDLE h = ::OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, pid);
-  ASSERT_NE(h, nullptr) << "cannot open pid " << pid;
-  ::TerminateProcess(h, 137);
-  ::WaitForSingleObject(h, 10000);
-  ::CloseHandle(h);
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return true;
-}
-
 std::string env(const char* name) {
   wchar_t buf[MAX_PATH];
   const DWORD n = ::GetEnvironmentVariableW(widen(name).c_str(), buf, MAX_PATH);
@@ -348,7 +322,7 @@ TEST_F(ServiceWinTest, KilledCoprocessIsRestartedWhileClientsLoopingIdempotentCa
     std::this_thread::sleep_for(milliseconds(500));
     const auto [pid, gen] = coprocess_status();
     ASSERT_NE(pid, 0u);
-    terminate_pid(pid);
+    ASSERT_TRUE(terminate_process(pid)) << "cannot open pid " << pid;
     ASSERT_TRUE(wait_until([&] { return coprocess_status().second > gen; }, seconds(30)));
     generation = coprocess_status().second;
   }

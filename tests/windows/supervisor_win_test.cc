@@ -37,32 +37,6 @@ class SupervisorWinTest : public CoprocessWinFixture {
     s.stop_timeout = milliseconds(5000);
     return s;
   }
-
-  static bool process_alive(std::int64_t pid) {
-    HANDLE h = ::OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid));
-    if (!h) return false;
-    const bool alive = ::WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
-    ::CloseHandle(h);
-    return alive;
-  }
-
-  static void terminate(std::int64_t pid) {
-    HANDLE h = ::OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, static_cast<DWORD>(pid));
-    ASSERT_NE(h, nullptr) << "cannot open pid " << pid;
-    ::TerminateProcess(h, 137);
-    ::WaitForSingleObject(h, 10000);
-    ::CloseHandle(h);
-  }
-
-  template <typename Pred>
-  static bool wait_until(Pred pred, milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return true;
-  }
 };
 
 TEST_F(SupervisorWinTest, LaunchStartsTheCoprocessAndReturnsOnceItServesItsPipe) {
@@ -101,7 +75,7 @@ TEST_F(SupervisorWinTest, KilledCoprocessIsStartedAgainAsTheNextGeneration) {
   supervisor.start(true);
   const LaunchOutcome first = supervisor.launch(seconds(60));
   ASSERT_TRUE(first.ok) << first.error;
-  terminate(first.pid);
+  ASSERT_TRUE(terminate_process(static_cast<unsigned long>(first.pid))) << first.pid;
   ASSERT_TRUE(wait_until([&] {
     const SupervisorStatus s = supervisor.status();
     return s.state == SupervisorState::running && s.generation == 2;

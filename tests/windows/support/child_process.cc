@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "command_line_win32.h"
 #include "win32_error.h"
@@ -93,6 +94,32 @@ std::string bin_path(const std::string& relative) {
     if (c == '/') c = '\\';
   }
   return path;
+}
+
+bool process_alive(unsigned long pid) {
+  HANDLE h = ::OpenProcess(SYNCHRONIZE, FALSE, pid);
+  if (!h) return false;
+  const bool alive = ::WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
+  ::CloseHandle(h);
+  return alive;
+}
+
+bool terminate_process(unsigned long pid) {
+  HANDLE h = ::OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, pid);
+  if (!h) return false;
+  ::TerminateProcess(h, 137);
+  ::WaitForSingleObject(h, 10000);
+  ::CloseHandle(h);
+  return true;
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 }  // namespace coproc::test

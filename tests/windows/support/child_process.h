@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,17 @@ class ChildProcess {
   void* process_ = nullptr;
   unsigned long pid_ = 0;
 };
+
+/// True while the process `pid` runs.
+bool process_alive(unsigned long pid);
+
+/// Ends the process `pid` with TerminateProcess (exit code 137, as after a
+/// kill -9) and waits up to 10 s for it to be gone; false when it cannot be
+/// opened.
+bool terminate_process(unsigned long pid);
+
+/// Polls `done` every 50 ms until it is true or `limit` passes.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit);
 
 /// The whole content of a file ("" when missing).
 std::string read_file(const std::string& path);

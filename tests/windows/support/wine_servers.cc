@@ -4,7 +4,6 @@
 
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include "child_process.h"
 
@@ -54,15 +53,6 @@ int WineServers::received(const std::string& smtp_dir) {
 
 std::string WineServers::events(const std::string& smtp_dir) {
   return read_file(smtp_dir + "\\events.log");
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
 }
 
 }  // namespace coproc::test

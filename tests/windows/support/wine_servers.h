@@ -5,8 +5,9 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <string>
+
+#include "child_process.h"  // wait_until
 
 namespace coproc::test {
 
@@ -34,7 +35,5 @@ class WineServers {
   std::string env_;
 };
 
-/// Polls `done` every 50 ms until it is true or `limit` passes.
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit);
 
 }  // namespace coproc::test
