@@ -87,20 +87,7 @@ TEST_F(ClientTest, FiftyConcurrentClientsTimesThousandCallsAreAllMatched) {
 
 TEST_F(ClientTest, ManyThreadsPipelineOnOneClientAndEveryAnswerIsMatched) {
   Client client(options());
-  constexpr int kThreads = 16, kCalls = 500;
-  std::atomic<int> matched{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kCalls; ++i) {
-        const std::string data = std::to_string(t) + ":" + std::to_string(i);
-        CallResult r = client.call("debug.echo", echo_params(data));
-        if (r.ok() && echoed(r) == data) ++matched;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(matched.load(), kThreads * kCalls);
+  EXPECT_EQ(echoes_matched_from_threads(client, 16, 500), 16 * 500);
 }
 
 TEST_F(ClientTest, SlowCallDoesNotHoldBackFastCallsOnTheSameClient) {

@@ -4,8 +4,10 @@
 // platform-free.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <msgpack.hpp>
@@ -30,6 +32,25 @@ inline std::string echoed(const CallResult& r) {
   auto oh = msgpack::unpack(r.result.data(), r.result.size());
   const msgpack::object* d = map_get(oh.get(), "data");
   return d ? d->as<std::string>() : "<no data>";
+}
+
+/// Calls debug.echo `calls` times from each of `threads` threads at once on
+/// one client, each call with data of its own ("thread/call"); how many
+/// answers came back ok with their own call's data.
+inline int echoes_matched_from_threads(Client& client, int threads, int calls) {
+  std::atomic<int> matched{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < calls; ++i) {
+        const std::string data = std::to_string(t) + "/" + std::to_string(i);
+        CallResult r = client.call("debug.echo", echo_params(data));
+        if (r.ok() && echoed(r) == data) ++matched;
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  return matched.load();
 }
 
 }  // namespace coproc::test

@@ -42,21 +42,7 @@ TEST_F(PipeClientTest, HandshakeReportsTheServerAndItsPid) {
 
 TEST_F(PipeClientTest, SixteenThreadsPipelineOnOneClientAndEveryAnswerIsMatched) {
   Client client(options());
-  constexpr int kThreads = 16;
-  constexpr int kCalls = 100;
-  std::atomic<int> matched{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kCalls; ++i) {
-        const std::string data = std::to_string(t) + "/" + std::to_string(i);
-        CallResult r = client.call("debug.echo", echo_params(data));
-        if (r.ok() && echoed(r) == data) ++matched;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(matched.load(), kThreads * kCalls);
+  EXPECT_EQ(echoes_matched_from_threads(client, 16, 100), 16 * 100);
 }
 
 TEST_F(PipeClientTest, LargeRequestsFromManyThreadsAreWrittenWhole) {
