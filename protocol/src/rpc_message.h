@@ -77,6 +77,18 @@ Packed pack_value(const T& value) {
   return packed;
 }
 
+namespace detail {
+/// Runs a pack_with `fill`, handing it the output buffer when it asks for one.
+template <class Fill>
+void call_fill(Fill& fill, Packer& pk, std::string& bytes) {
+  if constexpr (std::is_invocable_v<Fill&, Packer&>) {
+    fill(pk);
+  } else {
+    fill(pk, bytes);
+  }
+}
+}  // namespace detail
+
 /// Encodes what `fill` packs: one value written piece by piece (a map whose
 /// optional entries are left out when empty). `fill` takes `(Packer&)`, or
 /// `(Packer&, std::string& bytes)` to append a value that is already packed.
@@ -85,11 +97,7 @@ Packed pack_with(Fill&& fill) {
   Packed packed;
   StringWriter writer{&packed.bytes};
   Packer pk(writer);
-  if constexpr (std::is_invocable_v<Fill, Packer&>) {
-    fill(pk);
-  } else {
-    fill(pk, packed.bytes);
-  }
+  detail::call_fill(fill, pk, packed.bytes);
   return packed;
 }
 
@@ -100,11 +108,7 @@ Packed pack_params_map(std::uint32_t entries, Fill&& fill) {
   return pack_with([&](Packer& pk, std::string& bytes) {
     pk.pack_array(1);
     pk.pack_map(entries);
-    if constexpr (std::is_invocable_v<Fill, Packer&>) {
-      fill(pk);
-    } else {
-      fill(pk, bytes);
-    }
+    detail::call_fill(fill, pk, bytes);
   });
 }
 
